@@ -1,0 +1,3 @@
+"""mesocalc: a formulation calculator for mesotherapy injection cocktails."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from mesocalc.cli import main
+
+main()

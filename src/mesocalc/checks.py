@@ -1,0 +1,180 @@
+"""Evaluating limits and the rules around a cocktail: shared by plan, compound and schedule.
+
+Limits are compared with a relative tolerance (units.at_most): exactly at a cap is within it,
+whatever unit path the numbers took.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mesocalc import model as m
+from mesocalc.units import Q, at_most, format_quantity
+
+
+@dataclass(frozen=True)
+class Warning:
+    code: str  # limit-over, limit-unchecked, technique-over, contraindication, caution, regulatory, ...
+    severity: str  # hard (fails the plan), soft (a warning), info (a note; not counted by --strict)
+    message: str
+    agent: str | None = None
+    source: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "severity": self.severity, "message": self.message}
+        if self.agent:
+            out["agent"] = self.agent
+        if self.source:
+            out["source"] = self.source
+        return out
+
+
+@dataclass(frozen=True)
+class Check:
+    """One limit held against one number: ok, over, or unchecked (with the reason)."""
+
+    agent: str
+    limit: m.Limit
+    actual: Q | None
+    status: str  # ok | over | unchecked
+    reason: str | None = None
+    confidence: str | None = None
+
+    @property
+    def fraction(self) -> float | None:
+        if self.actual is None or self.limit.max.value == 0:
+            return None
+        return self.actual.value / self.limit.max.value
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "scope": self.limit.scope,
+            "basis": self.limit.basis,
+            "max": self.limit.max.to_json(),
+            "actual": self.actual.to_json() if self.actual is not None else None,
+            "fraction": self.fraction,
+            "status": self.status,
+            "severity": self.limit.severity,
+            "source": self.limit.source,
+        }
+        if self.confidence:
+            out["confidence"] = self.confidence
+        if self.limit.condition_text():
+            out["when"] = self.limit.condition_text()
+        if self.reason:
+            out["reason"] = self.reason
+        if self.limit.note:
+            out["note"] = self.limit.note
+        return out
+
+
+def evaluate(agent_id: str, limit: m.Limit, actual: Q | None, reason: str | None,
+             confidence: str | None) -> Check:
+    if actual is None:
+        return Check(agent_id, limit, None, "unchecked", reason, confidence)
+    if actual.dims != limit.max.dims:
+        return Check(agent_id, limit, None, "unchecked",
+                     f"cap in {format_quantity(limit.max)} cannot be compared with {format_quantity(actual)}",
+                     confidence)
+    status = "ok" if at_most(actual.value, limit.max.value) else "over"
+    return Check(agent_id, limit, actual, status, None, confidence)
+
+
+def limit_warnings(checks: list[Check], agent_name: str) -> list[Warning]:
+    out = []
+    for check in checks:
+        limit = check.limit
+        when = f" ({limit.condition_text()})" if limit.condition_text() else ""
+        if check.status == "over" and check.actual is not None:
+            out.append(Warning(
+                "limit-over", limit.severity,
+                f"{agent_name}: {limit.scope} {limit.basis} {format_quantity(check.actual)} is over the "
+                f"{limit.severity} cap of {format_quantity(limit.max)}{when}"
+                f" ({(check.fraction or 0) * 100:.0f} %)",
+                check.agent, limit.source))
+        elif check.status == "unchecked":
+            out.append(Warning(
+                "limit-unchecked", "soft",
+                f"{agent_name}: {limit.scope} cap of {format_quantity(limit.max)}{when} not checked: "
+                f"{check.reason}", check.agent, limit.source))
+    return out
+
+
+def patient_warnings(agents: list[m.Agent], patient: m.Patient | None) -> list[Warning]:
+    """Contraindications, cautions and allergies of this patient against these agents."""
+    if patient is None:
+        return []
+    out = []
+    conditions = set(patient.conditions)
+    allergies = set(patient.allergies)
+    for agent in agents:
+        for rule in agent.contraindications:
+            if rule.condition in conditions:
+                note = f": {rule.note}" if rule.note else ""
+                out.append(Warning("contraindication", rule.severity,
+                                   f"{agent.name} is contraindicated with {rule.condition}{note}",
+                                   agent.id, rule.source))
+        for rule in agent.cautions:
+            if rule.condition in conditions:
+                note = f": {rule.note}" if rule.note else ""
+                out.append(Warning("caution", "soft", f"{agent.name}, caution with {rule.condition}{note}",
+                                   agent.id, rule.source))
+        hit = allergies & ({agent.id} | set(agent.classes))
+        for allergy in sorted(hit):
+            out.append(Warning("contraindication", "hard",
+                               f"patient is allergic to {allergy}: {agent.name} ({agent.id}) must not be given",
+                               agent.id))
+    return out
+
+
+def regulatory_warnings(agents: list[m.Agent], site_ids: list[str | None]) -> list[Warning]:
+    """Unapproved or compounded agents, and approved agents used outside their approved areas."""
+    out = []
+    for agent in agents:
+        reg = agent.regulatory
+        if reg is None:
+            continue
+        note = f": {reg.note}" if reg.note else ""
+        if reg.status != "approved":
+            out.append(Warning("regulatory", "soft", f"{agent.name} is {reg.status}{note}", agent.id, reg.source))
+        elif reg.approved_areas:
+            outside = sorted({s for s in site_ids if s is not None and s not in reg.approved_areas})
+            if outside:
+                out.append(Warning(
+                    "off-label", "soft",
+                    f"{agent.name} is approved for {', '.join(reg.approved_areas)} only; "
+                    f"use on {', '.join(outside)} is off-label{note}", agent.id, reg.source))
+    return out
+
+
+def admixture_warnings(cocktail: m.Cocktail, agents: dict[str, m.Agent]) -> list[Warning]:
+    """Agents whose label advises against dilution or admixture, when this cocktail mixes or dilutes them."""
+    out = []
+    diluted = cocktail.diluent is not None and cocktail.diluent.volume.value > 0
+    mixed = len(cocktail.components) > 1
+    for comp in cocktail.components:
+        agent = agents.get(comp.agent)
+        if agent is None or agent.admixture == "ok":
+            continue
+        below_stock = (comp.concentration is not None and agent.stocks and
+                       all(comp.concentration.value < s.concentration.value * (1 - 1e-9) for s in agent.stocks))
+        if not (mixed or diluted or below_stock):
+            continue
+        how = "mixed with " + ", ".join(c.agent for c in cocktail.components if c.agent != comp.agent) \
+            if mixed else "diluted"
+        severity = "hard" if agent.admixture == "forbidden" else "soft"
+        verdict = "must not be" if agent.admixture == "forbidden" else "should not be"
+        note = f": {agent.admixture_note}" if agent.admixture_note else ""
+        out.append(Warning("admixture", severity,
+                           f"{agent.name} {verdict} diluted or mixed (label), but here it is {how}{note}",
+                           agent.id, agent.admixture_source))
+    return out
+
+
+def exit_code(warnings: list[Warning], strict: bool) -> int:
+    if any(w.severity == "hard" for w in warnings):
+        return 1
+    if strict and any(w.severity == "soft" for w in warnings):
+        return 1
+    return 0

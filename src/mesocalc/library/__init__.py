@@ -1,0 +1,229 @@
+"""Loading libraries: layers of YAML folders, validated and cross-checked into a `Library`.
+
+Layers, earliest first: the built-in `formulations/`, each folder in `MESOCALC_LIBRARY` (separated
+like PATH), then each `--library DIR` in the order given. A later layer may redefine an id of an
+earlier one (the output says so); the same id twice in one layer is an error naming both files.
+
+Parsed YAML is cached in the user cache directory, keyed by the content of every file, so an
+unchanged library is never parsed twice; validation always runs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mesocalc import cache
+from mesocalc import model as m
+from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean
+from mesocalc.library.validate import Model, parse_interval, read_document
+from mesocalc.library.yamlio import RawDocument, decode, parse_documents, read_text
+from mesocalc.units import AREA, BODY_MASS, DIMENSIONLESS, VOLUME, Q, dims_mul, unit_string
+
+__all__ = ["LoadResult", "builtin_dir", "library_dirs", "load_library", "parse_interval", "read_file_documents"]
+
+
+def builtin_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "formulations"
+
+
+def library_dirs(extra: list[str] | tuple[str, ...] = ()) -> list[Path]:
+    dirs = [builtin_dir()]
+    env = os.environ.get("MESOCALC_LIBRARY", "")
+    dirs += [Path(p) for p in env.split(os.pathsep) if p.strip()]
+    dirs += [Path(p) for p in extra]
+    return dirs
+
+
+def layer_files(directory: Path) -> list[Path]:
+    if not directory.exists():
+        raise MesocalcError(Problem("no-such-library", "library folder does not exist", Location(str(directory))))
+    if directory.is_file():
+        return [directory]
+    if not directory.is_dir():
+        raise MesocalcError(Problem("no-such-library", "is not a folder", Location(str(directory))))
+    files = [p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+    return sorted(files)
+
+
+def _label(path: Path) -> str:
+    builtin = builtin_dir()
+    try:
+        return "formulations/" + str(path.resolve().relative_to(builtin))
+    except ValueError:
+        return str(path)
+
+
+def read_file_documents(path: Path, label: str | None = None) -> list[RawDocument]:
+    return parse_documents(read_text(path, label), label or str(path))
+
+
+@dataclass
+class LoadResult:
+    library: m.Library
+    problems: list[Problem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def _raw_layers(dirs: list[Path], problems: list[Problem]) -> tuple[list[list[RawDocument]], list[str]]:
+    """Every layer's raw documents; YAML parsing skipped when the cache holds the same content."""
+    layers: list[list[tuple[Path, str, bytes]]] = []
+    for directory in dirs:
+        entries = []
+        for path in layer_files(directory):
+            label = _label(path)
+            try:
+                entries.append((path, label, path.read_bytes()))
+            except OSError as exc:
+                problems.append(Problem("unreadable", f"cannot read file: {exc.strerror}", Location(label)))
+        layers.append(entries)
+    key = cache.content_key(*(part for layer in layers for e in layer for part in (e[1], e[2])), "|layers|",
+                            *(str(len(layer)) for layer in layers))
+    name = f"library-{key}.json"
+    stored = cache.read_json(name)
+    files = [e[1] for layer in layers for e in layer]
+    if isinstance(stored, list) and len(stored) == len(layers):
+        try:
+            return [[RawDocument(d[0], d[1], d[2], d[3], d[4]) for d in layer] for layer in stored], files
+        except (IndexError, TypeError, KeyError):
+            pass
+    out: list[list[RawDocument]] = []
+    clean = True
+    for layer in layers:
+        docs: list[RawDocument] = []
+        for _path, label, raw in layer:
+            if len(raw) > 1_000_000:
+                problems.append(Problem("file-too-large", f"file is {len(raw):,} bytes; the limit is 1,000,000",
+                                        Location(label)))
+                clean = False
+                continue
+            try:
+                docs.extend(parse_documents(decode(raw, label), label))
+            except MesocalcError as exc:
+                problems.extend(exc.problems)
+                clean = False
+        out.append(docs)
+    if clean:
+        cache.write_json(name, [[[d.file, d.index, d.data, d.lines, d.line] for d in layer] for layer in out])
+    return out, files
+
+
+def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | None = None) -> LoadResult:
+    """Load, validate and cross-check the layered library. Problems are collected, not raised."""
+    problems: list[Problem] = []
+    raw_layers, files = _raw_layers(dirs if dirs is not None else library_dirs(extra), problems)
+    tables: dict[str, dict[str, Model]] = {k: {} for k in ("agent", "cocktail", "area", "patient", "source")}
+    origin: dict[tuple[str, str], Location] = {}
+    overrides: list[str] = []
+    for docs in raw_layers:
+        seen_here: dict[tuple[str, str], Location] = {}
+        for doc in docs:
+            obj = read_document(doc, problems)
+            if obj is None:
+                continue
+            kind = _kind(obj)
+            key = (kind, obj.id)
+            where = obj.where
+            if key in seen_here:
+                first = seen_here[key]
+                problems.append(Problem("duplicate-id", f"{kind} id '{obj.id}' is defined twice in one layer "
+                                        f"(also at {first.prefix()})", Location(where.file, where.line, "id")))
+                continue
+            seen_here[key] = where
+            if key in origin:
+                overrides.append(f"{kind} '{obj.id}' from {where.file} replaces the one in {origin[key].file}")
+            origin[key] = where
+            tables[kind][obj.id] = obj
+    library = m.Library(
+        agents={k: v for k, v in tables["agent"].items() if isinstance(v, m.Agent)},
+        cocktails={k: v for k, v in tables["cocktail"].items() if isinstance(v, m.Cocktail)},
+        areas={k: v for k, v in tables["area"].items() if isinstance(v, m.Area)},
+        sources={k: v for k, v in tables["source"].items() if isinstance(v, m.Source)},
+        patients={k: v for k, v in tables["patient"].items() if isinstance(v, m.Patient)},
+        overrides=tuple(overrides),
+    )
+    problems.extend(cross_check(library))
+    return LoadResult(library, problems, files)
+
+
+def _kind(obj: Model) -> str:
+    return {m.Agent: "agent", m.Cocktail: "cocktail", m.Area: "area", m.Patient: "patient",
+            m.Source: "source"}[type(obj)]
+
+
+def cross_check(lib: m.Library) -> list[Problem]:
+    """References between documents: agents, stocks, areas and sources that must exist."""
+    problems: list[Problem] = []
+
+    def missing(kind: str, ref: str, where: Location, key: str, choices: list[str]) -> None:
+        problems.append(Problem(f"unknown-{kind}", f"unknown {kind} '{ref}'",
+                                Location(where.file, where.line, key), did_you_mean(ref, choices)))
+
+    def source_ok(ref: str | None, owner: m.Agent | m.Cocktail | None, where: Location, key: str) -> None:
+        if ref is not None and lib.source_for(ref, owner) is None:
+            local = [s.id for s in owner.sources] if owner else []
+            missing("source", ref, where, key, local + list(lib.sources))
+
+    for agent in lib.agents.values():
+        for i, limit in enumerate(agent.limits):
+            source_ok(limit.source, agent, limit.where, f"limits[{i}].source")
+            for ref in (limit.when_with, limit.when_without):
+                if ref is not None and ref not in lib.agents:
+                    missing("agent", ref, limit.where, f"limits[{i}].when", list(lib.agents))
+        if agent.course:
+            source_ok(agent.course.source, agent, agent.course.where, "course.source")
+        for key, rules in (("contraindications", agent.contraindications), ("cautions", agent.cautions)):
+            for i, rule in enumerate(rules):
+                source_ok(rule.source, agent, rule.where, f"{key}[{i}].source")
+        if agent.regulatory:
+            source_ok(agent.regulatory.source, agent, agent.where, "regulatory.source")
+            for i, area_id in enumerate(agent.regulatory.approved_areas):
+                if area_id not in lib.areas:
+                    missing("area", area_id, agent.where, f"regulatory.approved_areas[{i}]", list(lib.areas))
+        source_ok(agent.admixture_source, agent, agent.where, "admixture_source")
+    for cocktail in lib.cocktails.values():
+        for i, comp in enumerate(cocktail.components):
+            used = lib.agents.get(comp.agent)
+            if used is None:
+                missing("agent", comp.agent, comp.where, f"components[{i}].agent", list(lib.agents))
+                continue
+            if comp.stock_id is not None and used.stock(comp.stock_id) is None:
+                problems.append(Problem("unknown-stock", f"agent '{used.id}' has no stock '{comp.stock_id}'",
+                                        Location(comp.where.file, comp.where.line, f"components[{i}].stock"),
+                                        did_you_mean(comp.stock_id, [s.id for s in used.stocks])
+                                        or f"stocks: {', '.join(s.id for s in used.stocks) or 'none'}"))
+            concentration = comp.concentration or comp.stock
+            if concentration is None and comp.stock_id is not None:
+                found = used.stock(comp.stock_id)
+                concentration = found.concentration if found else None
+            if concentration is not None:
+                problems.extend(_amount_mismatches(used, concentration, comp.where, i))
+        if cocktail.area is not None and cocktail.area not in lib.areas:
+            missing("area", cocktail.area, cocktail.where, "area", list(lib.areas))
+        source_ok(cocktail.technique.source, cocktail, cocktail.where, "technique.source")
+    for area in lib.areas.values():
+        source_ok(area.source, None, area.where, "source")
+    return problems
+
+
+def _amount_mismatches(agent: m.Agent, concentration: Q, where: Location, index: int) -> list[Problem]:
+    """A cap in units cannot be held against a dose in mg (nor the reverse): say so, never skip silently."""
+    amount = dims_mul(concentration.dims, VOLUME)
+    out = []
+    for limit in agent.limits:
+        if limit.basis == "volume":
+            continue
+        cap_amount = dims_mul(limit.max.dims, BODY_MASS if limit.basis == "per-kg" else
+                              AREA if limit.basis == "per-area" else DIMENSIONLESS)
+        if cap_amount != amount:
+            out.append(Problem(
+                "incomparable-limit",
+                f"agent '{agent.id}' caps {limit.max.value:g} {unit_string(limit.max.dims)}, which cannot be "
+                f"compared with a dose in {unit_string(amount)} from this concentration",
+                Location(where.file, where.line, f"components[{index}]")))
+    return out

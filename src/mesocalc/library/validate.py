@@ -1,0 +1,464 @@
+"""Strict validation of raw YAML documents into model objects.
+
+Every problem is collected (not just the first), with file, line and key path. Unknown keys are
+errors with a did-you-mean hint: a misspelt limit is a lost limit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from mesocalc import model as m
+from mesocalc import units as u
+from mesocalc.errors import MesocalcError, Problem, did_you_mean
+from mesocalc.library.yamlio import RawDocument
+
+T = TypeVar("T")
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+INTERVAL_RE = re.compile(r"^\s*(\d+)\s*(day|days|week|weeks|month|months)\s*$", re.I)
+
+KINDS = ("agent", "cocktail", "area", "patient", "source")
+
+SOURCE_KEYS = {"id", "title", "url", "confidence", "note"}
+AGENT_KEYS = {
+    "kind", "id", "name", "aliases", "classes", "description", "regulatory", "admixture",
+    "admixture_note", "admixture_source", "stocks", "max_concentration", "limits", "course",
+    "contraindications", "cautions", "notes", "sources",
+}
+COCKTAIL_KEYS = {
+    "kind", "id", "name", "description", "area", "technique", "components", "diluent", "protocol",
+    "notes", "sources",
+}
+AREA_KEYS = {"kind", "id", "name", "region", "surface", "basis", "source", "aliases", "note"}
+PATIENT_KEYS = {"kind", "id", "name", "weight", "sex", "conditions", "allergies", "note"}
+
+
+class Reader:
+    """Reads one document, collecting problems instead of stopping at the first."""
+
+    def __init__(self, doc: RawDocument, problems: list[Problem]) -> None:
+        self.doc = doc
+        self.problems = problems
+
+    def problem(self, path: str, message: str, code: str = "invalid", hint: str | None = None,
+                severity: str = "error") -> None:
+        self.problems.append(Problem(code, message, self.doc.where(path), hint, severity))
+
+    def mapping(
+        self, value: Any, path: str, allowed: set[str], required: tuple[str, ...] = ()
+    ) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.problem(path, f"expected a mapping of keys, got {_type_name(value)}", "wrong-type")
+            return None
+        for key in value:
+            if key not in allowed:
+                child = f"{path}.{key}" if path else key
+                self.problem(child, f"unknown key '{key}'", "unknown-key",
+                             did_you_mean(key, allowed) or f"allowed: {', '.join(sorted(allowed))}")
+        for key in required:
+            if key not in value or value[key] is None:
+                self.problem(path, f"missing required key '{key}'", "missing-key")
+        return value
+
+    def text(self, data: dict[str, Any], key: str, path: str, required: bool = False) -> str | None:
+        value = data.get(key)
+        child = _join(path, key)
+        if value is None:
+            if required:
+                self.problem(path, f"missing required key '{key}'", "missing-key")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.problem(child, f"expected text, got {_type_name(value)}", "wrong-type")
+            return None
+        return value
+
+    def ident(self, data: dict[str, Any], key: str, path: str, required: bool = False) -> str | None:
+        value = self.text(data, key, path, required)
+        if value is not None and not ID_RE.match(value):
+            self.problem(_join(path, key), f"'{value}' is not a valid id (lower-case words joined by '-')",
+                         "bad-id")
+            return None
+        return value
+
+    def choice(self, data: dict[str, Any], key: str, path: str, choices: tuple[str, ...],
+               default: str | None = None) -> str | None:
+        value = data.get(key)
+        if value is None:
+            return default
+        if value not in choices:
+            hint = did_you_mean(str(value), choices) or f"one of: {', '.join(choices)}"
+            self.problem(_join(path, key), f"'{value}' is not allowed here", "bad-value", hint)
+            return default
+        return str(value)
+
+    def quantity(self, data: dict[str, Any], key: str, path: str, kind: u.Kind, required: bool = False,
+                 minimum: str = "positive") -> u.Q | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.problem(path, f"missing required key '{key}' ({kind.name}, e.g. {kind.example})",
+                             "missing-key")
+            return None
+        try:
+            return u.parse_quantity(value, kind, self.doc.where(_join(path, key)), minimum=minimum)
+        except MesocalcError as exc:
+            self.problems.extend(exc.problems)
+            return None
+
+    def count(self, data: dict[str, Any], key: str, path: str, required: bool = False) -> int | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.problem(path, f"missing required key '{key}' (a whole number)", "missing-key")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 1_000_000:
+            self.problem(_join(path, key), f"expected a whole number from 1 to 1,000,000, got {value!r}",
+                         "wrong-type")
+            return None
+        return value
+
+    def words(self, data: dict[str, Any], key: str, path: str, ids: bool = True) -> tuple[str, ...]:
+        value = data.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.problem(_join(path, key), f"expected a list, got {_type_name(value)}", "wrong-type")
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            child = f"{_join(path, key)}[{i}]"
+            if not isinstance(item, str) or not item.strip():
+                self.problem(child, f"expected text, got {_type_name(item)}", "wrong-type")
+            elif ids and not ID_RE.match(item):
+                self.problem(child, f"'{item}' is not a valid id (lower-case words joined by '-')", "bad-id")
+            else:
+                out.append(item)
+        return tuple(out)
+
+    def items(self, data: dict[str, Any], key: str, path: str, read: Callable[[Any, str], T | None]) -> tuple[T, ...]:
+        value = data.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.problem(_join(path, key), f"expected a list, got {_type_name(value)}", "wrong-type")
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            result = read(item, f"{_join(path, key)}[{i}]")
+            if result is not None:
+                out.append(result)
+        return tuple(out)
+
+    def interval(self, data: dict[str, Any], key: str, path: str, required: bool = False) -> m.Interval | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.problem(path, f"missing required key '{key}' (e.g. '1 month')", "missing-key")
+            return None
+        parsed = parse_interval(value)
+        if parsed is None:
+            self.problem(_join(path, key), f"'{value}' is not a calendar interval such as '2 weeks' or "
+                         "'1 month'", "bad-interval")
+        return parsed
+
+    def source_ref(self, data: dict[str, Any], path: str, what: str) -> str | None:
+        """A `source` id; its absence is a 'missing source' problem (fails `check` only with --strict)."""
+        value = self.ident(data, "source", path)
+        if value is None and "source" not in data:
+            self.problem(path, f"{what} names no source", "missing-source",
+                         "add `source:` naming an entry of `sources`", severity="warning")
+        return value
+
+
+def parse_interval(value: Any) -> m.Interval | None:
+    if not isinstance(value, str):
+        return None
+    match = INTERVAL_RE.match(value)
+    if not match or int(match.group(1)) < 1 or int(match.group(1)) > 1200:
+        return None
+    unit = match.group(2).lower().rstrip("s")
+    return m.Interval(int(match.group(1)), unit)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+# ----------------------------------------------------------------------------------------------
+# Documents
+
+
+def read_source(r: Reader, value: Any, path: str) -> m.Source | None:
+    data = r.mapping(value, path, SOURCE_KEYS | ({"kind"} if not path else set()), ("id", "title", "confidence"))
+    if data is None:
+        return None
+    source_id = r.ident(data, "id", path)
+    title = r.text(data, "title", path)
+    confidence = r.choice(data, "confidence", path, m.CONFIDENCES)
+    if source_id is None or title is None or confidence is None:
+        return None
+    return m.Source(source_id, title, r.text(data, "url", path), confidence, r.text(data, "note", path),
+                    r.doc.where(path))
+
+
+def read_limit(r: Reader, value: Any, path: str) -> m.Limit | None:
+    data = r.mapping(value, path, {"scope", "max", "severity", "source", "when", "note"}, ("scope", "max"))
+    if data is None:
+        return None
+    scope = r.choice(data, "scope", path, m.SCOPES)
+    cap = r.quantity(data, "max", path, u.LIMIT_KIND)
+    severity = r.choice(data, "severity", path, m.SEVERITIES, "hard")
+    source = r.source_ref(data, path, "this limit")
+    when_with = when_without = None
+    when = data.get("when")
+    if when is not None:
+        when_data = r.mapping(when, _join(path, "when"), {"with", "without"})
+        if when_data is not None:
+            if len(when_data) != 1:
+                r.problem(_join(path, "when"), "give exactly one of 'with' or 'without'", "bad-value")
+            when_with = r.ident(when_data, "with", _join(path, "when"))
+            when_without = r.ident(when_data, "without", _join(path, "when"))
+    if scope is None or cap is None or severity is None:
+        return None
+    if cap.dims == u.VOLUME and scope == "course":
+        pass  # a course volume cap is legitimate (total solution over the course)
+    return m.Limit(scope, cap, severity, source, when_with, when_without, r.text(data, "note", path),
+                   r.doc.where(path))
+
+
+def read_condition(r: Reader, value: Any, path: str, default_severity: str) -> m.ConditionRule | None:
+    data = r.mapping(value, path, {"condition", "severity", "source", "note"}, ("condition",))
+    if data is None:
+        return None
+    condition = r.ident(data, "condition", path)
+    severity = r.choice(data, "severity", path, m.SEVERITIES, default_severity)
+    source = r.source_ref(data, path, f"this {'contraindication' if default_severity == 'hard' else 'caution'}")
+    if condition is None or severity is None:
+        return None
+    return m.ConditionRule(condition, severity, source, r.text(data, "note", path), r.doc.where(path))
+
+
+def read_stock(r: Reader, value: Any, path: str) -> m.Stock | None:
+    data = r.mapping(value, path, {"id", "label", "concentration", "volume"}, ("id", "concentration"))
+    if data is None:
+        return None
+    stock_id = r.ident(data, "id", path)
+    concentration = r.quantity(data, "concentration", path, u.CONCENTRATION)
+    volume = r.quantity(data, "volume", path, u.VOLUME_KIND)
+    if stock_id is None or concentration is None:
+        return None
+    return m.Stock(stock_id, r.text(data, "label", path), concentration, volume)
+
+
+def read_agent(r: Reader, data: dict[str, Any]) -> m.Agent | None:
+    agent_id = r.ident(data, "id", "", required=True)
+    name = r.text(data, "name", "", required=True)
+    regulatory = None
+    if data.get("regulatory") is not None:
+        reg = r.mapping(data["regulatory"], "regulatory", {"status", "approved_areas", "note", "source"}, ("status",))
+        if reg is not None:
+            status = r.choice(reg, "status", "regulatory", m.STATUSES)
+            if status is not None:
+                regulatory = m.Regulatory(status, r.words(reg, "approved_areas", "regulatory"),
+                                          r.text(reg, "note", "regulatory"), r.ident(reg, "source", "regulatory"))
+    course = None
+    if data.get("course") is not None:
+        c = r.mapping(data["course"], "course", {"max_sessions", "min_interval", "severity", "source", "note"})
+        if c is not None:
+            course = m.CourseRule(r.count(c, "max_sessions", "course"), r.interval(c, "min_interval", "course"),
+                                  r.choice(c, "severity", "course", m.SEVERITIES, "hard") or "hard",
+                                  r.source_ref(c, "course", "this course rule"), r.text(c, "note", "course"),
+                                  r.doc.where("course"))
+    agent = m.Agent(
+        id=agent_id or "",
+        name=name or "",
+        aliases=r.words(data, "aliases", "", ids=False),
+        classes=r.words(data, "classes", ""),
+        description=r.text(data, "description", ""),
+        regulatory=regulatory,
+        admixture=r.choice(data, "admixture", "", m.ADMIXTURE, "ok") or "ok",
+        admixture_note=r.text(data, "admixture_note", ""),
+        admixture_source=r.ident(data, "admixture_source", ""),
+        stocks=r.items(data, "stocks", "", lambda v, p: read_stock(r, v, p)),
+        max_concentration=r.quantity(data, "max_concentration", "", u.CONCENTRATION),
+        limits=r.items(data, "limits", "", lambda v, p: read_limit(r, v, p)),
+        course=course,
+        contraindications=r.items(data, "contraindications", "", lambda v, p: read_condition(r, v, p, "hard")),
+        cautions=r.items(data, "cautions", "", lambda v, p: read_condition(r, v, p, "soft")),
+        notes=r.words(data, "notes", "", ids=False),
+        sources=r.items(data, "sources", "", lambda v, p: read_source(r, v, p)),
+        where=r.doc.where(""),
+    )
+    _unique(r, [s.id for s in agent.stocks], "stocks")
+    _unique(r, [s.id for s in agent.sources], "sources")
+    return agent if agent_id and name else None
+
+
+def read_technique(r: Reader, value: Any, path: str) -> m.Technique | None:
+    data = r.mapping(value, path, {"grid", "spacing", "volume_per_point", "depth", "max_points", "source", "note"},
+                     ("spacing", "volume_per_point"))
+    if data is None:
+        return None
+    grid = r.choice(data, "grid", path, m.GRIDS, "square")
+    spacing = r.quantity(data, "spacing", path, u.LENGTH_KIND)
+    volume = r.quantity(data, "volume_per_point", path, u.VOLUME_KIND)
+    if grid is None or spacing is None or volume is None:
+        return None
+    return m.Technique(grid, spacing, volume, r.quantity(data, "depth", path, u.LENGTH_KIND),
+                       r.count(data, "max_points", path), r.ident(data, "source", path), r.text(data, "note", path))
+
+
+def read_component(r: Reader, value: Any, path: str) -> m.Component | None:
+    data = r.mapping(value, path, {"agent", "concentration", "stock", "volume"}, ("agent",))
+    if data is None:
+        return None
+    agent = r.ident(data, "agent", path)
+    if "concentration" in data and ("stock" in data or "volume" in data):
+        r.problem(path, "give either a final 'concentration', or a 'stock' and the 'volume' drawn from it,"
+                  " not both", "mixed-forms")
+        return None
+    concentration = r.quantity(data, "concentration", path, u.CONCENTRATION)
+    stock = stock_id = None
+    raw_stock = data.get("stock")
+    if isinstance(raw_stock, str) and ID_RE.match(raw_stock):
+        stock_id = raw_stock
+    elif raw_stock is not None:
+        stock = r.quantity(data, "stock", path, u.CONCENTRATION)
+    volume = r.quantity(data, "volume", path, u.VOLUME_KIND)
+    if "concentration" not in data and ("stock" not in data or "volume" not in data):
+        r.problem(path, "a component needs a final 'concentration', or a 'stock' and a 'volume'", "missing-key")
+        return None
+    if agent is None:
+        return None
+    return m.Component(agent, concentration, stock, stock_id, volume, r.doc.where(path))
+
+
+def read_phase(r: Reader, value: Any, path: str) -> m.Phase | None:
+    data = r.mapping(value, path, {"phase", "sessions", "every"}, ("phase", "sessions", "every"))
+    if data is None:
+        return None
+    name = r.text(data, "phase", path)
+    sessions = r.count(data, "sessions", path)
+    every = r.interval(data, "every", path)
+    if name is None or sessions is None or every is None:
+        return None
+    return m.Phase(name, sessions, every)
+
+
+def read_cocktail(r: Reader, data: dict[str, Any]) -> m.Cocktail | None:
+    cocktail_id = r.ident(data, "id", "", required=True)
+    name = r.text(data, "name", "", required=True)
+    technique = None
+    if data.get("technique") is None:
+        r.problem("", "missing required key 'technique'", "missing-key")
+    else:
+        technique = read_technique(r, data["technique"], "technique")
+    components = r.items(data, "components", "", lambda v, p: read_component(r, v, p))
+    if not data.get("components"):
+        r.problem("", "missing required key 'components' (at least one agent)", "missing-key")
+    forms = {c.concentration is not None for c in components}
+    if len(forms) > 1:
+        r.problem("components", "mixes both forms: give every component a final 'concentration', or every "
+                  "component a 'stock' and 'volume'", "mixed-forms")
+    diluent = None
+    if data.get("diluent") is not None:
+        d = r.mapping(data["diluent"], "diluent", {"name", "volume"}, ("volume",))
+        if d is not None:
+            volume = r.quantity(d, "volume", "diluent", u.VOLUME_KIND, minimum="non-negative")
+            if volume is not None:
+                diluent = m.Diluent(r.text(d, "name", "diluent") or "diluent", volume)
+        if forms == {True}:
+            r.problem("diluent", "a diluent goes with stock volumes, not with final concentrations", "mixed-forms")
+    _unique(r, [c.agent for c in components], "components")
+    if cocktail_id is None or name is None or technique is None or not components or len(forms) > 1:
+        return None
+    return m.Cocktail(
+        id=cocktail_id, name=name, technique=technique, components=components,
+        description=r.text(data, "description", ""), area=r.ident(data, "area", ""), diluent=diluent,
+        protocol=r.items(data, "protocol", "", lambda v, p: read_phase(r, v, p)),
+        notes=r.words(data, "notes", "", ids=False),
+        sources=r.items(data, "sources", "", lambda v, p: read_source(r, v, p)),
+        where=r.doc.where(""),
+    )
+
+
+def read_area(r: Reader, data: dict[str, Any]) -> m.Area | None:
+    area_id = r.ident(data, "id", "", required=True)
+    name = r.text(data, "name", "", required=True)
+    region = r.choice(data, "region", "", m.REGIONS)
+    surface = r.quantity(data, "surface", "", u.AREA_KIND, required=True)
+    basis = r.choice(data, "basis", "", m.BASES)
+    if basis is None and "basis" not in data:
+        r.problem("", "missing required key 'basis' (sourced or assumption)", "missing-key")
+    source = r.ident(data, "source", "")
+    if basis == "sourced" and source is None:
+        r.problem("", "a sourced area names no source", "missing-source", severity="warning")
+    if area_id is None or name is None or surface is None or basis is None:
+        return None
+    return m.Area(area_id, name, region or "body", surface, basis, source, r.words(data, "aliases", "", ids=False),
+                  r.text(data, "note", ""), r.doc.where(""))
+
+
+def read_patient(r: Reader, data: dict[str, Any]) -> m.Patient | None:
+    patient_id = r.ident(data, "id", "") or "patient"
+    weight = r.quantity(data, "weight", "", u.WEIGHT_KIND)
+    return m.Patient(patient_id, r.text(data, "name", ""), weight, r.text(data, "sex", ""),
+                     r.words(data, "conditions", ""), r.words(data, "allergies", ""), r.doc.where(""))
+
+
+def _unique(r: Reader, ids: list[str], path: str) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(ids):
+        if item in seen:
+            r.problem(f"{path}[{i}]", f"'{item}' appears twice", "duplicate-id")
+        seen.add(item)
+
+
+Model = m.Agent | m.Cocktail | m.Area | m.Patient | m.Source
+
+
+def read_document(doc: RawDocument, problems: list[Problem]) -> Model | None:
+    """One document into its model object; problems are appended to `problems`."""
+    r = Reader(doc, problems)
+    if not isinstance(doc.data, dict):
+        r.problem("", f"a document must be a mapping with a 'kind', got {_type_name(doc.data)}", "wrong-type")
+        return None
+    kind = doc.data.get("kind")
+    if kind not in KINDS:
+        hint = did_you_mean(str(kind), KINDS) or f"one of: {', '.join(KINDS)}"
+        r.problem("kind" if kind is not None else "", f"unknown kind {kind!r}" if kind is not None
+                  else "missing required key 'kind'", "unknown-kind", hint)
+        return None
+    allowed = {"agent": AGENT_KEYS, "cocktail": COCKTAIL_KEYS, "area": AREA_KEYS, "patient": PATIENT_KEYS,
+               "source": SOURCE_KEYS | {"kind"}}[kind]
+    data = r.mapping(doc.data, "", allowed)
+    if data is None:
+        return None
+    if kind == "agent":
+        return read_agent(r, data)
+    if kind == "cocktail":
+        return read_cocktail(r, data)
+    if kind == "area":
+        return read_area(r, data)
+    if kind == "patient":
+        return read_patient(r, data)
+    return read_source(r, data, "")

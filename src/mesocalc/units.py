@@ -1,0 +1,451 @@
+"""Quantities: parsing unit strings (pint is the authority), the core's float quantities, formatting.
+
+The core computes with `Q`: a float in a canonical unit plus a vector of dimension exponents.
+Canonical units: mg (drug mass), cm (length, so cm^3 = mL and cm^2 for areas), units (biological
+activity), particles, kg (body mass), day (time).
+
+Body mass is kept apart from drug mass: a mass unit in a denominator (`mg/kg`, `mg/lb`) is read as
+"per kg of body weight". In plain pint `mg/kg` is dimensionless; here it is drug mass per body mass,
+so that a per-kg cap can never be compared with a dose or a concentration by mistake.
+
+Every unit string a user or a file gives is parsed by pint, with a registry built from
+`pharmacy_units.txt` alone. Each distinct unit string is parsed once: the result (a factor to the
+canonical unit and the dimension vector) is remembered in memory and in a small cache file, so that
+a start-up that has seen its unit strings before never imports pint.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from mesocalc import cache
+from mesocalc.errors import Location, input_error
+
+# Dimension exponents, in this order.
+DIM_NAMES = ("mass", "length", "activity", "particle", "body mass", "time")
+Dims = tuple[int, int, int, int, int, int]
+
+DIMENSIONLESS: Dims = (0, 0, 0, 0, 0, 0)
+MASS: Dims = (1, 0, 0, 0, 0, 0)
+LENGTH: Dims = (0, 1, 0, 0, 0, 0)
+AREA: Dims = (0, 2, 0, 0, 0, 0)
+VOLUME: Dims = (0, 3, 0, 0, 0, 0)
+ACTIVITY: Dims = (0, 0, 1, 0, 0, 0)
+PARTICLES: Dims = (0, 0, 0, 1, 0, 0)
+BODY_MASS: Dims = (0, 0, 0, 0, 1, 0)
+TIME: Dims = (0, 0, 0, 0, 0, 1)
+
+AMOUNTS = (MASS, ACTIVITY, PARTICLES)
+
+
+def dims_mul(a: Dims, b: Dims) -> Dims:
+    return tuple(x + y for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
+
+
+def dims_div(a: Dims, b: Dims) -> Dims:
+    return tuple(x - y for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
+
+
+# Relative tolerance for "exactly at a cap is within it" and for whole-number grid counts (SPEC §4).
+REL_TOL = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class Q:
+    """A quantity: `value` in the canonical unit of `dims`."""
+
+    value: float
+    dims: Dims
+
+    def __mul__(self, other: Q | float) -> Q:
+        if isinstance(other, Q):
+            return Q(self.value * other.value, dims_mul(self.dims, other.dims))
+        return Q(self.value * other, self.dims)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Q | float) -> Q:
+        if isinstance(other, Q):
+            return Q(self.value / other.value, dims_div(self.dims, other.dims))
+        return Q(self.value / other, self.dims)
+
+    def __add__(self, other: Q) -> Q:
+        if other.dims != self.dims:
+            raise ValueError(f"cannot add {unit_string(other.dims)} to {unit_string(self.dims)}")
+        return Q(self.value + other.value, self.dims)
+
+    def __sub__(self, other: Q) -> Q:
+        if other.dims != self.dims:
+            raise ValueError(f"cannot subtract {unit_string(other.dims)} from {unit_string(self.dims)}")
+        return Q(self.value - other.value, self.dims)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": self.value, "unit": unit_string(self.dims)}
+
+
+def at_most(actual: float, limit: float) -> bool:
+    """actual <= limit, where float noise within REL_TOL of the limit counts as exactly at it."""
+    return actual <= limit or math.isclose(actual, limit, rel_tol=REL_TOL)
+
+
+def whole_ceil(x: float) -> int:
+    """ceil(x), except that x within REL_TOL of a whole number counts as that number."""
+    nearest = round(x)
+    if math.isclose(x, nearest, rel_tol=REL_TOL, abs_tol=REL_TOL):
+        return int(nearest)
+    return math.ceil(x)
+
+
+def whole_floor(x: float) -> int:
+    """floor(x), except that x within REL_TOL of a whole number counts as that number."""
+    nearest = round(x)
+    if math.isclose(x, nearest, rel_tol=REL_TOL, abs_tol=REL_TOL):
+        return int(nearest)
+    return math.floor(x)
+
+
+# ----------------------------------------------------------------------------------------------
+# Unit names
+
+
+_CANONICAL = ("mg", "cm", "units", "particles", "kg", "day")
+_PINT_DIMS = {"[mass]": 0, "[length]": 1, "[activity]": 2, "[particle_count]": 3, "[time]": 5}
+
+
+def unit_string(dims: Dims) -> str:
+    """The canonical unit of a dimension vector, as a string pint parses (e.g. `mg/mL`, `cm^2`)."""
+    top: list[str] = []
+    bottom: list[str] = []
+    for index, exp in enumerate(dims):
+        if exp == 0:
+            continue
+        name = _CANONICAL[index]
+        side = top if exp > 0 else bottom
+        power = abs(exp)
+        if index == 1 and power == 3:
+            side.append("mL")
+        elif power == 1:
+            side.append(name)
+        else:
+            side.append(f"{name}^{power}")
+    text = "*".join(top) or "1"
+    if bottom:
+        text += "/" + ("/".join(bottom))
+    return text
+
+
+def describe_dims(dims: Dims) -> str:
+    names = {
+        MASS: "a mass",
+        VOLUME: "a volume",
+        AREA: "an area",
+        LENGTH: "a length",
+        ACTIVITY: "an amount in units of activity",
+        PARTICLES: "a particle count",
+        TIME: "a time",
+        DIMENSIONLESS: "a plain number",
+    }
+    if dims in names:
+        return names[dims]
+    if dims in (dims_div(a, VOLUME) for a in AMOUNTS):
+        return "a concentration"
+    if dims in (dims_div(a, BODY_MASS) for a in AMOUNTS):
+        return "a dose per kg of body weight"
+    if dims in (dims_div(a, AREA) for a in AMOUNTS):
+        return "a dose per area"
+    return f"a quantity in {unit_string(dims)}"
+
+
+# ----------------------------------------------------------------------------------------------
+# What a field expects
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a field accepts: its name, the dimension vectors allowed, and an example."""
+
+    name: str
+    allowed: tuple[Dims, ...]
+    example: str
+    percent_is_concentration: bool = False
+
+
+CONCENTRATION = Kind(
+    "a concentration",
+    tuple(dims_div(a, VOLUME) for a in AMOUNTS),
+    "10 mg/mL (or 2 %, 1:100,000, 500 units/mL)",
+    percent_is_concentration=True,
+)
+AMOUNT = Kind("an amount (mass, units or particles)", AMOUNTS, "100 mg")
+VOLUME_KIND = Kind("a volume", (VOLUME,), "0.2 mL")
+AREA_KIND = Kind("an area", (AREA,), "25 cm^2")
+LENGTH_KIND = Kind("a length", (LENGTH,), "1 cm")
+WEIGHT_KIND = Kind("a body weight", (MASS,), "70 kg")
+LIMIT_KIND = Kind(
+    "a dose cap (an amount, an amount per kg, an amount per area, or a volume)",
+    AMOUNTS
+    + tuple(dims_div(a, BODY_MASS) for a in AMOUNTS)
+    + tuple(dims_div(a, AREA) for a in AMOUNTS)
+    + (VOLUME,),
+    "100 mg (or 7 mg/kg, 2 mg/cm^2, 10 mL)",
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# Parsing
+
+_NUMBER = re.compile(
+    r"^\s*([+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$",
+    re.S,
+)
+_RATIO = re.compile(r"^\s*1\s*:\s*(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*$")
+_UNIT_CHARS = re.compile(r"^[A-Za-zµμ%/*^()·.\s\d_-]*$")
+_PERCENT = re.compile(r"%\s*(w\s*/\s*v|v\s*/\s*v|w\s*/\s*w)?", re.I)
+_BARE_U = re.compile(r"(?<![A-Za-z])[Uu](?![A-Za-z])")
+_GLUED_POWER = re.compile(r"\b([a-zA-Zµμ]+)([23])\b")
+MAX_TEXT = 80
+
+
+def parse_quantity(
+    text: object,
+    kind: Kind,
+    where: Location | None = None,
+    *,
+    minimum: str = "positive",
+) -> Q:
+    """Parse `"10 mg/mL"`-style text into a Q of one of `kind`'s dimensions, or raise a clear error.
+
+    minimum: "positive" (> 0), "non-negative" (>= 0) or "any".
+    """
+    where = where or Location()
+    if isinstance(text, bool) or text is None:
+        raise input_error(f"expected {kind.name} such as {kind.example}, got {text!r}", where)
+    if isinstance(text, int | float):
+        raise input_error(
+            f"'{text}' has no unit: expected {kind.name} such as {kind.example}",
+            where,
+            code="missing-unit",
+        )
+    if not isinstance(text, str):
+        raise input_error(f"expected {kind.name} such as {kind.example} as a string", where)
+    if len(text) > MAX_TEXT:
+        raise input_error(f"quantity text is too long ({len(text)} characters)", where)
+    stripped = text.strip()
+    if not stripped:
+        raise input_error(f"empty value: expected {kind.name} such as {kind.example}", where)
+
+    ratio = _RATIO.match(stripped)
+    if ratio:
+        if not kind.percent_is_concentration:
+            raise input_error(
+                f"'{text}' is a ratio strength (a concentration); expected {kind.name}", where
+            )
+        denominator = float(ratio.group(1).replace(",", ""))
+        if denominator <= 0:
+            raise input_error(f"'{text}': ratio strength 1:N needs N greater than zero", where)
+        # 1:N means 1 g in N mL, so mg/mL = 1000 / N (USP ratio-strength table).
+        return Q(_clean(1000.0 / denominator), dims_div(MASS, VOLUME))
+
+    match = _NUMBER.match(stripped)
+    if not match:
+        raise input_error(
+            f"'{text}' is not a number with a unit: expected {kind.name} such as {kind.example}",
+            where,
+        )
+    number_text, unit_text = match.groups()
+    number = float(number_text.replace(",", ""))
+    if not math.isfinite(number):
+        raise input_error(f"'{text}' is too large", where)
+    if not unit_text:
+        raise input_error(
+            f"'{text}' has no unit: expected {kind.name} such as {kind.example}",
+            where,
+            code="missing-unit",
+        )
+    factor, dims = unit_factor(unit_text, kind, where)
+    value = _clean(number * factor)
+    if not math.isfinite(value):
+        raise input_error(f"'{text}' is too large", where)
+    if dims not in kind.allowed:
+        raise input_error(
+            f"'{text}' is {describe_dims(dims)}; expected {kind.name} such as {kind.example}",
+            where,
+            code="wrong-dimension",
+        )
+    if minimum == "positive" and value <= 0:
+        raise input_error(f"'{text}' must be greater than zero", where, code="not-positive")
+    if minimum == "non-negative" and value < 0:
+        raise input_error(f"'{text}' must not be negative", where, code="negative")
+    return Q(value, dims)
+
+
+def _clean(x: float) -> float:
+    """Round to 15 significant digits: drops binary noise from unit factors (2 % -> 20 mg/mL,
+    not 19.999999999999996) while staying far inside the 1e-9 comparison tolerance."""
+    return float(f"{x:.15g}") if math.isfinite(x) else x
+
+
+def unit_factor(unit_text: str, kind: Kind, where: Location) -> tuple[float, Dims]:
+    """Factor from `unit_text` to the canonical unit, and its dimension vector."""
+    if not _UNIT_CHARS.match(unit_text):
+        raise input_error(f"'{unit_text}' is not a unit mesocalc knows", where, code="unknown-unit")
+    if _BARE_U.search(unit_text):
+        raise input_error(
+            f"'{unit_text}': 'U' is an error-prone abbreviation (ISMP); write 'units'",
+            where,
+            code="unknown-unit",
+        )
+    percent = _PERCENT.search(unit_text)
+    if percent:
+        qualifier = (percent.group(1) or "w/v").replace(" ", "").lower()
+        if not kind.percent_is_concentration:
+            raise input_error(
+                f"'{unit_text}': a percent is a concentration (% w/v); expected {kind.name}",
+                where,
+                code="wrong-dimension",
+            )
+        if qualifier != "w/v":
+            raise input_error(
+                f"'% {qualifier}' is not a drug concentration mesocalc can use"
+                " (it would need a density); give % w/v or mg/mL",
+                where,
+                code="unknown-unit",
+            )
+        unit_text = _PERCENT.sub("percent_wv", unit_text)
+    unit_text = unit_text.replace("·", "*")
+    key = " ".join(unit_text.split())
+    known = cache.unit_table().get(key)
+    if known is not None:
+        return known[0], known[1]
+    factor, dims = _pint_factor(key, where)
+    cache.remember_unit(key, factor, dims)
+    return factor, dims
+
+
+_REGISTRY: Any = None
+
+
+def registry() -> Any:
+    """The one pint registry, built from pharmacy_units.txt alone (imports pint on first use)."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        import pint
+
+        ureg: Any = pint.UnitRegistry(None, autoconvert_offset_to_baseunit=False)
+        ureg.load_definitions(str(cache.definitions_path()))
+        _REGISTRY = ureg
+    return _REGISTRY
+
+
+def _pint_factor(unit_text: str, where: Location) -> tuple[float, Dims]:
+    ureg = registry()
+    import pint
+
+    try:
+        parsed = ureg.parse_units(unit_text)
+        dims = [0, 0, 0, 0, 0, 0]
+        factor = 1.0
+        for name, exp in parsed._units.items():
+            term_dims = dict(ureg.get_dimensionality(name).items())
+            body = term_dims == {"[mass]": 1} and exp < 0
+            canonical = []
+            for dim_name, dim_exp in term_dims.items():
+                index = _PINT_DIMS[dim_name]
+                unit = "kg" if body else _CANONICAL[index]
+                if body:
+                    index = 4
+                dims[index] += int(dim_exp * exp)
+                canonical.append(f"{unit}**{dim_exp}")
+            term = ureg.Quantity(1.0, name).to(" * ".join(canonical)).magnitude
+            factor *= float(term) ** exp
+        factor = _clean(factor)
+    except (pint.errors.PintError, AttributeError, TypeError, ValueError, KeyError) as exc:
+        hint = None
+        glued = _GLUED_POWER.search(unit_text)
+        if glued:
+            hint = f"write {glued.group(1)}^{glued.group(2)}"
+        raise input_error(
+            f"'{unit_text}' is not a unit mesocalc knows", where, code="unknown-unit", hint=hint
+        ) from exc
+    except (OverflowError, ZeroDivisionError, RecursionError) as exc:
+        raise input_error(f"'{unit_text}' cannot be used as a unit", where, code="unknown-unit") from exc
+    if not math.isfinite(factor) or factor == 0:
+        raise input_error(f"'{unit_text}' cannot be used as a unit", where, code="unknown-unit")
+    return factor, tuple(dims)  # type: ignore[return-value]
+
+
+def convert_value(q: Q, unit_text: str, where: Location | None = None) -> float:
+    """q's value in `unit_text` (which must have q's dimensions)."""
+    where = where or Location()
+    kind = Kind("a unit of the same kind", (q.dims,), unit_string(q.dims), True)
+    factor, dims = unit_factor(unit_text, kind, where)
+    if dims != q.dims:
+        raise input_error(
+            f"cannot convert {describe_dims(q.dims)} ({unit_string(q.dims)}) to '{unit_text}',"
+            f" which is {describe_dims(dims)}",
+            where,
+            code="wrong-dimension",
+        )
+    return q.value / factor
+
+
+def body_weight_kg(weight: Q) -> Q:
+    """A patient's weight (a mass) as body mass in kg, for per-kg caps."""
+    return Q(weight.value / 1e6, BODY_MASS)
+
+
+# ----------------------------------------------------------------------------------------------
+# Formatting for people (ISMP): mL not cc, mcg not µg, units not U/IU, leading zeros,
+# no trailing zeros, thousands separators. Display rounding only; JSON keeps full precision.
+
+_PRETTY = {"cm^2": "cm²", "cm^3": "mL"}
+
+
+def format_number(x: float, *, volume: bool = False) -> str:
+    """3 significant figures (volumes to at least 0.01 mL), never rounding the whole-number part."""
+    if x == 0 or not math.isfinite(x):
+        return "0" if x == 0 else str(x)
+    magnitude = math.floor(math.log10(abs(x)))
+    decimals = max(0, 2 - magnitude)
+    if volume:
+        decimals = max(decimals, 2)
+    rounded = Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def display(q: Q) -> tuple[float, str]:
+    """The value and unit a person reads: mg, or mcg below 1 mg; mL; cm²; units; particles."""
+    dims = q.dims
+    value = q.value
+    per = {dims_div(MASS, VOLUME): "/mL", dims_div(MASS, AREA): "/cm²", MASS: ""}
+    if dims in per:
+        if 0 < abs(value) < 1:
+            return value * 1000, "mcg" + per[dims]
+        return value, "mg" + per[dims]
+    if dims == LENGTH and 0 < abs(value) < 1:
+        return value * 10, "mm"
+    unit = unit_string(dims)
+    for raw, pretty in _PRETTY.items():
+        unit = unit.replace(raw, pretty)
+    return value, unit
+
+
+def format_quantity(q: Q) -> str:
+    value, unit = display(q)
+    return f"{format_number(value, volume=unit == 'mL')} {unit}"
+
+
+def format_in(q: Q, unit_text: str) -> str:
+    """q written in a unit the user asked for (e.g. mcg/mL), ISMP-safe."""
+    value = convert_value(q, unit_text)
+    shown = unit_text.strip()
+    for bad, good in (("µg", "mcg"), ("μg", "mcg"), ("ug", "mcg"), ("cc", "mL"), ("IU", "units")):
+        shown = shown.replace(bad, good)
+    return f"{format_number(value, volume=shown == 'mL')} {shown}"
