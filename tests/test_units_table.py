@@ -14,7 +14,8 @@ import pytest
 from mesocalc import units as u
 from mesocalc.errors import MesocalcError
 
-C, A, V, AR, L, W, LIM = u.CONCENTRATION, u.AMOUNT, u.VOLUME_KIND, u.AREA_KIND, u.LENGTH_KIND, u.WEIGHT_KIND, u.LIMIT_KIND
+C, A, V, AR = u.CONCENTRATION, u.AMOUNT, u.VOLUME_KIND, u.AREA_KIND
+L, W, LIM = u.LENGTH_KIND, u.WEIGHT_KIND, u.LIMIT_KIND
 MG_ML = u.dims_div(u.MASS, u.VOLUME)
 PER_KG = u.dims_div(u.MASS, u.BODY_MASS)
 
