@@ -320,3 +320,14 @@ def test_bad_input_exits_2_with_a_clear_message(cli: Any, args: list[str], fragm
     with_json = cli(*args, "--json")
     assert with_json.exit_code == 2
     assert with_json.json["kind"] == "error"
+
+
+@pytest.mark.parametrize("text", ["20 cm^2", "20 cm**2", "5 cm x 4 cm", "5 x 4 cm", "5cm×4cm", "50 mm x 4 cm"])
+def test_the_same_area_written_many_ways(cli: Any, text: str) -> None:
+    doc = cli("plan", "submental-dca", "--area", text, "--json").json
+    assert doc["area"]["value"] == pytest.approx(20.0) and doc["points"] == 20
+
+
+def test_dimensions_without_any_unit_are_refused(cli: Any) -> None:
+    run = cli("plan", "submental-dca", "--area", "5 x 4")
+    assert run.exit_code == 2 and "has no unit" in run.stderr

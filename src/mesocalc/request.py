@@ -70,7 +70,8 @@ class Session:
     overrides: tuple[str, ...] = field(default=())
 
 
-_DIMENSIONS = re.compile(r"^\s*(.+?)\s*[x×*]\s*(.+?)\s*$", re.I)
+_DIMENSIONS = re.compile(r"^\s*(.+?)(?:\s+[xX]\s+|\s*×\s*)(.+?)\s*$")
+_BARE_NUMBER = re.compile(r"^\s*[\d.,]+\s*$")
 _SHARE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 
@@ -130,8 +131,11 @@ def resolve_area(text: str, library: m.Library, site: str | None, option: str = 
         return area_use(preset)
     dims = _DIMENSIONS.match(text)
     if dims and not text.strip()[0].isalpha():
-        width = u.parse_quantity(dims.group(1), u.LENGTH_KIND, where)
         height = u.parse_quantity(dims.group(2), u.LENGTH_KIND, where)
+        first = dims.group(1)
+        if _BARE_NUMBER.match(first):  # "5 x 4 cm": the unit written once applies to both sides
+            first = f"{first} {dims.group(2).lstrip('0123456789., ')}"
+        width = u.parse_quantity(first, u.LENGTH_KIND, where)
         return AreaUse(width * height, "measured", None, f"{text.strip()}", site, width, height)
     if text.strip()[:1].isdigit() or text.strip()[:1] in ".+-":
         surface = u.parse_quantity(text, u.AREA_KIND, where)
