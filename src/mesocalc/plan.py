@@ -213,10 +213,11 @@ def context_warnings(session: Session, agents: list[m.Agent], library: m.Library
                 "assumption", "soft",
                 f"the size of '{area.name or area.id}' ({u.format_quantity(area.surface)}) is an assumption, "
                 "not a measurement: measure the patient and give --area"))
-    for agent in agents:
-        for note in library.overrides:
-            if f"agent '{agent.id}' " in note:
-                warnings.append(c.Warning("library-override", "info", note, agent.id))
+    used = [f"agent '{a.id}' " for a in agents] + [f"cocktail '{session.cocktail.id}' "]
+    used += [f"area '{a.id}' " for a in session.areas if a.id]
+    for note in library.overrides:
+        if any(note.startswith(prefix) for prefix in used):
+            warnings.append(c.Warning("library-override", "info", note))
     if session.cocktail.technique.note and session.technique == session.cocktail.technique:
         warnings.append(c.Warning("technique-note", "info", f"technique: {session.cocktail.technique.note}"))
     return warnings
