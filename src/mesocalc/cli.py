@@ -315,7 +315,7 @@ def run(argv: list[str] | None = None) -> int:
     except _click.exceptions.ClickException as exc:
         report(MesocalcError(Problem("usage", exc.format_message())), as_json)
         return 2
-    except _click.exceptions.Abort:
+    except typer.Abort:
         sys.stderr.write("mesocalc: aborted\n")
         return 1
     except MesocalcError as exc:
