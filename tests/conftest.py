@@ -98,7 +98,7 @@ def run_cli(args: list[str] | tuple[str, ...], input: str | None = None) -> Run:
         stderr = err.getvalue().decode("utf-8", "replace")
     if "--json" in args and stdout.strip() and "--help" not in args:
         # one document, or one per line (batch output)
-        lines = [line for line in stdout.splitlines() if line.strip()]
+        lines = [line for line in stdout.split("\n") if line.strip()]
         for doc in [strict_json(stdout)] if len(lines) == 1 else [strict_json(line) for line in lines]:
             validate_output(doc)
     return Run(code, stdout, stderr)
