@@ -123,7 +123,7 @@ def test_plan_with_random_option_values_answers_cleanly(args):
 
 @FUZZ
 @given(st.sampled_from(["agents", "cocktails", "areas", "schema", "check"]), st.one_of(
-    st.sampled_from(["lidocaine", "scalp", "submental-dca", "plan", "error"] + NASTY), st.text(max_size=20)))
+    st.sampled_from(["lidocaine", "scalp", "submental-dca", "plan", "error", *NASTY]), st.text(max_size=20)))
 def test_browse_commands_with_random_ids_answer_cleanly(command, item):
     if command == "check" and (not item.strip() or "\x00" in item):
         return  # an empty or NUL path is the shell's business, not a library
