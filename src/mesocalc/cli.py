@@ -247,7 +247,7 @@ def check(
     else:
         for problem in problems:
             where = problem.where
-            location = f"{where.file}:{where.line or 0}" if where.file else "(library)"
+            location = (f"{where.file}:{where.line}" if where.line else where.file) if where.file else "(library)"
             key = f" {where.key}:" if where.key else ""
             hint = f" ({problem.hint})" if problem.hint else ""
             sys.stdout.write(f"{location}:{key} {problem.message}{hint}\n")

@@ -50,7 +50,7 @@ class RawDocument:
 
 
 def read_text(path: Path, label: str | None = None) -> str:
-    name = label or str(path)
+    name = (label or str(path))[:200]
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
