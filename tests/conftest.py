@@ -1,9 +1,16 @@
-"""Shared fixtures: an isolated cache directory, the built-in library, and a CLI runner."""
+"""Shared fixtures: an isolated cache directory, the built-in library, and a CLI runner.
+
+The `cli` fixture runs `mesocalc.cli.run` (the path `main()` takes, usage errors included) and checks
+every JSON document a `--json` run prints: strictly valid JSON (no NaN/Infinity) and valid against
+the schema of its `kind` (src/mesocalc/schemas/<kind>.json, the one `mesocalc schema` prints).
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from mesocalc import model as m
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "src" / "mesocalc" / "schemas"
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +40,38 @@ def library() -> m.Library:
     return result.library
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"not strict JSON: {name}")
+
+
+def strict_json(text: str) -> Any:
+    """json.loads that refuses NaN and Infinity (which Python's json would otherwise accept)."""
+    return json.loads(text, parse_constant=_reject_constant)
+
+
+@cache
+def schema_validator(kind: str) -> Any:
+    import jsonschema
+
+    path = SCHEMAS / f"{kind}.json"
+    if not path.is_file():
+        return None
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def validate_output(doc: Any) -> None:
+    """A JSON output document is an object with kind and version, valid against its kind's schema."""
+    assert isinstance(doc, dict) and "kind" in doc and "version" in doc, doc
+    validator = schema_validator(doc["kind"])
+    kind = doc['kind']
+    assert validator is not None, f"no schema for output kind '{kind}': add src/mesocalc/schemas/{kind}.json"
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    assert not errors, f"{doc['kind']} output does not match its schema: " + "; ".join(
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5])
+
+
 class Run:
     """Runs the CLI in-process; `.json` parses stdout."""
 
@@ -41,18 +82,32 @@ class Run:
 
     @property
     def json(self) -> Any:
-        return json.loads(self.stdout)
+        return strict_json(self.stdout)
+
+
+def run_cli(args: list[str] | tuple[str, ...], input: str | None = None) -> Run:
+    """mesocalc ARGS in-process, through `cli.run` (as the installed command runs), output captured."""
+    from mesocalc.cli import run
+
+    runner = CliRunner()
+    with runner.isolation(input=input) as (out, err, _mixed):
+        code = run(list(args))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        stdout = out.getvalue().decode("utf-8", "replace")
+        stderr = err.getvalue().decode("utf-8", "replace")
+    if "--json" in args and stdout.strip() and "--help" not in args:
+        # one document, or one per line (batch output)
+        lines = [line for line in stdout.split("\n") if line.strip()]
+        for doc in [strict_json(stdout)] if len(lines) == 1 else [strict_json(line) for line in lines]:
+            validate_output(doc)
+    return Run(code, stdout, stderr)
 
 
 @pytest.fixture
 def cli() -> Any:
-    from mesocalc.cli import app
-
-    runner = CliRunner()
-
     def run(*args: str, input: str | None = None) -> Run:
-        result = runner.invoke(app, list(args), input=input, catch_exceptions=False)
-        return Run(result.exit_code, result.stdout, result.stderr)
+        return run_cli(args, input)
 
     return run
 

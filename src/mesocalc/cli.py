@@ -12,7 +12,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from mesocalc import __version__
-from mesocalc.errors import MesocalcError, Problem
+from mesocalc.errors import Location, MesocalcError, Problem
 
 app = typer.Typer(
     add_completion=True,
@@ -40,14 +40,19 @@ GridOpt = Annotated[str | None, typer.Option("--grid", help="square or hex.")]
 PointsOpt = Annotated[int | None, typer.Option("--points", help="Number of injection points (overrides the grid).")]
 
 
-def fail(exc: MesocalcError, as_json: bool) -> NoReturn:
-    """The one way out on an input error: one message on stderr, the error document with --json, exit 2."""
+def report(exc: MesocalcError, as_json: bool) -> None:
+    """One message per problem on stderr, and the error document on stdout with --json."""
     if as_json:
         from mesocalc.render.jsondoc import dumps, error_doc
 
         sys.stdout.write(dumps(error_doc(exc.problems)) + "\n")
     for problem in exc.problems:
         sys.stderr.write(f"mesocalc: error: {problem.text()}\n")
+
+
+def fail(exc: MesocalcError, as_json: bool) -> NoReturn:
+    """The one way out on an input error: one message on stderr, the error document with --json, exit 2."""
+    report(exc, as_json)
     raise typer.Exit(2)
 
 
@@ -242,7 +247,7 @@ def check(
     else:
         for problem in problems:
             where = problem.where
-            location = f"{where.file}:{where.line or 0}" if where.file else "(library)"
+            location = (f"{where.file}:{where.line}" if where.line else where.file) if where.file else "(library)"
             key = f" {where.key}:" if where.key else ""
             hint = f" ({problem.hint})" if problem.hint else ""
             sys.stdout.write(f"{location}:{key} {problem.message}{hint}\n")
@@ -254,5 +259,77 @@ def check(
     raise typer.Exit(1 if problems else 0)
 
 
+# ---- issue 5: schema (JSON Schemas of every output and of the YAML library) ----
+@app.command()
+def schema(
+    name: Annotated[str | None, typer.Argument(metavar="[NAME]", help="plan, error, library, ... (none: list them).")]
+    = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of an output kind or of the YAML library files.
+
+    Without a name, list the schemas. Editors can validate library YAML with the `library` schema.
+
+    Example: mesocalc schema plan
+    """
+    from mesocalc import schemas
+
+    if name is None:
+        sys.stdout.write("\n".join(schemas.names()) + "\n")
+        return
+    try:
+        text = schemas.schema_text(name)
+    except MesocalcError as exc:
+        fail(exc, json_out)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the app on `argv`; returns the exit code (0, 1 or 2).
+
+    Usage errors (a missing argument, an unknown option, `--points abc`) take the same way out as input
+    errors: one message on stderr, the error document on stdout with --json, exit 2. An unexpected
+    exception is a bug: it is reported in one line, never as a traceback (MESOCALC_DEBUG=1 re-raises).
+    """
+    import os
+
+    from typer import _click
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args, prog_name="mesocalc", standalone_mode=False)
+    except _click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()
+        return 2
+    except _click.exceptions.UsageError as exc:
+        ctx = exc.ctx
+        hint = f"see 'mesocalc {ctx.command_path.partition(' ')[2]} --help'".replace("  ", " ") if ctx else None
+        param = getattr(exc, "param", None)
+        key = None
+        if param is not None and getattr(param, "opts", None):
+            key = param.opts[0].upper() if getattr(param, "param_type_name", "") == "argument" else param.opts[0]
+        report(MesocalcError(Problem("usage", exc.format_message(), Location(key=key), hint)), as_json)
+        return 2
+    except _click.exceptions.ClickException as exc:
+        report(MesocalcError(Problem("usage", exc.format_message())), as_json)
+        return 2
+    except typer.Abort:
+        sys.stderr.write("mesocalc: aborted\n")
+        return 1
+    except MesocalcError as exc:
+        report(exc, as_json)
+        return 2
+    except (Exception, RecursionError, MemoryError) as exc:
+        if os.environ.get("MESOCALC_DEBUG"):
+            raise
+        report(MesocalcError(Problem("internal-error", f"internal error ({type(exc).__name__}): {exc}",
+                                     hint="this is a bug in mesocalc; please report it with the command line")),
+               as_json)
+        return 2
+    return code if isinstance(code, int) else 0
+
+
 def main() -> None:
-    app(prog_name="mesocalc")
+    sys.exit(run())

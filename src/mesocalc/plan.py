@@ -32,9 +32,17 @@ def cell_area(technique: m.Technique) -> u.Q:
     return square if technique.grid == "square" else square * (SQRT3 / 2)
 
 
+MAX_POINTS = 1_000_000  # the largest count --points accepts; a grid beyond it is a unit slip, not a plan
+
+
 def grid_points(area: u.Q, technique: m.Technique) -> int:
     s2 = technique.spacing.value ** 2
-    raw = area.value / s2 if technique.grid == "square" else area.value * 2 / (SQRT3 * s2)
+    cell = s2 if technique.grid == "square" else SQRT3 * s2 / 2
+    raw = area.value / cell if cell > 0 else math.inf
+    if not math.isfinite(raw) or raw > MAX_POINTS:
+        raise input_error(f"{u.format_quantity(area)} at {u.format_quantity(technique.spacing)} spacing gives more "
+                          f"than {MAX_POINTS:,} injection points: check the area and spacing units", None,
+                          code="too-many-points")
     return u.whole_ceil(raw)
 
 

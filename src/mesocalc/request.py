@@ -80,7 +80,7 @@ def find_cocktail(text: str, library: m.Library) -> m.Cocktail:
     if text in library.cocktails:
         return library.cocktails[text]
     path = Path(text)
-    if text.endswith((".yaml", ".yml")) or path.is_file():
+    if text.endswith((".yaml", ".yml")) or _is_file(path):
         from mesocalc.library import cross_check, read_file_documents
         from mesocalc.library.validate import read_document
 
@@ -105,6 +105,14 @@ def find_cocktail(text: str, library: m.Library) -> m.Cocktail:
     raise input_error(f"unknown cocktail '{text}'", Location(key="COCKTAIL"), code="unknown-cocktail",
                       hint=did_you_mean(text, list(library.cocktails))
                       or f"known: {', '.join(sorted(library.cocktails))}")
+
+
+def _is_file(path: Path, folder: bool = False) -> bool:
+    """Path.is_file (or is_dir), where a name too long for the file system is simply not a file."""
+    try:
+        return path.is_dir() if folder else path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def find_area(text: str, library: m.Library) -> m.Area | None:
@@ -175,7 +183,7 @@ def load_patient(text: str, library: m.Library) -> m.Patient:
     if text in library.patients:
         return library.patients[text]
     path = Path(text)
-    if not path.exists() and not text.endswith((".yaml", ".yml", ".json")):
+    if not _is_file(path) and not _is_file(path, folder=True) and not text.endswith((".yaml", ".yml", ".json")):
         raise input_error(f"no patient file or patient id '{text}'", Location(key="--patient"),
                           code="unknown-patient")
     from mesocalc.library import read_file_documents

@@ -37,13 +37,17 @@ def library_dirs(extra: list[str] | tuple[str, ...] = ()) -> list[Path]:
 
 
 def layer_files(directory: Path) -> list[Path]:
-    if not directory.exists():
-        raise MesocalcError(Problem("no-such-library", "library folder does not exist", Location(str(directory))))
-    if directory.is_file():
-        return [directory]
-    if not directory.is_dir():
-        raise MesocalcError(Problem("no-such-library", "is not a folder", Location(str(directory))))
-    files = [p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+    try:
+        if not directory.exists():
+            raise MesocalcError(Problem("no-such-library", "library folder does not exist", Location(str(directory))))
+        if directory.is_file():
+            return [directory]
+        if not directory.is_dir():
+            raise MesocalcError(Problem("no-such-library", "is not a folder", Location(str(directory))))
+        files = [p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+    except OSError as exc:  # a name too long, a loop of links, a folder that cannot be listed
+        raise MesocalcError(Problem("unreadable", f"cannot read library folder: {exc.strerror}",
+                                    Location(str(directory)[:200]))) from exc
     return sorted(files)
 
 

@@ -195,7 +195,8 @@ def _type_name(value: Any) -> str:
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"'{value}'"
+        short = " ".join(value.split())
+        return f"'{short[:60]}...'" if len(short) > 60 else f"'{short}'"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):

@@ -50,7 +50,7 @@ class RawDocument:
 
 
 def read_text(path: Path, label: str | None = None) -> str:
-    name = label or str(path)
+    name = (label or str(path))[:200]
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -130,6 +130,9 @@ def _plain(node: Any, path: str, lines: dict[str, int], depth: int, counter: lis
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise MesocalcError(Problem("bad-tag", "YAML merge keys (<<) are not allowed", where))
+            if key_node.tag not in _PLAIN_TAGS:
+                raise MesocalcError(Problem("bad-tag", f"YAML tag '{key_node.tag}' is not allowed (plain data only)",
+                                            Location(name, key_node.start_mark.line + 1, path or None)))
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
                 raise MesocalcError(
                     Problem("bad-key", "keys must be plain words",
@@ -171,6 +174,8 @@ def _scalar(node: Any, where: Location) -> Any:
         except ValueError:
             return value
     if tag == "tag:yaml.org,2002:float":
+        if value.lstrip("+-").lower() in (".inf", ".nan"):
+            raise MesocalcError(Problem("bad-number", f"'{value}' is not a finite number", where))
         try:
             number = float(value.replace("_", ""))
         except ValueError:
