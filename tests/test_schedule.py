@@ -195,6 +195,7 @@ def test_history_without_start_continues_one_interval_after_the_last_session(cli
     ("- {date: 2026-01-01, doses: {lidocaine: 5 mg}}\n", "not in this cocktail"),
     ("- {date: 2027-06-01, volume: 5 mL}\n", "not before the first new session"),
     ("date: 2026-01-01\n", "one list"),
+    ("- {date: 2026-01-01, doses: {deoxycholic-acid: 5 particles}}\n", "[0].doses.deoxycholic-acid"),
 ])
 def test_bad_history_is_an_input_error_with_file_and_line(cli: Any, write: Any, text: str, message: str) -> None:
     history = write("bad.yaml", text)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import calendar
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -286,7 +286,9 @@ def compute_schedule(plan: PlanResult, phases: tuple[m.Phase, ...], start: date 
             comp = components[agent_id]
             if dose.dims != comp.dose.dims:
                 raise input_error(f"history dose of {agent_id} ({u.format_quantity(dose)}) is not in the unit kind "
-                                  f"of its dose ({u.unit_string(comp.dose.dims)})", given.where, code="wrong-dimension")
+                                  f"of its dose ({u.unit_string(comp.dose.dims)})",
+                                  replace(given.where, key=f"{given.where.key}.doses.{agent_id}"),
+                                  code="wrong-dimension")
             per_agent[agent_id] = (dose, (dose / comp.concentration) * comp.share)
         rows.append((given.date, given.phase, "history", per_agent, given.volume))
     for when, planned_phase in phase_dates(start, phases):
@@ -376,8 +378,6 @@ def _course_rules(agent: m.Agent, rule: m.CourseRule, given: list[CourseSession]
 
 
 def _replace(check: CourseCheck, **changes: Any) -> CourseCheck:
-    from dataclasses import replace
-
     return replace(check, **changes)
 
 
@@ -407,8 +407,6 @@ def _warnings(check: CourseCheck, name: str) -> list[c.Warning]:
 
 
 def _flag(sessions: list[CourseSession], checks: list[CourseCheck]) -> list[CourseSession]:
-    from dataclasses import replace
-
     flags: dict[int, list[str]] = {}
     for check in checks:
         if check.status != "over":
