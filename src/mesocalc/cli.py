@@ -284,6 +284,68 @@ def schema(
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+# ---- issue 4: schedule (courses, history, patients) ----
+
+
+@app.command()
+def schedule(
+    cocktail: Annotated[str, typer.Argument(help="Cocktail id from the library, or a YAML file.")],
+    start: Annotated[str | None, typer.Option(
+        "--start", help="Date of the first new session, YYYY-MM-DD (default with --history: one interval "
+        "of the first phase after the last session given).")] = None,
+    phase: Annotated[list[str] | None, typer.Option(
+        "--phase", help='Phase "NAME:COUNT every INTERVAL", repeatable, in order; replaces the cocktail\'s '
+        'protocol, e.g. --phase "intensive:4 every 1 week" --phase "maintenance:6 every 1 month".')] = None,
+    history: Annotated[str | None, typer.Option(
+        "--history", help="YAML or JSON list of sessions already given, each with a date and a volume "
+        "or per-agent doses.")] = None,
+    area: AreaOpt = None,
+    scalp: ScalpOpt = None,
+    spacing: SpacingOpt = None,
+    volume_per_point: VppOpt = None,
+    grid: GridOpt = None,
+    points: PointsOpt = None,
+    weight: WeightOpt = None,
+    patient: PatientOpt = None,
+    library: LibraryOpt = None,
+    json_out: JsonOpt = False,
+    strict: StrictOpt = False,
+) -> None:
+    """The course: session dates by phase, each session's doses, cumulative doses against course caps,
+    maximum sessions and minimum intervals.
+
+    Example: mesocalc schedule submental-dca --start 2027-01-31 --area "25 cm^2"
+    """
+    try:
+        from pathlib import Path
+
+        from mesocalc.errors import Location
+        from mesocalc.plan import compute
+        from mesocalc.request import SessionOptions, find_cocktail, resolve_session
+        from mesocalc.schedule import compute_schedule, parse_date, parse_phase, read_history
+
+        lib = load(library)
+        chosen = find_cocktail(cocktail, lib)
+        phases = tuple(parse_phase(p) for p in phase) if phase else chosen.protocol
+        first = parse_date(start, Location(key="--start")) if start is not None else None
+        given = read_history(Path(history), chosen, lib) if history else []
+        options = SessionOptions(tuple(area or ()), scalp, spacing, volume_per_point, grid, points, weight, patient)
+        one_session = compute(resolve_session(chosen, options, lib), lib, strict)
+        result = compute_schedule(one_session, phases, first, given, lib, strict)
+    except MesocalcError as exc:
+        fail(exc, json_out)
+    if json_out:
+        from mesocalc.render.schedule_json import schedule_doc
+
+        emit_json(schedule_doc(result))
+    else:
+        from mesocalc.render.schedule_table import render_schedule
+        from mesocalc.render.table import make_console
+
+        render_schedule(result, make_console())
+    raise typer.Exit(result.exit_code)
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the app on `argv`; returns the exit code (0, 1 or 2).
 
@@ -329,7 +391,6 @@ def run(argv: list[str] | None = None) -> int:
                as_json)
         return 2
     return code if isinstance(code, int) else 0
-
 
 def main() -> None:
     sys.exit(run())

@@ -211,7 +211,8 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
 def context_warnings(session: Session, agents: list[m.Agent], library: m.Library) -> list[c.Warning]:
     """Everything around the numbers: regulatory status, off-label sites, assumptions, patient, admixture."""
     warnings: list[c.Warning] = []
-    sites = [a.site for a in session.areas]
+    # with --points and no area, the treated site is the cocktail's default area (for off-label checks)
+    sites = [a.site for a in session.areas] or [session.cocktail.area]
     warnings += c.regulatory_warnings(agents, sites)
     warnings += c.admixture_warnings(session.cocktail, library.agents)
     warnings += c.patient_warnings(agents, session.patient)

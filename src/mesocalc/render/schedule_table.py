@@ -1,0 +1,83 @@
+"""Human output of `mesocalc schedule`: the course at a glance, then its checks and warnings."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from mesocalc import units as u
+from mesocalc.render.table import render_warnings
+from mesocalc.schedule import CourseCheck, CourseSession, ScheduleResult
+
+
+def render_schedule(result: ScheduleResult, console: Console) -> None:
+    plan = result.plan
+    session = plan.session
+    console.print(Text(f"{session.cocktail.name} ({session.cocktail.id})", style="bold"))
+    phases = "; ".join(f"{p.name}: {p.sessions} every {p.every.text()}" for p in result.phases)
+    console.print(f"Phases    {phases}")
+    area = f"{u.format_quantity(plan.area)}, " if plan.area is not None else ""
+    console.print(f"Session   {area}{plan.points:,} points, {u.format_quantity(plan.session_volume)}")
+    if session.weight is not None:
+        console.print(f"Weight    {u.format_number(session.weight.value)} kg")
+    console.print()
+
+    agents = [comp.agent for comp in plan.components]
+    caps = {a.id: _binding_cap(a.id, result.checks) for a in agents}
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for header, justify in (("#", "right"), ("Date", "left"), ("Phase", "left")):
+        table.add_column(header, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for agent in agents:
+        table.add_column(f"{agent.name} dose", justify="right", no_wrap=True)
+        cap = caps[agent.id]
+        cap_text = f" / cap {u.format_quantity(cap.limit.max)}" if cap and cap.limit else ""
+        label = "Cumulative" if len(agents) == 1 else f"{agent.id} cumulative"
+        table.add_column(f"{label}{cap_text}", justify="right", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    for s in result.sessions:
+        cells: list[str | Text] = [str(s.number), s.date.isoformat(), _phase(s)]
+        for agent in agents:
+            dose = s.doses.get(agent.id)
+            if dose is None:
+                cells += ["—", "—"]
+                continue
+            cells.append(u.format_quantity(dose.dose))
+            cap = caps[agent.id]
+            fraction = cap.fractions.get(s.number) if cap else None
+            used = f" ({fraction * 100:.0f} %)" if fraction is not None else ""
+            cells.append(u.format_quantity(dose.cumulative) + used)
+        cells.append(Text("ok", style="green") if not s.flags else Text("; ".join(s.flags), style="bold red"))
+        table.add_row(*cells)
+    console.print(table)
+
+    rules = [ch for ch in result.checks if ch.rule != "limit"]
+    for check in rules:
+        style = "green" if check.status == "ok" else "bold red"
+        if check.rule == "max_sessions":
+            text = f"{check.agent}: {check.sessions} of at most {check.max_sessions} sessions"
+        else:
+            text = f"{check.agent}: sessions at least {check.min_interval.text() if check.min_interval else '?'} apart"
+        line = Text(f"Course    {text}: ")
+        line.append(check.status, style=style)
+        line.append(f" ({check.severity}; {check.source or 'no source'})", style="dim")
+        console.print(line)
+    render_warnings(list(result.warnings), console)
+    verdict = ("[bold green]OK[/]: the course is within every hard cap and rule" if result.exit_code == 0 else
+               "[bold red]NOT OK[/]: a hard cap or rule is broken" if any(
+                   w.severity == "hard" for w in result.warnings) else
+               "[bold red]NOT OK[/] (--strict): warnings present")
+    console.print(verdict)
+
+
+def _phase(s: CourseSession) -> str:
+    if s.source == "history":
+        return f"history ({s.phase})" if s.phase else "history"
+    return s.phase or ""
+
+
+def _binding_cap(agent_id: str, checks: tuple[CourseCheck, ...]) -> CourseCheck | None:
+    """The course cap used most by the end of the course (the one shown against the cumulative dose)."""
+    caps = [ch for ch in checks if ch.agent == agent_id and ch.rule == "limit" and ch.fraction is not None]
+    return max(caps, key=lambda ch: ch.fraction or 0.0, default=None)

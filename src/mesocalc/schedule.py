@@ -1,0 +1,425 @@
+"""A course of sessions: dates by phase, cumulative doses, course caps and minimum intervals.
+
+Pure: standard library dates only (no Typer, no Rich). Conventions (SPEC §4):
+- "1 month" is a calendar month: the same day of a later month, clamped to that month's last day.
+- a phase's dates are anchored to its first date: session k falls on start + k × every, so monthly
+  from 31 January gives 28 February, 31 March, 30 April (never drifting to the 28th).
+- the next phase starts one interval of the new phase after the last session of the previous one.
+- a minimum interval is met when a session falls on or after the previous session + the interval
+  (calendar arithmetic, comparing dates rather than counting days).
+
+Each planned session is sized like `plan` (one plan.compute); sessions already given (history) count
+toward `max_sessions` and course caps, and the first planned session must respect `min_interval`
+after the last of them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import itertools
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mesocalc import checks as c
+from mesocalc import model as m
+from mesocalc import units as u
+from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error
+from mesocalc.plan import PlanResult
+
+HISTORY_KEYS = ("date", "volume", "doses", "phase", "note")
+_PHASE = re.compile(r"^\s*([^:]+?)\s*:\s*(\d+)\s+every\s+(.+?)\s*$", re.I)
+
+
+# ---- calendar arithmetic ---------------------------------------------------------------------
+
+def add_interval(start: date, every: m.Interval, times: int = 1) -> date:
+    """start + times × every; months keep the day of the month, clamped to the month's last day."""
+    if every.unit == "month":
+        month_index = start.month - 1 + every.count * times
+        year = start.year + month_index // 12
+        month = month_index % 12 + 1
+        day = min(start.day, calendar.monthrange(year, month)[1])
+        return date(year, month, day)
+    days = every.count * times * (7 if every.unit == "week" else 1)
+    return date.fromordinal(start.toordinal() + days)
+
+
+def phase_dates(start: date, phases: tuple[m.Phase, ...]) -> list[tuple[date, str]]:
+    """Every session date with its phase name, phases in order."""
+    out: list[tuple[date, str]] = []
+    phase_start = start
+    for index, phase in enumerate(phases):
+        if index > 0 and out:
+            phase_start = add_interval(out[-1][0], phase.every)
+        out += [(add_interval(phase_start, phase.every, k), phase.name) for k in range(phase.sessions)]
+    return out
+
+
+# ---- what the user typed ---------------------------------------------------------------------
+
+def parse_date(text: object, where: Location) -> date:
+    if isinstance(text, date):
+        return text
+    if not isinstance(text, str):
+        raise input_error(f"expected a date such as 2026-12-01, got {text!r}", where, code="bad-date")
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise input_error(f"'{text}' is not a date: expected YYYY-MM-DD such as 2026-12-01", where,
+                          code="bad-date") from None
+
+
+def parse_phase(text: str) -> m.Phase:
+    """`NAME:COUNT every INTERVAL`, e.g. `intensive:4 every 1 week`."""
+    from mesocalc.library.validate import parse_interval
+
+    where = Location(key="--phase")
+    match = _PHASE.match(text or "")
+    example = "'intensive:4 every 1 week' or 'maintenance:6 every 1 month'"
+    if not match:
+        raise input_error(f"'{text}' is not a phase: expected NAME:COUNT every INTERVAL, e.g. {example}", where,
+                          code="bad-phase")
+    name, count, every_text = match.groups()
+    every = parse_interval(every_text)
+    if every is None:
+        raise input_error(f"'{every_text}' in phase '{text}' is not a calendar interval such as '2 weeks' or "
+                          "'1 month' (days, weeks or months)", where, code="bad-phase")
+    sessions = int(count)
+    if not 1 <= sessions <= 200:
+        raise input_error(f"phase '{text}': the number of sessions must be from 1 to 200", where, code="bad-phase")
+    return m.Phase(name, sessions, every)
+
+
+@dataclass(frozen=True)
+class GivenSession:
+    """A session already given: a date and either the injected volume or per-agent doses."""
+
+    date: date
+    volume: u.Q | None
+    doses: dict[str, u.Q]
+    phase: str | None
+    where: Location
+
+
+def read_history(path: Path, cocktail: m.Cocktail, library: m.Library) -> list[GivenSession]:
+    """A YAML or JSON list of sessions already given; errors name the file, line and key path."""
+    from mesocalc.library import read_file_documents
+
+    docs = read_file_documents(path)
+    name = str(path)
+    if len(docs) != 1 or not isinstance(docs[0].data, list):
+        where = docs[0].where("") if docs else Location(name)
+        raise input_error("a history file is one list of sessions, e.g. [{date: 2026-01-15, volume: 10 mL}]",
+                          where, code="bad-history")
+    doc = docs[0]
+    present = {comp.agent for comp in cocktail.components}
+    out: list[GivenSession] = []
+    problems: list[Problem] = []
+    for i, item in enumerate(doc.data):
+        try:
+            out.append(_history_item(item, f"[{i}]", doc, present, library))
+        except MesocalcError as exc:
+            problems += exc.problems
+    if problems:
+        raise MesocalcError(problems)
+    for i in range(1, len(out)):
+        if out[i].date <= out[i - 1].date:
+            raise input_error(f"history dates must be in order: {out[i].date} is not after {out[i - 1].date}",
+                              out[i].where, code="bad-history")
+    return out
+
+
+def _history_item(item: Any, path: str, doc: Any, present: set[str], library: m.Library) -> GivenSession:
+    where = doc.where(path)
+    if not isinstance(item, dict):
+        raise input_error("each history entry is a mapping with a date and a volume or doses", where,
+                          code="bad-history")
+    for key in item:
+        if key not in HISTORY_KEYS:
+            raise input_error(f"unknown key '{key}'", doc.where(f"{path}.{key}"), code="unknown-key",
+                              hint=did_you_mean(key, HISTORY_KEYS) or f"allowed: {', '.join(HISTORY_KEYS)}")
+    if "date" not in item:
+        raise input_error("missing required key 'date' (YYYY-MM-DD)", where, code="missing-key")
+    when = parse_date(item["date"], doc.where(f"{path}.date"))
+    has_volume, has_doses = item.get("volume") is not None, item.get("doses") is not None
+    if has_volume == has_doses:
+        raise input_error("give either 'volume' (of this cocktail) or 'doses' (per agent), not "
+                          f"{'both' if has_volume else 'neither'}", where, code="bad-history")
+    volume = u.parse_quantity(item["volume"], u.VOLUME_KIND, doc.where(f"{path}.volume")) if has_volume else None
+    doses: dict[str, u.Q] = {}
+    if has_doses:
+        if not isinstance(item["doses"], dict) or not item["doses"]:
+            raise input_error("'doses' maps agent ids to amounts, e.g. {deoxycholic-acid: 80 mg}",
+                              doc.where(f"{path}.doses"), code="bad-history")
+        for agent_id, amount in item["doses"].items():
+            key = f"{path}.doses.{agent_id}"
+            if agent_id not in library.agents:
+                raise input_error(f"unknown agent '{agent_id}'", doc.where(key), code="unknown-agent",
+                                  hint=did_you_mean(agent_id, list(library.agents)))
+            if agent_id not in present:
+                raise input_error(f"agent '{agent_id}' is not in this cocktail ({', '.join(sorted(present))})",
+                                  doc.where(key), code="bad-history")
+            doses[agent_id] = u.parse_quantity(amount, u.AMOUNT, doc.where(key), minimum="non-negative")
+    phase = item.get("phase")
+    return GivenSession(when, volume, doses, str(phase) if phase is not None else None, where)
+
+
+# ---- the course ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AgentDose:
+    dose: u.Q
+    cumulative: u.Q
+    solution_volume: u.Q | None  # this agent's solution injected, when known (for course volume caps)
+
+
+@dataclass(frozen=True)
+class CourseSession:
+    number: int
+    date: date
+    phase: str | None
+    source: str  # history | planned
+    doses: dict[str, AgentDose]
+    volume: u.Q | None
+    flags: tuple[str, ...] = ()  # what is wrong with this session: "over cap", "too early", "too many"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "date": self.date.isoformat(),
+            "phase": self.phase,
+            "source": self.source,
+            "volume": self.volume.to_json() if self.volume is not None else None,
+            "doses": {agent: {"dose": d.dose.to_json(), "cumulative": d.cumulative.to_json()}
+                      for agent, d in self.doses.items()},
+            "status": "ok" if not self.flags else "not ok",
+            "flags": list(self.flags),
+        }
+
+
+@dataclass(frozen=True)
+class CourseCheck:
+    """A course rule held against the whole course: a cap on cumulative dose, max_sessions or min_interval."""
+
+    agent: str
+    rule: str  # limit | max_sessions | min_interval
+    status: str  # ok | over | unchecked
+    severity: str
+    source: str | None
+    limit: m.Limit | None = None
+    actual: u.Q | None = None
+    sessions: int | None = None
+    max_sessions: int | None = None
+    min_interval: m.Interval | None = None
+    first_over: int | None = None  # the session number where the rule was first broken
+    too_early: tuple[dict[str, Any], ...] = ()
+    reason: str | None = None
+    fractions: dict[int, float] = field(default_factory=dict, compare=False)  # session number -> actual/max
+
+    @property
+    def fraction(self) -> float | None:
+        if self.limit is None or self.actual is None or self.limit.max.value == 0:
+            return None
+        return self.actual.value / self.limit.max.value
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"agent": self.agent, "rule": self.rule, "status": self.status,
+                               "severity": self.severity, "source": self.source}
+        if self.limit is not None:
+            out.update(scope="course", basis=self.limit.basis, max=self.limit.max.to_json(),
+                       actual=self.actual.to_json() if self.actual is not None else None, fraction=self.fraction)
+            if self.limit.condition_text():
+                out["when"] = self.limit.condition_text()
+        if self.rule == "max_sessions":
+            out.update(max=self.max_sessions, actual=self.sessions)
+        if self.rule == "min_interval":
+            out.update(min_interval=self.min_interval.text() if self.min_interval else None,
+                       too_early=list(self.too_early))
+        if self.first_over is not None:
+            out["first_over"] = self.first_over
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True)
+class ScheduleResult:
+    plan: PlanResult
+    phases: tuple[m.Phase, ...]
+    sessions: tuple[CourseSession, ...]
+    checks: tuple[CourseCheck, ...]
+    warnings: tuple[c.Warning, ...]
+    exit_code: int
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+def compute_schedule(plan: PlanResult, phases: tuple[m.Phase, ...], start: date | None,
+                     history: list[GivenSession], library: m.Library, strict: bool = False) -> ScheduleResult:
+    """The course: history, then the phases from `start`, each planned session sized like `plan`."""
+    cocktail = plan.session.cocktail
+    if not phases:
+        raise input_error(f"cocktail '{cocktail.id}' has no protocol: give --phase NAME:COUNT every INTERVAL "
+                          "(e.g. --phase 'treatment:6 every 1 month')", Location(key="--phase"), code="no-protocol")
+    if start is None:
+        if not history:
+            raise input_error("give --start DATE (YYYY-MM-DD)", Location(key="--start"), code="no-start")
+        # continue one interval of the first phase after the last session given
+        start = add_interval(history[-1].date, phases[0].every)
+    if history and history[-1].date >= start:
+        raise input_error(f"the history ends on {history[-1].date}, not before the first new session on {start}",
+                          history[-1].where, code="bad-history")
+
+    components = {comp.agent.id: comp for comp in plan.components}
+    rows: list[tuple[date, str | None, str, dict[str, tuple[u.Q, u.Q | None]], u.Q | None]] = []
+    for given in history:
+        per_agent: dict[str, tuple[u.Q, u.Q | None]] = {}
+        if given.volume is not None:
+            for agent_id, comp in components.items():
+                per_agent[agent_id] = (comp.concentration * given.volume, given.volume * comp.share)
+        for agent_id, dose in given.doses.items():
+            comp = components[agent_id]
+            if dose.dims != comp.dose.dims:
+                raise input_error(f"history dose of {agent_id} ({u.format_quantity(dose)}) is not in the unit kind "
+                                  f"of its dose ({u.unit_string(comp.dose.dims)})",
+                                  replace(given.where, key=f"{given.where.key}.doses.{agent_id}"),
+                                  code="wrong-dimension")
+            per_agent[agent_id] = (dose, (dose / comp.concentration) * comp.share)
+        rows.append((given.date, given.phase, "history", per_agent, given.volume))
+    for when, planned_phase in phase_dates(start, phases):
+        per_agent = {a: (comp.dose, comp.solution_volume) for a, comp in components.items()}
+        rows.append((when, planned_phase, "planned", per_agent, plan.session_volume))
+
+    sessions: list[CourseSession] = []
+    totals: dict[str, u.Q] = {}
+    for number, (when, phase_name, origin, per_agent, volume) in enumerate(rows, start=1):
+        doses = {}
+        for agent_id, (dose, solution) in per_agent.items():
+            totals[agent_id] = totals[agent_id] + dose if agent_id in totals else dose
+            doses[agent_id] = AgentDose(dose, totals[agent_id], solution)
+        sessions.append(CourseSession(number, when, phase_name, origin, doses, volume))
+
+    checks: list[CourseCheck] = []
+    warnings: list[c.Warning] = []
+    present = set(components)
+    for agent_id, comp in components.items():
+        agent = comp.agent
+        with_agent = [s for s in sessions if agent_id in s.doses]
+        for limit in agent.limits:
+            if limit.scope == "course" and limit.applies(present):
+                checks.append(_course_limit(agent, limit, with_agent, plan.session.weight))
+        if agent.course is not None:
+            checks += _course_rules(agent, agent.course, with_agent)
+    for check in checks:
+        warnings += _warnings(check, components[check.agent].agent.name)
+    sessions = _flag(sessions, checks)
+    all_warnings = list(plan.warnings) + warnings
+    code = c.exit_code(all_warnings, strict)
+    return ScheduleResult(plan, phases, tuple(sessions), tuple(checks), tuple(all_warnings), code)
+
+
+def _course_limit(agent: m.Agent, limit: m.Limit, given: list[CourseSession], weight: u.Q | None) -> CourseCheck:
+    """A course cap held against the cumulative dose (amount, per kg of body weight, or solution volume)."""
+    base = CourseCheck(agent.id, "limit", "unchecked", limit.severity, limit.source, limit)
+    if limit.basis == "per-area":
+        return _replace(base, reason="a per-area cap is a per-session rule; not applied to a course total")
+    if limit.basis == "per-kg" and weight is None:
+        return _replace(base, reason="needs the patient's weight (--weight or --patient)")
+    actual: u.Q | None = None
+    first_over = None
+    fractions: dict[int, float] = {}
+    volume_total: u.Q | None = None
+    for s in given:
+        d = s.doses[agent.id]
+        if limit.basis == "volume":
+            if d.solution_volume is None:
+                return _replace(base, reason=f"the volume of session {s.number} is not known")
+            volume_total = d.solution_volume if volume_total is None else volume_total + d.solution_volume
+            actual = volume_total
+        elif limit.basis == "per-kg":
+            assert weight is not None
+            actual = d.cumulative / weight
+        else:
+            actual = d.cumulative
+        if actual.dims != limit.max.dims:
+            return _replace(base, reason=f"cap in {u.format_quantity(limit.max)} cannot be compared with "
+                                         f"{u.format_quantity(actual)}")
+        fractions[s.number] = actual.value / limit.max.value if limit.max.value else 0.0
+        if first_over is None and not u.at_most(actual.value, limit.max.value):
+            first_over = s.number
+    status = "ok" if first_over is None else "over"
+    return CourseCheck(agent.id, "limit", status, limit.severity, limit.source, limit, actual,
+                       first_over=first_over, fractions=fractions)
+
+
+def _course_rules(agent: m.Agent, rule: m.CourseRule, given: list[CourseSession]) -> list[CourseCheck]:
+    out = []
+    if rule.max_sessions is not None:
+        first_over = given[rule.max_sessions].number if len(given) > rule.max_sessions else None
+        out.append(CourseCheck(agent.id, "max_sessions", "ok" if first_over is None else "over", rule.severity,
+                               rule.source, sessions=len(given), max_sessions=rule.max_sessions,
+                               first_over=first_over))
+    if rule.min_interval is not None:
+        too_early: list[dict[str, Any]] = []
+        for previous, current in itertools.pairwise(given):
+            earliest = add_interval(previous.date, rule.min_interval)
+            if current.date < earliest:
+                too_early.append({"number": current.number, "date": current.date.isoformat(),
+                                  "previous": previous.date.isoformat(), "earliest": earliest.isoformat()})
+        out.append(CourseCheck(agent.id, "min_interval", "over" if too_early else "ok", rule.severity, rule.source,
+                               min_interval=rule.min_interval, too_early=tuple(too_early),
+                               first_over=int(too_early[0]["number"]) if too_early else None))
+    return out
+
+
+def _replace(check: CourseCheck, **changes: Any) -> CourseCheck:
+    return replace(check, **changes)
+
+
+def _warnings(check: CourseCheck, name: str) -> list[c.Warning]:
+    if check.rule == "limit" and check.limit is not None:
+        limit = check.limit
+        if check.status == "unchecked":
+            return [c.Warning("limit-unchecked", "soft", f"{name}: course cap of {u.format_quantity(limit.max)} "
+                              f"not checked: {check.reason}", check.agent, check.source)]
+        if check.status == "over" and check.actual is not None:
+            return [c.Warning(
+                "course-over", check.severity,
+                f"{name}: the course total reaches {u.format_quantity(check.actual)}, over the {check.severity} "
+                f"course cap of {u.format_quantity(limit.max)} ({(check.fraction or 0) * 100:.0f} %); "
+                f"first over at session {check.first_over}", check.agent, check.source)]
+    if check.rule == "max_sessions" and check.status == "over":
+        return [c.Warning("course-over", check.severity,
+                          f"{name}: {check.sessions} sessions in the course, over the maximum of {check.max_sessions} "
+                          f"(session {check.first_over} is the first too many)", check.agent, check.source)]
+    if check.rule == "min_interval" and check.min_interval is not None:
+        return [c.Warning("interval", check.severity,
+                          f"{name}: session {t['number']} on {t['date']} is less than {check.min_interval.text()} "
+                          f"after the previous one on {t['previous']} (earliest allowed {t['earliest']})",
+                          check.agent, check.source)
+                for t in check.too_early]
+    return []
+
+
+def _flag(sessions: list[CourseSession], checks: list[CourseCheck]) -> list[CourseSession]:
+    flags: dict[int, list[str]] = {}
+    for check in checks:
+        if check.status != "over":
+            continue
+        if check.rule == "limit":
+            numbers = [n for n, f in check.fractions.items() if not u.at_most(f, 1.0)]
+            for n in numbers:
+                flags.setdefault(n, []).append(f"{check.agent} over course cap")
+        elif check.rule == "max_sessions" and check.max_sessions is not None:
+            given = [s.number for s in sessions if check.agent in s.doses]
+            for n in given[check.max_sessions:]:
+                flags.setdefault(n, []).append(f"{check.agent} over {check.max_sessions} sessions")
+        else:
+            for t in check.too_early:
+                flags.setdefault(t["number"], []).append(f"{check.agent} too early")
+    return [replace(s, flags=tuple(dict.fromkeys(flags.get(s.number, [])))) for s in sessions]
