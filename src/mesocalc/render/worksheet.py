@@ -123,7 +123,8 @@ def storage_text(storage: str | None) -> str:
 def label_text(result: CompoundResult) -> str:
     contents = ", ".join(f"{i.agent.name} {format_quantity(i.final)}" for i in result.ingredients)
     bud = result.beyond_use
-    parts = [f"{result.cocktail.name}: {contents} in {result.diluent_name}",
+    diluted = f" in {result.diluent_name}" if result.diluent_volume.value > 0 else ""
+    parts = [f"{result.cocktail.name}: {contents}{diluted}",
              f"Total volume {format_quantity(result.total_volume)}"]
     if bud is not None:
         parts.append(f"Prepared {bud.prepared.isoformat(sep=' ', timespec='minutes')}")
