@@ -346,6 +346,90 @@ def schedule(
     raise typer.Exit(result.exit_code)
 
 
+# ---- issue 3: pharmacist tools: convert, compound (recipes, beyond-use dates, worksheet) ----
+
+
+@app.command()
+def convert(
+    quantity: Annotated[str, typer.Argument(help='A quantity with its unit: "1:100000", "2 %", "0.2 mg".')],
+    unit: Annotated[str | None, typer.Argument(help='Target unit: mg/mL, mcg/mL, %, mcg, mL, ratio (1:N).')] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Pharmacy unit conversion: % w/v, ratio strength, mass, volume, units of activity.
+
+    Example: mesocalc convert "1:100000" mcg/mL
+    """
+    try:
+        from mesocalc.conversion import convert as do_convert
+
+        result = do_convert(quantity, unit)
+    except MesocalcError as exc:
+        fail(exc, json_out)
+    if json_out:
+        emit_json(result.to_json())
+    else:
+        from mesocalc.render.pharmacy import render_conversion
+        from mesocalc.render.table import make_console
+
+        render_conversion(result, make_console())
+
+
+@app.command()
+def compound(
+    cocktail: Annotated[str, typer.Argument(help="Cocktail id from the library, or a YAML file.")],
+    volume: Annotated[str, typer.Option("--volume", help='The batch to prepare, e.g. "10 mL".')],
+    stock: Annotated[list[str] | None, typer.Option(
+        "--stock", help="AGENT=STOCK_ID (or AGENT=CONCENTRATION): the vial to draw from (repeatable).")] = None,
+    overfill: Annotated[str | None, typer.Option("--overfill", help='Extra volume for dead space, e.g. "0.5 mL".')]
+    = None,
+    diluent: Annotated[str | None, typer.Option("--diluent", help="Name of the diluent, for the record.")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="USP <797> category: 1, 2 or 3.")] = None,
+    storage: Annotated[str | None, typer.Option("--storage", help="room, fridge or freezer.")] = None,
+    prepared: Annotated[str | None, typer.Option(
+        "--prepared", help="Start of preparation, ISO 8601 (default now), e.g. 2026-03-01T09:30.")] = None,
+    immediate_use: Annotated[bool, typer.Option("--immediate-use", help="Immediate use: 4 h (USP <797>).")] = False,
+    worksheet: Annotated[str | None, typer.Option("--worksheet", help="Write a compounding record: FILE.md or .html.")]
+    = None,
+    patient: PatientOpt = None,
+    library: LibraryOpt = None,
+    json_out: JsonOpt = False,
+    strict: StrictOpt = False,
+) -> None:
+    """The pharmacist's recipe: each stock vial to draw, the diluent, checks and the beyond-use date.
+
+    Example: mesocalc compound submental-dca-lidocaine --volume "5 mL" --category 1 --storage fridge
+    """
+    try:
+        from mesocalc.compound import CompoundOptions
+        from mesocalc.compound import compound as make_recipe
+        from mesocalc.request import find_cocktail
+
+        lib = load(library)
+        chosen = find_cocktail(cocktail, lib)
+        options = CompoundOptions(volume, tuple(stock or ()), overfill, diluent, prepared, category, storage,
+                                  immediate_use, patient)
+        result = make_recipe(chosen, options, lib, strict)
+        if worksheet is not None:
+            from mesocalc.render.worksheet import write_worksheet
+
+            write_worksheet(result, worksheet)
+    except MesocalcError as exc:
+        fail(exc, json_out)
+    if json_out:
+        from mesocalc.render.jsondoc import compound_doc
+
+        emit_json(compound_doc(result))
+    else:
+        from mesocalc.render.pharmacy import render_compound
+        from mesocalc.render.table import make_console
+
+        console = make_console()
+        render_compound(result, console)
+        if worksheet is not None:
+            console.print(f"Worksheet written to {worksheet}")
+    raise typer.Exit(result.exit_code)
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the app on `argv`; returns the exit code (0, 1 or 2).
 

@@ -15,6 +15,8 @@ GRIDS = ("square", "hex")
 REGIONS = ("scalp", "face", "body")
 BASES = ("sourced", "assumption")
 CONFIDENCES = ("high", "medium", "low")
+BUD_CATEGORIES = ("immediate-use", "1", "2", "3")
+STORAGES = ("room", "fridge", "freezer")
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,43 @@ class Patient:
 
 
 @dataclass(frozen=True)
+class BeyondUseRule:
+    """One row of a beyond-use table: how long after preparation a compounded preparation may be used."""
+
+    category: str  # immediate-use | 1 | 2 | 3
+    storage: str | None  # room | fridge | freezer; None for immediate use (any storage)
+    limit: Q  # a duration
+    confirmed: bool  # False: the figure is not confirmed by a seen source (REFERENCE §8.2)
+    condition: str | None = None  # which row of a category (e.g. aseptic, sterility tested)
+    source: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class BeyondUseTable:
+    id: str
+    name: str
+    rules: tuple[BeyondUseRule, ...]
+    note: str | None = None
+    sources: tuple[Source, ...] = ()
+    where: Location = field(default_factory=Location, compare=False)
+
+
+@dataclass(frozen=True)
+class Measurability:
+    """The smallest volume a compounding record may ask anyone to draw without a warning."""
+
+    id: str
+    name: str
+    min_volume: Q
+    basis: str  # sourced | assumption
+    source: str | None = None
+    note: str | None = None
+    sources: tuple[Source, ...] = ()
+    where: Location = field(default_factory=Location, compare=False)
+
+
+@dataclass(frozen=True)
 class Library:
     agents: dict[str, Agent]
     cocktails: dict[str, Cocktail]
@@ -222,6 +261,8 @@ class Library:
     sources: dict[str, Source]
     patients: dict[str, Patient]
     overrides: tuple[str, ...] = ()  # "id: file replaces file", for the output to say so
+    beyond_use: dict[str, BeyondUseTable] = field(default_factory=dict)  # issue 3: USP <797> tables
+    measurability: dict[str, Measurability] = field(default_factory=dict)  # issue 3: smallest draw
 
     def source_for(self, source_id: str | None, owner: Agent | Cocktail | None = None) -> Source | None:
         if source_id is None:

@@ -194,6 +194,17 @@ LIMIT_KIND = Kind(
     "100 mg (or 7 mg/kg, 2 mg/cm^2, 10 mL)",
 )
 
+DURATION_KIND = Kind("a duration", (TIME,), "12 h")
+# Any dimension the registry knows, for `mesocalc convert` (a % or 1:N reads as a concentration).
+ANY_KIND = Kind(
+    "a quantity with a unit",
+    tuple(dict.fromkeys(
+        (MASS, VOLUME, LENGTH, AREA, TIME, ACTIVITY, PARTICLES, *CONCENTRATION.allowed, *LIMIT_KIND.allowed)
+    )),
+    "0.2 mg, 2 %, 1:100,000, 5 mL",
+    percent_is_concentration=True,
+)
+
 
 # ----------------------------------------------------------------------------------------------
 # Parsing
@@ -390,7 +401,7 @@ def convert_value(q: Q, unit_text: str, where: Location | None = None) -> float:
             where,
             code="wrong-dimension",
         )
-    return q.value / factor
+    return _clean(q.value / factor)
 
 
 def body_weight_kg(weight: Q) -> Q:
@@ -445,7 +456,13 @@ def format_quantity(q: Q) -> str:
 def format_in(q: Q, unit_text: str) -> str:
     """q written in a unit the user asked for (e.g. mcg/mL), ISMP-safe."""
     value = convert_value(q, unit_text)
+    shown = ismp_unit(unit_text)
+    return f"{format_number(value, volume=shown == 'mL')} {shown}"
+
+
+def ismp_unit(unit_text: str) -> str:
+    """A unit as typed, rewritten ISMP-safe: mcg not µg, mL not cc, units not IU."""
     shown = unit_text.strip()
     for bad, good in (("µg", "mcg"), ("μg", "mcg"), ("ug", "mcg"), ("cc", "mL"), ("IU", "units")):
         shown = shown.replace(bad, good)
-    return f"{format_number(value, volume=shown == 'mL')} {shown}"
+    return shown

@@ -121,7 +121,8 @@ def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | Non
     """Load, validate and cross-check the layered library. Problems are collected, not raised."""
     problems: list[Problem] = []
     raw_layers, files = _raw_layers(dirs if dirs is not None else library_dirs(extra), problems)
-    tables: dict[str, dict[str, Model]] = {k: {} for k in ("agent", "cocktail", "area", "patient", "source")}
+    tables: dict[str, dict[str, Model]] = {k: {} for k in ("agent", "cocktail", "area", "patient", "source",
+                                                            "beyond-use", "measurability")}
     origin: dict[tuple[str, str], Location] = {}
     overrides: list[str] = []
     for docs in raw_layers:
@@ -150,6 +151,8 @@ def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | Non
         sources={k: v for k, v in tables["source"].items() if isinstance(v, m.Source)},
         patients={k: v for k, v in tables["patient"].items() if isinstance(v, m.Patient)},
         overrides=tuple(overrides),
+        beyond_use={k: v for k, v in tables["beyond-use"].items() if isinstance(v, m.BeyondUseTable)},
+        measurability={k: v for k, v in tables["measurability"].items() if isinstance(v, m.Measurability)},
     )
     problems.extend(cross_check(library))
     return LoadResult(library, problems, files)
@@ -157,7 +160,7 @@ def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | Non
 
 def _kind(obj: Model) -> str:
     return {m.Agent: "agent", m.Cocktail: "cocktail", m.Area: "area", m.Patient: "patient",
-            m.Source: "source"}[type(obj)]
+            m.Source: "source", m.BeyondUseTable: "beyond-use", m.Measurability: "measurability"}[type(obj)]
 
 
 def cross_check(lib: m.Library) -> list[Problem]:
@@ -212,6 +215,14 @@ def cross_check(lib: m.Library) -> list[Problem]:
         source_ok(cocktail.technique.source, cocktail, cocktail.where, "technique.source")
     for area in lib.areas.values():
         source_ok(area.source, None, area.where, "source")
+    for table in lib.beyond_use.values():
+        local = {s.id for s in table.sources}
+        for i, bud in enumerate(table.rules):
+            if bud.source is not None and bud.source not in local and bud.source not in lib.sources:
+                missing("source", bud.source, table.where, f"rules[{i}].source", list(local) + list(lib.sources))
+    for drawn in lib.measurability.values():
+        if drawn.source is not None and drawn.source not in {s.id for s in drawn.sources} | set(lib.sources):
+            missing("source", drawn.source, drawn.where, "source", [s.id for s in drawn.sources] + list(lib.sources))
     return problems
 
 

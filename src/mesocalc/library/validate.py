@@ -20,7 +20,7 @@ T = TypeVar("T")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 INTERVAL_RE = re.compile(r"^\s*(\d+)\s*(day|days|week|weeks|month|months)\s*$", re.I)
 
-KINDS = ("agent", "cocktail", "area", "patient", "source")
+KINDS = ("agent", "cocktail", "area", "patient", "source", "beyond-use", "measurability")
 
 SOURCE_KEYS = {"id", "title", "url", "confidence", "note"}
 AGENT_KEYS = {
@@ -34,6 +34,9 @@ COCKTAIL_KEYS = {
 }
 AREA_KEYS = {"kind", "id", "name", "region", "surface", "basis", "source", "aliases", "note"}
 PATIENT_KEYS = {"kind", "id", "name", "weight", "sex", "conditions", "allergies", "note"}
+BEYOND_USE_KEYS = {"kind", "id", "name", "rules", "note", "sources"}
+BEYOND_USE_RULE_KEYS = {"category", "storage", "limit", "confirmed", "condition", "source", "note"}
+MEASURABILITY_KEYS = {"kind", "id", "name", "min_volume", "basis", "source", "note", "sources"}
 
 
 class Reader:
@@ -434,7 +437,59 @@ def _unique(r: Reader, ids: list[str], path: str) -> None:
         seen.add(item)
 
 
-Model = m.Agent | m.Cocktail | m.Area | m.Patient | m.Source
+# ---- issue 3: beyond-use tables (USP <797>) and the smallest measurable volume ----
+
+
+def read_beyond_use_rule(r: Reader, value: Any, path: str) -> m.BeyondUseRule | None:
+    data = r.mapping(value, path, BEYOND_USE_RULE_KEYS, ("category", "limit", "confirmed"))
+    if data is None:
+        return None
+    if isinstance(data.get("category"), int) and not isinstance(data.get("category"), bool):
+        data = {**data, "category": str(data["category"])}
+    category = r.choice(data, "category", path, m.BUD_CATEGORIES)
+    storage = r.choice(data, "storage", path, m.STORAGES)
+    if category is not None and category != "immediate-use" and storage is None and "storage" not in data:
+        r.problem(path, f"a category {category} rule needs a 'storage' (room, fridge or freezer)", "missing-key")
+    limit = r.quantity(data, "limit", path, u.DURATION_KIND)
+    confirmed = data.get("confirmed")
+    if not isinstance(confirmed, bool):
+        r.problem(_join(path, "confirmed"), f"expected true or false, got {_type_name(confirmed)}", "wrong-type")
+    source = r.source_ref(data, path, "this beyond-use rule") if confirmed else r.ident(data, "source", path)
+    if category is None or limit is None or not isinstance(confirmed, bool):
+        return None
+    return m.BeyondUseRule(category, storage, limit, confirmed, r.ident(data, "condition", path), source,
+                           r.text(data, "note", path))
+
+
+def read_beyond_use(r: Reader, data: dict[str, Any]) -> m.BeyondUseTable | None:
+    table_id = r.ident(data, "id", "", required=True)
+    name = r.text(data, "name", "", required=True)
+    rules = r.items(data, "rules", "", lambda v, p: read_beyond_use_rule(r, v, p))
+    if not data.get("rules"):
+        r.problem("", "missing required key 'rules' (at least one)", "missing-key")
+    sources = r.items(data, "sources", "", lambda v, p: read_source(r, v, p))
+    _unique(r, [s.id for s in sources], "sources")
+    if table_id is None or name is None or not rules:
+        return None
+    return m.BeyondUseTable(table_id, name, rules, r.text(data, "note", ""), sources, r.doc.where(""))
+
+
+def read_measurability(r: Reader, data: dict[str, Any]) -> m.Measurability | None:
+    rule_id = r.ident(data, "id", "", required=True)
+    name = r.text(data, "name", "", required=True)
+    min_volume = r.quantity(data, "min_volume", "", u.VOLUME_KIND, required=True)
+    basis = r.choice(data, "basis", "", m.BASES)
+    if basis is None and "basis" not in data:
+        r.problem("", "missing required key 'basis' (sourced or assumption)", "missing-key")
+    source = r.source_ref(data, "", "this measurability rule") if basis == "sourced" else r.ident(data, "source", "")
+    sources = r.items(data, "sources", "", lambda v, p: read_source(r, v, p))
+    if rule_id is None or name is None or min_volume is None or basis is None:
+        return None
+    return m.Measurability(rule_id, name, min_volume, basis, source, r.text(data, "note", ""), sources,
+                           r.doc.where(""))
+
+
+Model = m.Agent | m.Cocktail | m.Area | m.Patient | m.Source | m.BeyondUseTable | m.Measurability
 
 
 def read_document(doc: RawDocument, problems: list[Problem]) -> Model | None:
@@ -450,7 +505,8 @@ def read_document(doc: RawDocument, problems: list[Problem]) -> Model | None:
                   else "missing required key 'kind'", "unknown-kind", hint)
         return None
     allowed = {"agent": AGENT_KEYS, "cocktail": COCKTAIL_KEYS, "area": AREA_KEYS, "patient": PATIENT_KEYS,
-               "source": SOURCE_KEYS | {"kind"}}[kind]
+               "source": SOURCE_KEYS | {"kind"}, "beyond-use": BEYOND_USE_KEYS,
+               "measurability": MEASURABILITY_KEYS}[kind]
     data = r.mapping(doc.data, "", allowed)
     if data is None:
         return None
@@ -462,4 +518,8 @@ def read_document(doc: RawDocument, problems: list[Problem]) -> Model | None:
         return read_area(r, data)
     if kind == "patient":
         return read_patient(r, data)
+    if kind == "beyond-use":
+        return read_beyond_use(r, data)
+    if kind == "measurability":
+        return read_measurability(r, data)
     return read_source(r, data, "")

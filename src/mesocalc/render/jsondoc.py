@@ -117,3 +117,35 @@ def cocktail_item(cocktail: m.Cocktail) -> dict[str, Any]:
 def area_item(area: m.Area) -> dict[str, Any]:
     return {"id": area.id, "name": area.name, "region": area.region, "surface": area.surface.to_json(),
             "basis": area.basis, "source": area.source, "aliases": list(area.aliases), "note": area.note}
+
+
+# ---- issue 3: compound ----
+
+
+def compound_doc(result: Any) -> dict[str, Any]:
+    """`compound --json` (SPEC §6): ingredients, diluent, total_volume, final, checks, warnings, beyond_use."""
+    from mesocalc.compound import CompoundResult
+
+    assert isinstance(result, CompoundResult)
+    bud = result.beyond_use
+    return {
+        "kind": "compound",
+        "version": VERSION,
+        "cocktail": {"id": result.cocktail.id, "name": result.cocktail.name},
+        "form": result.form,
+        "volume": result.requested_volume.to_json(),
+        "overfill": result.overfill.to_json() if result.overfill is not None else None,
+        "total_volume": result.total_volume.to_json(),
+        "scale": result.scale,
+        "ingredients": [i.to_json() for i in result.ingredients],
+        "diluent": {"name": result.diluent_name, "volume": result.diluent_volume.to_json()},
+        "final": [{"agent": i.agent.id, "concentration": i.final.to_json()} for i in result.ingredients],
+        "checks": [ch.to_json() for ch in result.checks],
+        "warnings": [w.to_json() for w in result.warnings],
+        "prepared": bud.prepared.isoformat() if bud else None,
+        "beyond_use": bud.until.isoformat() if bud else None,
+        "beyond_use_rule": bud.to_json() if bud else None,
+        "patient": result.patient.id if result.patient is not None else None,
+        "ok": result.ok,
+        "exit_code": result.exit_code,
+    }

@@ -1,0 +1,381 @@
+"""The pharmacist's recipe: stock vials and diluent for a batch of a cocktail, checks, beyond-use date.
+
+Pure functions of model objects (no Typer, no Rich, no YAML).
+
+Conventions (REFERENCE §8.1, §8.2):
+- a cocktail given as final concentrations: for each agent V1 = C2·V2 / C1 from the chosen stock
+  vial (C1), and the diluent makes up the rest: diluent = V2 − ΣV1;
+- a cocktail given as parts (stock volumes plus a diluent): every part scaled to the batch; the
+  final concentrations do not change (volumes are taken as additive);
+- V2 is the batch asked for plus any overfill (dead space of syringes and lines);
+- vials needed = ceil(draw / vial volume); what is left over is the rest of the last vial;
+- the batch is not a session: per-session and per-point dose caps are not applied, but every final
+  concentration is held against the agent's `max_concentration`;
+- beyond-use date = start of preparation + the USP <797> limit for the category and storage.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from mesocalc import checks as c
+from mesocalc import model as m
+from mesocalc import units as u
+from mesocalc.errors import Location, input_error
+from mesocalc.plan import stock_concentration
+
+DEFAULT_DILUENT = "diluent (not specified)"
+
+
+@dataclass(frozen=True)
+class CompoundOptions:
+    """The compound options as typed (strings), before resolution."""
+
+    volume: str
+    stocks: tuple[str, ...] = ()  # "AGENT=STOCK_ID" or "AGENT=CONCENTRATION"
+    overfill: str | None = None
+    diluent: str | None = None
+    prepared: str | None = None
+    category: str | None = None
+    storage: str | None = None
+    immediate_use: bool = False
+    patient: str | None = None
+
+
+@dataclass(frozen=True)
+class BeyondUse:
+    """A beyond-use date: when it runs out, and the rule (with its confidence) it comes from."""
+
+    prepared: datetime
+    until: datetime
+    rule: m.BeyondUseRule
+    table: m.BeyondUseTable
+    storage_defaulted: bool = False
+
+    @property
+    def source(self) -> m.Source | None:
+        return next((s for s in self.table.sources if s.id == self.rule.source), None)
+
+    def to_json(self) -> dict[str, Any]:
+        source = self.source
+        return {
+            "table": self.table.id,
+            "prepared": self.prepared.isoformat(),
+            "beyond_use": self.until.isoformat(),
+            "category": self.rule.category,
+            "storage": self.rule.storage,
+            "storage_defaulted": self.storage_defaulted,
+            "condition": self.rule.condition,
+            "limit": self.rule.limit.to_json(),
+            "hours": round(self.rule.limit.value * 24, 6),
+            "confirmed": self.rule.confirmed,
+            "source": None if source is None else {"id": source.id, "title": source.title, "url": source.url,
+                                                   "confidence": source.confidence},
+            "note": self.rule.note,
+        }
+
+
+@dataclass(frozen=True)
+class Ingredient:
+    """One stock vial drawn into the batch."""
+
+    agent: m.Agent
+    stock: u.Q  # stock concentration C1
+    stock_id: str | None
+    stock_label: str | None
+    draw: u.Q  # V1
+    amount: u.Q  # C1·V1
+    final: u.Q  # final concentration in the batch
+    target: u.Q | None  # C2 asked for by a cocktail given as final concentrations
+    vial_volume: u.Q | None
+    vials: int | None
+    left_over: u.Q | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "agent": self.agent.id,
+            "name": self.agent.name,
+            "stock": {"id": self.stock_id, "label": self.stock_label, "concentration": self.stock.to_json()},
+            "stock_concentration": self.stock.to_json(),
+            "volume": self.draw.to_json(),
+            "amount": self.amount.to_json(),
+            "final_concentration": self.final.to_json(),
+            "vial_volume": self.vial_volume.to_json() if self.vial_volume else None,
+            "vials": self.vials,
+            "left_over": self.left_over.to_json() if self.left_over else None,
+        }
+
+
+@dataclass(frozen=True)
+class CompoundResult:
+    cocktail: m.Cocktail
+    form: str  # final-concentrations | parts
+    requested_volume: u.Q
+    overfill: u.Q | None
+    total_volume: u.Q  # what is prepared: requested + overfill
+    ingredients: tuple[Ingredient, ...]
+    diluent_name: str
+    diluent_volume: u.Q
+    checks: tuple[c.Check, ...]
+    warnings: tuple[c.Warning, ...]
+    beyond_use: BeyondUse | None
+    exit_code: int
+    patient: m.Patient | None = None
+    scale: float | None = None  # parts: batch / recipe total
+    min_volume: m.Measurability | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# Resolving the options
+
+
+def resolve_volume(text: str, key: str, minimum: str = "positive") -> u.Q:
+    return u.parse_quantity(text, u.VOLUME_KIND, Location(key=key), minimum=minimum)
+
+
+def stock_choices(texts: tuple[str, ...], cocktail: m.Cocktail, agents: dict[str, m.Agent]) -> dict[str, m.Stock]:
+    """`--stock AGENT=STOCK_ID` (or `AGENT=CONCENTRATION`, e.g. `lidocaine=2 %`) into stocks per agent."""
+    out: dict[str, m.Stock] = {}
+    where = Location(key="--stock")
+    for text in texts:
+        agent_id, sep, stock_text = text.partition("=")
+        agent_id, stock_text = agent_id.strip(), stock_text.strip()
+        if not sep or not agent_id or not stock_text:
+            raise input_error(f"'{text}' is not AGENT=STOCK_ID", where,
+                              hint="e.g. --stock lidocaine=lidocaine-2-percent")
+        agent = agents.get(agent_id) or next((a for a in agents.values() if agent_id.lower() in
+                                               (x.lower() for x in a.aliases)), None)
+        if agent is None:
+            raise input_error(f"agent '{agent_id}' is not in cocktail '{cocktail.id}'", where, code="unknown-agent",
+                              hint=f"agents: {', '.join(agents)}")
+        if agent.id in out:
+            raise input_error(f"--stock given twice for '{agent.id}'", where)
+        stock = agent.stock(stock_text)
+        if stock is None:
+            if not (stock_text[:1].isdigit() or stock_text[:1] == "."):
+                known = ", ".join(s.id for s in agent.stocks) or "none in the library"
+                raise input_error(f"agent '{agent.id}' has no stock '{stock_text}'", where, code="unknown-stock",
+                                  hint=f"stocks: {known}; or give a concentration such as {agent.id}=2 %")
+            concentration = u.parse_quantity(stock_text, u.CONCENTRATION, where)
+            stock = next((s for s in agent.stocks if _same(s.concentration, concentration)),
+                         m.Stock("given", f"{u.format_quantity(concentration)} (given with --stock)", concentration,
+                                 None))
+        out[agent.id] = stock
+    return out
+
+
+def parse_prepared(text: str | None, now: datetime | None = None) -> datetime:
+    """ISO 8601 date or date and time; default now (local time, to the second)."""
+    if text is None:
+        return (now or datetime.now().astimezone()).replace(microsecond=0)
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise input_error(f"'{text}' is not an ISO 8601 date and time", Location(key="--prepared"),
+                          code="bad-datetime", hint="e.g. 2026-03-01T09:30") from None
+
+
+def beyond_use(library: m.Library, prepared: datetime, category: str | None, storage: str | None,
+               immediate_use: bool) -> BeyondUse | None:
+    """The USP <797> beyond-use date; None when neither --category nor --immediate-use is given."""
+    if immediate_use and category is not None:
+        raise input_error("give either --immediate-use or --category, not both", Location(key="--category"))
+    if storage is not None and storage not in m.STORAGES:
+        raise input_error(f"unknown storage '{storage}'", Location(key="--storage"), hint="room, fridge or freezer")
+    if category is not None and category not in m.BUD_CATEGORIES[1:]:
+        raise input_error(f"unknown category '{category}'", Location(key="--category"), hint="1, 2 or 3")
+    if not immediate_use and category is None:
+        if storage is not None:
+            raise input_error("--storage needs --category 1, 2 or 3", Location(key="--storage"))
+        return None
+    wanted = "immediate-use" if immediate_use else category
+    defaulted = not immediate_use and storage is None
+    # Room temperature has the shortest limit in every row of the table: the conservative default.
+    storage = None if immediate_use else storage or "room"
+    candidates = [(rule, table) for table in library.beyond_use.values() for rule in table.rules
+                  if rule.category == wanted and (immediate_use or rule.storage == storage)]
+    if not candidates:
+        what = "immediate use" if immediate_use else f"category {category} stored {storage}"
+        raise input_error(f"the beyond-use table gives no limit for {what}", Location(key="--storage"),
+                          code="no-beyond-use",
+                          hint="USP <797> gives Category 1 only room (12 h) and fridge (24 h)" if category == "1"
+                          else None)
+    # Several rows of one category (sterility tested or not, ...): the shortest is the conservative one.
+    rule, table = min(candidates, key=lambda rt: rt[0].limit.value)
+    until = prepared + timedelta(seconds=round(rule.limit.value * 86400))
+    return BeyondUse(prepared, until, rule, table, defaulted)
+
+
+# ----------------------------------------------------------------------------------------------
+# The recipe
+
+
+def compound(cocktail: m.Cocktail, options: CompoundOptions, library: m.Library, strict: bool = False,
+             now: datetime | None = None) -> CompoundResult:
+    agents = {comp.agent: library.agents[comp.agent] for comp in cocktail.components}
+    requested = resolve_volume(options.volume, "--volume")
+    overfill = resolve_volume(options.overfill, "--overfill", "non-negative") if options.overfill else None
+    total = requested + overfill if overfill is not None else requested
+    chosen = stock_choices(options.stocks, cocktail, agents)
+    if cocktail.mixed_from_stocks:
+        ingredients, diluent, scale = _scale_parts(cocktail, agents, chosen, total)
+        form = "parts"
+        diluent_name = options.diluent or (cocktail.diluent.name if cocktail.diluent else DEFAULT_DILUENT)
+    else:
+        ingredients, diluent = _from_final(cocktail, agents, chosen, total)
+        form, scale = "final-concentrations", None
+        diluent_name = options.diluent or DEFAULT_DILUENT
+    prepared = parse_prepared(options.prepared, now)
+    bud = beyond_use(library, prepared, options.category, options.storage, options.immediate_use)
+    patient = None
+    if options.patient:
+        from mesocalc.request import load_patient
+
+        patient = load_patient(options.patient, library)
+
+    checks: list[c.Check] = []
+    warnings: list[c.Warning] = []
+    for ing in ingredients:
+        agent = ing.agent
+        if agent.max_concentration is not None:
+            cap = m.Limit("concentration", agent.max_concentration, "hard", None, note="final concentration cap")
+            found = [c.evaluate(agent.id, cap, ing.final, None, None)]
+            checks += found
+            warnings += c.limit_warnings(found, agent.name)
+    rule = min(library.measurability.values(), key=lambda r: r.min_volume.value, default=None)
+    if rule is not None:
+        warnings += measurability_warnings(ingredients, diluent_name, diluent, rule)
+    warnings += c.admixture_warnings(_as_mixed(cocktail, ingredients, diluent), library.agents)
+    warnings += c.regulatory_warnings(list(agents.values()), [])
+    warnings += c.patient_warnings(list(agents.values()), patient)
+    warnings += beyond_use_warnings(bud)
+    code = c.exit_code(warnings, strict)
+    return CompoundResult(cocktail, form, requested, overfill, total, tuple(ingredients), diluent_name, diluent,
+                          tuple(checks), tuple(warnings), bud, code, patient, scale, rule)
+
+
+def _same(a: u.Q, b: u.Q) -> bool:
+    return a.dims == b.dims and math.isclose(a.value, b.value, rel_tol=u.REL_TOL)
+
+
+def _ingredient(agent: m.Agent, stock: m.Stock, draw: u.Q, total: u.Q, target: u.Q | None) -> Ingredient:
+    amount = stock.concentration * draw
+    vials = left = None
+    if stock.volume is not None:
+        vials = u.whole_ceil(draw.value / stock.volume.value)
+        left = u.Q(max(0.0, vials * stock.volume.value - draw.value), u.VOLUME)
+    stock_id = None if stock.id == "given" else stock.id
+    return Ingredient(agent, stock.concentration, stock_id, stock.label, draw, amount, amount / total, target,
+                      stock.volume, vials, left)
+
+
+def _from_final(cocktail: m.Cocktail, agents: dict[str, m.Agent], chosen: dict[str, m.Stock],
+                total: u.Q) -> tuple[list[Ingredient], u.Q]:
+    """V1 = C2·V2 / C1 per agent; the diluent makes up V2."""
+    out = []
+    for comp in cocktail.components:
+        agent = agents[comp.agent]
+        target = comp.concentration
+        assert target is not None
+        stock = chosen.get(agent.id) or (agent.stocks[0] if agent.stocks else None)
+        where = Location(key="--stock")
+        if stock is None:
+            raise input_error(f"agent '{agent.id}' has no stock vial in the library, so its volume cannot be "
+                              "computed", where, code="no-stock",
+                              hint=f"give its stock concentration, e.g. --stock {agent.id}=1 %")
+        if stock.concentration.dims != target.dims:
+            raise input_error(f"{agent.name}: the stock ({u.format_quantity(stock.concentration)}) and the target "
+                              f"({u.format_quantity(target)}) are not in the same kind of concentration", where,
+                              code="wrong-dimension")
+        if not u.at_most(target.value, stock.concentration.value):
+            raise input_error(f"{agent.name}: the target {u.format_quantity(target)} is above the stock "
+                              f"{u.format_quantity(stock.concentration)} ({stock.id}): a stock cannot be diluted "
+                              "up to a higher concentration", where, code="impossible",
+                              hint="choose a stronger stock with --stock AGENT=STOCK_ID")
+        draw = u.Q(total.value * target.value / stock.concentration.value, u.VOLUME)
+        out.append(_ingredient(agent, stock, draw, total, target))
+    drawn = sum(i.draw.value for i in out)
+    if not u.at_most(drawn, total.value):
+        parts = " + ".join(f"{u.format_quantity(i.draw)} {i.agent.id}" for i in out)
+        raise input_error(f"the stocks add up to {u.format_quantity(u.Q(drawn, u.VOLUME))} ({parts}), more than the "
+                          f"{u.format_quantity(total)} to prepare: these final concentrations cannot be reached "
+                          "from these stocks", Location(key="--stock"), code="impossible",
+                          hint="choose stronger stocks with --stock AGENT=STOCK_ID")
+    return out, u.Q(max(0.0, total.value - drawn), u.VOLUME)
+
+
+def _scale_parts(cocktail: m.Cocktail, agents: dict[str, m.Agent], chosen: dict[str, m.Stock],
+                 total: u.Q) -> tuple[list[Ingredient], u.Q, float]:
+    """Every part × (batch / recipe total); final concentrations are those of the recipe."""
+    recipe_total = sum((comp.volume.value for comp in cocktail.components if comp.volume), 0.0)
+    diluent_part = cocktail.diluent.volume.value if cocktail.diluent else 0.0
+    recipe_total += diluent_part
+    scale = total.value / recipe_total
+    out = []
+    for comp in cocktail.components:
+        agent = agents[comp.agent]
+        concentration = stock_concentration(comp, agents)
+        vial = agent.stock(comp.stock_id) if comp.stock_id else next(
+            (s for s in agent.stocks if _same(s.concentration, concentration)), None)
+        picked = chosen.get(agent.id)
+        if picked is not None:
+            if not _same(picked.concentration, concentration):
+                raise input_error(f"{agent.name}: this cocktail is mixed from {u.format_quantity(concentration)}; "
+                                  f"--stock {picked.id} is {u.format_quantity(picked.concentration)}",
+                                  Location(key="--stock"), code="impossible",
+                                  hint="for a cocktail given as parts, --stock may only pick a vial of the same "
+                                  "concentration")
+            vial = picked
+        stock = vial or m.Stock("given", f"{u.format_quantity(concentration)} (from the recipe)", concentration, None)
+        assert comp.volume is not None
+        out.append(_ingredient(agent, stock, comp.volume * scale, total, None))
+    return out, u.Q(diluent_part * scale, u.VOLUME), scale
+
+
+def _as_mixed(cocktail: m.Cocktail, ingredients: list[Ingredient], diluent: u.Q) -> m.Cocktail:
+    """The cocktail as it is actually mixed (stock + volume + diluent), for the admixture check."""
+    from dataclasses import replace
+
+    components = tuple(m.Component(i.agent.id, None, i.stock, None, i.draw) for i in ingredients)
+    name = cocktail.diluent.name if cocktail.diluent else DEFAULT_DILUENT
+    return replace(cocktail, components=components, diluent=m.Diluent(name, diluent))
+
+
+def measurability_warnings(ingredients: list[Ingredient], diluent_name: str, diluent: u.Q,
+                           rule: m.Measurability) -> list[c.Warning]:
+    draws: list[tuple[str, u.Q, str | None]] = [(i.agent.name, i.draw, i.agent.id) for i in ingredients]
+    if diluent.value > 0:
+        draws.append((diluent_name, diluent, None))
+    out = []
+    basis = " (an assumption)" if rule.basis == "assumption" else ""
+    for name, volume, agent_id in draws:
+        if volume.value < rule.min_volume.value * (1 - u.REL_TOL):
+            out.append(c.Warning("measurability", "soft",
+                                 f"{name}: {u.format_quantity(volume)} is below {u.format_quantity(rule.min_volume)}, "
+                                 f"the smallest volume measured accurately{basis}: {rule.name}; use a weaker stock "
+                                 "or a larger batch", agent_id, rule.source))
+    return out
+
+
+def beyond_use_warnings(bud: BeyondUse | None) -> list[c.Warning]:
+    if bud is None:
+        return [c.Warning("beyond-use", "info",
+                          "no beyond-use date: give --immediate-use, or --category 1|2|3 with --storage")]
+    out = []
+    if not bud.rule.confirmed:
+        out.append(c.Warning(
+            "beyond-use-unconfirmed", "soft",
+            f"UNCONFIRMED beyond-use limit: category {bud.rule.category} {bud.rule.storage} "
+            f"({bud.rule.condition or 'shortest row'}) is not confirmed by any source mesocalc has; "
+            "check it against USP <797> Tables 13-14 before use"))
+    if bud.storage_defaulted:
+        out.append(c.Warning("beyond-use", "info",
+                             "no --storage given: the room-temperature limit (the shortest) is used"))
+    return out

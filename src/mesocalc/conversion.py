@@ -1,0 +1,86 @@
+"""Pharmacy unit conversion (`mesocalc convert`): % w/v, ratio strength, mass, volume, activity units.
+
+Pure: parsing and arithmetic go through units.py (pint is the authority on unit names). Conventions
+(SPEC §2, REFERENCE §8.1): 1 % w/v = 1 g/100 mL = 10 mg/mL; ratio strength 1:N = 1 g in N mL, so
+mg/mL = 1000 / N; units of biological activity never convert to mass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mesocalc import units as u
+from mesocalc.errors import Location, input_error
+
+# Words that ask for ratio strength (1:N) as the target.
+RATIO_WORDS = ("ratio", "ratio-strength", "ratio strength", "1:n")
+MASS_PER_VOLUME = u.dims_div(u.MASS, u.VOLUME)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """A quantity as given, and the same quantity in the unit asked for."""
+
+    given: str
+    quantity: u.Q  # canonical
+    value: float  # in `unit`
+    unit: str  # a unit string pint parses (ISMP-safe)
+    shown: str  # what a person reads: "200 mcg", "1:100,000"
+    ratio_denominator: float | None = None
+    equivalents: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        to: dict[str, Any] = {"value": self.value, "unit": self.unit, "text": self.shown}
+        if self.ratio_denominator is not None:
+            to["ratio"] = f"1:{self.ratio_denominator:.15g}"
+            to["denominator"] = self.ratio_denominator
+        return {
+            "kind": "conversion",
+            "version": 1,
+            "from": {"text": self.given, **self.quantity.to_json()},
+            "to": to,
+            "equivalents": list(self.equivalents),
+        }
+
+
+def convert(text: str, unit_text: str | None) -> Conversion:
+    """`text` (e.g. "1:100000", "2 %", "0.2 mg") in `unit_text` (e.g. "mg/mL", "mcg", "ratio")."""
+    quantity = u.parse_quantity(text, u.ANY_KIND, Location(key="QUANTITY"))
+    equivalents = concentration_equivalents(quantity) if quantity.dims == MASS_PER_VOLUME else ()
+    if unit_text is None or not unit_text.strip():
+        value, unit = u.display(quantity)
+        return Conversion(text, quantity, value, unit.replace("cm²", "cm^2"), u.format_quantity(quantity),
+                          None, equivalents)
+    where = Location(key="UNIT")
+    if unit_text.strip().lower() in RATIO_WORDS:
+        denominator = ratio_denominator(quantity, where)
+        return Conversion(text, quantity, quantity.value, "mg/mL", ratio_text(denominator), denominator, equivalents)
+    _, target = u.unit_factor(unit_text, u.ANY_KIND, where)
+    if target != quantity.dims and (quantity.dims[2] != 0 or target[2] != 0):
+        raise input_error(
+            f"'{text}' is {u.describe_dims(quantity.dims)} and '{unit_text}' is {u.describe_dims(target)}: "
+            "units of biological activity never convert to mass (the mass of one unit differs by product)",
+            where, code="wrong-dimension")
+    unit = u.ismp_unit(unit_text)
+    return Conversion(text, quantity, u.convert_value(quantity, unit_text, where), unit,
+                      u.format_in(quantity, unit_text), None, equivalents)
+
+
+def ratio_denominator(quantity: u.Q, where: Location) -> float:
+    """N of ratio strength 1:N for a mass concentration: N = 1000 / (mg/mL)."""
+    if quantity.dims != MASS_PER_VOLUME:
+        raise input_error(f"ratio strength is for a mass concentration such as 0.01 mg/mL, not "
+                          f"{u.describe_dims(quantity.dims)}", where, code="wrong-dimension")
+    return float(f"{1000.0 / quantity.value:.15g}")
+
+
+def ratio_text(denominator: float) -> str:
+    return f"1:{u.format_number(denominator)}"
+
+
+def concentration_equivalents(quantity: u.Q) -> tuple[str, ...]:
+    """A mass concentration written every way a label might: mg/mL, mcg/mL, % w/v, 1:N."""
+    return (u.format_in(quantity, "mg/mL"), u.format_in(quantity, "mcg/mL"),
+            f"{u.format_number(quantity.value / 10)} % w/v",
+            ratio_text(ratio_denominator(quantity, Location())))

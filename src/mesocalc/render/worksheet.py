@@ -1,0 +1,192 @@
+"""The compounding worksheet (`compound --worksheet FILE.md|.html`): a record a second person can verify.
+
+One list of blocks (headings, paragraphs, tables, lists) rendered as Markdown or HTML. Every string
+that came from a user or a library file is escaped in HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+from mesocalc.compound import CompoundResult, Ingredient
+from mesocalc.errors import Location, input_error
+from mesocalc.units import Q as Quantity
+from mesocalc.units import format_number, format_quantity
+
+BLANK = "______________"
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # h1 | h2 | p | table | list
+    text: str = ""
+    headers: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    items: tuple[str, ...] = ()
+
+
+def draw_calculation(result: CompoundResult, ing: Ingredient) -> str:
+    """The volume drawn, with the numbers: C1·V1 = C2·V2 (or a part scaled to the batch)."""
+    v2 = format_quantity(result.total_volume)
+    if ing.target is not None:
+        return (f"V1 = C2 × V2 / C1 = {format_quantity(ing.target)} × {v2} / {format_quantity(ing.stock)}"
+                f" = {format_quantity(ing.draw)}")
+    recipe = ing.draw / (result.scale or 1.0)
+    return (f"{format_quantity(recipe)} (recipe part) × {result.scale or 1.0:.6g} (batch / recipe)"
+            f" = {format_quantity(ing.draw)}")
+
+
+def blocks(result: CompoundResult) -> list[Block]:
+    cocktail = result.cocktail
+    bud = result.beyond_use
+    prepared = bud.prepared.isoformat(sep=" ") if bud else BLANK
+    batch = format_quantity(result.requested_volume)
+    if result.overfill is not None and result.overfill.value > 0:
+        batch += f" + {format_quantity(result.overfill)} overfill = {format_quantity(result.total_volume)}"
+    out = [
+        Block("h1", f"Compounding worksheet: {cocktail.name}"),
+        Block("list", items=(f"Preparation: {cocktail.name} ({cocktail.id})",
+                             f"Date and time of preparation: {prepared}",
+                             f"Batch volume: {batch}", f"Patient: {result.patient.id if result.patient else BLANK}",
+                             "Volumes are taken as additive.")),
+        Block("h2", "Ingredients"),
+        Block("table", headers=("Ingredient", "Stock concentration", "Stock vial", "Lot", "Expiry", "Volume to draw",
+                                "Calculation", "Amount", "Vials (left over)", "Checked"),
+              rows=(*(
+                  (i.agent.name, format_quantity(i.stock), i.stock_label or i.stock_id or "—", BLANK, BLANK,
+                   format_quantity(i.draw), draw_calculation(result, i), format_quantity(i.amount),
+                   f"{i.vials} ({format_quantity(i.left_over)})" if i.vials is not None and i.left_over is not None
+                   else "vial size not in the library", "[ ]")
+                  for i in result.ingredients),
+                  (result.diluent_name, "—", "—", BLANK, BLANK, format_quantity(result.diluent_volume),
+                   diluent_calculation(result), "—", "—", "[ ]"))),
+        Block("h2", "Final concentrations"),
+        Block("table", headers=("Agent", "Final concentration", "Calculation"),
+              rows=tuple((i.agent.name, format_quantity(i.final),
+                          f"C1 × V1 / V2 = {format_quantity(i.stock)} × {format_quantity(i.draw)} / "
+                          f"{format_quantity(result.total_volume)} = {format_quantity(i.final)}")
+                         for i in result.ingredients)),
+        Block("h2", "Checks and warnings"),
+        Block("list", items=tuple(
+            [f"{ch.agent}: final concentration {format_quantity(ch.actual) if ch.actual else '—'} against "
+             f"the cap {format_quantity(ch.limit.max)}: {ch.status}" for ch in result.checks]
+            + [f"[{w.severity}] {w.code}: {w.message}" for w in result.warnings]) or ("no warnings",)),
+        Block("h2", "Beyond-use date and storage"),
+    ]
+    if bud is None:
+        out.append(Block("p", f"No beyond-use date computed. Beyond-use date: {BLANK}  Storage: {BLANK}"))
+    else:
+        rule = bud.rule
+        what = "immediate use" if rule.category == "immediate-use" else f"category {rule.category}, {rule.storage}"
+        source = bud.source
+        items = [f"Beyond-use date: {bud.until.isoformat(sep=' ')} ({what}: {limit_text(rule.limit)} "
+                 f"after {bud.prepared.isoformat(sep=' ')})",
+                 f"Storage: {storage_text(rule.storage)}",
+                 f"Rule: {bud.table.name}" + (f"; source: {source.title} (confidence {source.confidence})"
+                                               if source else "")]
+        if not rule.confirmed:
+            items.insert(0, "UNCONFIRMED LIMIT: not confirmed by any source; check against USP <797> "
+                         "Tables 13-14 before use")
+        out.append(Block("list", items=tuple(items)))
+    out += [
+        Block("h2", "Label"),
+        Block("p", label_text(result)),
+        Block("h2", "Sign-off"),
+        Block("list", items=(f"Prepared by: {BLANK}  Date/time: {BLANK}",
+                             f"Verified by: {BLANK}  Date/time: {BLANK}")),
+    ]
+    return out
+
+
+def diluent_calculation(result: CompoundResult) -> str:
+    if result.form == "parts":
+        recipe = result.diluent_volume / (result.scale or 1.0)
+        return (f"{format_quantity(recipe)} (recipe part) × {result.scale or 1.0:.6g}"
+                f" = {format_quantity(result.diluent_volume)}")
+    drawn = " − ".join(format_quantity(i.draw) for i in result.ingredients)
+    return f"V2 − ΣV1 = {format_quantity(result.total_volume)} − {drawn} = {format_quantity(result.diluent_volume)}"
+
+
+def limit_text(limit: Quantity) -> str:
+    """A beyond-use limit as a pharmacist writes it: hours below 2 days, days above."""
+    hours = limit.value * 24
+    return f"{format_number(hours)} h" if hours < 48 else f"{format_number(limit.value)} days"
+
+
+def storage_text(storage: str | None) -> str:
+    return {"room": "controlled room temperature (20-25 °C)", "fridge": "refrigerated (2-8 °C)",
+            "freezer": "frozen (-25 to -10 °C)", None: "use immediately"}.get(storage, storage or "")
+
+
+def label_text(result: CompoundResult) -> str:
+    contents = ", ".join(f"{i.agent.name} {format_quantity(i.final)}" for i in result.ingredients)
+    bud = result.beyond_use
+    diluted = f" in {result.diluent_name}" if result.diluent_volume.value > 0 else ""
+    parts = [f"{result.cocktail.name}: {contents}{diluted}",
+             f"Total volume {format_quantity(result.total_volume)}"]
+    if bud is not None:
+        parts.append(f"Prepared {bud.prepared.isoformat(sep=' ', timespec='minutes')}")
+        parts.append(f"Beyond use {bud.until.isoformat(sep=' ', timespec='minutes')}")
+        parts.append(f"Store: {storage_text(bud.rule.storage)}")
+    else:
+        parts.append(f"Beyond use {BLANK}")
+    parts.append(f"Lot {BLANK}")
+    return ". ".join(parts) + "."
+
+
+def to_markdown(items: list[Block]) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines: list[str] = []
+    for b in items:
+        if b.kind == "h1":
+            lines += [f"# {b.text}", ""]
+        elif b.kind == "h2":
+            lines += [f"## {b.text}", ""]
+        elif b.kind == "p":
+            lines += [b.text, ""]
+        elif b.kind == "list":
+            lines += [f"- {item}" for item in b.items] + [""]
+        elif b.kind == "table":
+            lines.append("| " + " | ".join(cell(h) for h in b.headers) + " |")
+            lines.append("|" + "---|" * len(b.headers))
+            lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in b.rows]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def to_html(items: list[Block]) -> str:
+    e = html.escape
+    title = next((b.text for b in items if b.kind == "h1"), "Compounding worksheet")
+    body: list[str] = []
+    for b in items:
+        if b.kind in ("h1", "h2"):
+            body.append(f"<{b.kind}>{e(b.text)}</{b.kind}>")
+        elif b.kind == "p":
+            body.append(f"<p>{e(b.text)}</p>")
+        elif b.kind == "list":
+            body.append("<ul>" + "".join(f"<li>{e(item)}</li>" for item in b.items) + "</ul>")
+        elif b.kind == "table":
+            head = "".join(f"<th>{e(h)}</th>" for h in b.headers)
+            rows = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in b.rows)
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}"
+             "td,th{border:1px solid #999;padding:.3em .5em;text-align:left}")
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>"
+            f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def write_worksheet(result: CompoundResult, path_text: str) -> Path:
+    path = Path(path_text)
+    suffix = path.suffix.lower()
+    if suffix not in (".md", ".html", ".htm"):
+        raise input_error(f"'{path_text}': a worksheet is written as .md or .html", Location(key="--worksheet"))
+    content = to_markdown(blocks(result)) if suffix == ".md" else to_html(blocks(result))
+    try:
+        path.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise input_error(f"cannot write '{path_text}': {exc.strerror}", Location(key="--worksheet")) from exc
+    return path
