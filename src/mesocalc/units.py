@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -42,10 +43,14 @@ TIME: Dims = (0, 0, 0, 0, 0, 1)
 AMOUNTS = (MASS, ACTIVITY, PARTICLES)
 
 
+# Dimension arithmetic and unit names are pure functions of a few distinct vectors: memoised, because
+# they run for every quantity of every plan (a 10,000-line batch calls them about a million times).
+@lru_cache(maxsize=None)
 def dims_mul(a: Dims, b: Dims) -> Dims:
     return tuple(x + y for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
 
 
+@lru_cache(maxsize=None)
 def dims_div(a: Dims, b: Dims) -> Dims:
     return tuple(x - y for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
 
@@ -116,6 +121,7 @@ _CANONICAL = ("mg", "cm", "units", "particles", "kg", "day")
 _PINT_DIMS = {"[mass]": 0, "[length]": 1, "[activity]": 2, "[particle_count]": 3, "[time]": 5}
 
 
+@lru_cache(maxsize=None)
 def unit_string(dims: Dims) -> str:
     """The canonical unit of a dimension vector, as a string pint parses (e.g. `mg/mL`, `cm^2`)."""
     top: list[str] = []
