@@ -19,8 +19,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache as memoised
 from typing import Any
 
 from mesocalc import cache
@@ -45,12 +45,12 @@ AMOUNTS = (MASS, ACTIVITY, PARTICLES)
 
 # Dimension arithmetic and unit names are pure functions of a few distinct vectors: memoised, because
 # they run for every quantity of every plan (a 10,000-line batch calls them about a million times).
-@lru_cache(maxsize=None)
+@memoised
 def dims_mul(a: Dims, b: Dims) -> Dims:
     return tuple(x + y for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
 
 
-@lru_cache(maxsize=None)
+@memoised
 def dims_div(a: Dims, b: Dims) -> Dims:
     return tuple(x - y for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
 
@@ -121,7 +121,7 @@ _CANONICAL = ("mg", "cm", "units", "particles", "kg", "day")
 _PINT_DIMS = {"[mass]": 0, "[length]": 1, "[activity]": 2, "[particle_count]": 3, "[time]": 5}
 
 
-@lru_cache(maxsize=None)
+@memoised
 def unit_string(dims: Dims) -> str:
     """The canonical unit of a dimension vector, as a string pint parses (e.g. `mg/mL`, `cm^2`)."""
     top: list[str] = []
@@ -227,6 +227,23 @@ def parse_quantity(
 
     minimum: "positive" (> 0), "non-negative" (>= 0) or "any".
     """
+    if isinstance(text, str):
+        known = _PARSED.get((text, kind, minimum))
+        if known is not None:
+            return known
+        parsed = _parse_quantity(text, kind, where, minimum)
+        if len(_PARSED) < 10_000:
+            _PARSED[(text, kind, minimum)] = parsed
+        return parsed
+    return _parse_quantity(text, kind, where, minimum)
+
+
+# Successful parses by (text, kind, minimum): a library repeats "10 mg/mL" and a batch repeats its areas.
+# Only successes are kept, so every error is raised again with its own location.
+_PARSED: dict[tuple[str, Kind, str], Q] = {}
+
+
+def _parse_quantity(text: object, kind: Kind, where: Location | None, minimum: str) -> Q:
     where = where or Location()
     if isinstance(text, bool) or text is None:
         raise input_error(f"expected {kind.name} such as {kind.example}, got {text!r}", where)
