@@ -10,7 +10,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +47,25 @@ def read_json(name: str) -> Any:
         return None
 
 
+def read_text(name: str) -> str | None:
+    directory = cache_dir()
+    if directory is None:
+        return None
+    try:
+        with open(directory / name, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def write_json(name: str, data: Any) -> None:
     """Write atomically; any failure (read-only home, full disk) is silently ignored."""
     directory = cache_dir()
     if directory is None:
         return
     try:
+        import tempfile  # only when writing: most runs only read the cache
+
         directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
         try:

@@ -88,7 +88,7 @@ def root(
 
 @app.command()
 def plan(
-    cocktail: Annotated[str, typer.Argument(help="Cocktail id from the library, or a YAML file.")],
+    cocktail: Annotated[str | None, typer.Argument(help="Cocktail id from the library, or a YAML file.")] = None,
     area: AreaOpt = None,
     scalp: ScalpOpt = None,
     spacing: SpacingOpt = None,
@@ -100,12 +100,26 @@ def plan(
     library: LibraryOpt = None,
     json_out: JsonOpt = False,
     strict: StrictOpt = False,
+    batch: BatchOpt = None,
 ) -> None:
     """One session: injection grid, volumes, final concentrations, doses, every dose cap, capacity.
 
     Example: mesocalc plan submental-dca --area "25 cm^2"
+
+    Example: echo '{"cocktail": "submental-dca", "area": "25 cm^2"}' | mesocalc plan --batch -
     """
+    if batch is not None:
+        given = [name for name, value in (("COCKTAIL", cocktail), ("--area", area), ("--scalp", scalp),
+                                          ("--spacing", spacing), ("--volume-per-point", volume_per_point),
+                                          ("--grid", grid), ("--points", points), ("--weight", weight),
+                                          ("--patient", patient)) if value]
+        plan_batch(batch, given, library, strict)
     try:
+        if cocktail is None:
+            from mesocalc.errors import Location, input_error
+
+            raise input_error("missing COCKTAIL: give a cocktail id or YAML file (or --batch FILE)",
+                              Location(key="COCKTAIL"), code="missing-argument")
         from mesocalc.plan import compute
         from mesocalc.request import SessionOptions, find_cocktail, resolve_session
 
@@ -257,6 +271,52 @@ def check(
         extra = f"; {missing} missing source(s) (use --strict to fail on them)" if missing and not strict else ""
         sys.stdout.write(f"{len(result.files)} file(s) checked, {len(problems)} problem(s){extra}\n")
     raise typer.Exit(1 if problems else 0)
+
+
+# ---- issue 6: plan --batch ----------------------------------------------------------------------
+BatchOpt = Annotated[str | None, typer.Option(
+    "--batch", metavar="FILE", help="One JSON request per line (- for stdin); one plan JSON per line out.")]
+
+
+def plan_batch(path: str, given: list[str], library: list[str] | None, strict: bool) -> NoReturn:
+    """`plan --batch`: the library loaded once, every line planned in order; exit code the worst line's."""
+    try:
+        if given:
+            from mesocalc.errors import Location, input_error
+
+            raise input_error(f"with --batch, give {', '.join(given)} in each request line, not on the command line",
+                              Location(key="--batch"), code="usage")
+        lib = load(library)
+        from mesocalc.batch import BatchPlanner, run
+
+        try:
+            # Undecodable bytes become U+FFFD, so that line is an error object and the batch goes on.
+            with (open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False) if path == "-"
+                  and _has_fileno(sys.stdin) else sys.stdin if path == "-"
+                  else open(path, encoding="utf-8", errors="replace")) as lines:
+                code = run(lines, BatchPlanner(lib, strict), sys.stdout, sys.stderr)
+        except BrokenPipeError:
+            # the reader went away (`| head`): stop quietly, as a filter does
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
+        except OSError as exc:
+            from mesocalc.errors import Location, input_error
+
+            raise input_error(f"cannot read the batch file: {exc.strerror}", Location(path),
+                              code="unreadable") from exc
+    except MesocalcError as exc:
+        fail(exc, True)
+    raise typer.Exit(code)
+
+
+def _has_fileno(stream: Any) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
 
 
 # ---- issue 5: schema (JSON Schemas of every output and of the YAML library) ----

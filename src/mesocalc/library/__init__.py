@@ -74,13 +74,21 @@ class LoadResult:
         return [p for p in self.problems if p.severity == "error"]
 
 
-def _raw_layers(dirs: list[Path], problems: list[Problem]) -> tuple[list[list[RawDocument]], list[str]]:
-    """Every layer's raw documents; YAML parsing skipped when the cache holds the same content."""
+def _raw_layers(dirs: list[Path], problems: list[Problem],
+                validated: list[LoadResult] | None = None) -> tuple[list[list[RawDocument]], list[str], str]:
+    """Every layer's raw documents and the content key; YAML parsing skipped when the cache holds the same
+    content. When `validated` is given and the validated library of this content is cached, it is appended
+    there and no documents are returned."""
     layers: list[list[tuple[Path, str, bytes]]] = []
+    builtin = builtin_dir()
     for directory in dirs:
         entries = []
+        # Resolving every file of a 1,000-file library costs ~50 ms: only a layer that overlaps the
+        # built-in folder needs its files' labels made relative to it.
+        resolved = directory.resolve()
+        overlaps = resolved == builtin or builtin in resolved.parents or resolved in builtin.parents
         for path in layer_files(directory):
-            label = _label(path)
+            label = _label(path) if overlaps else str(path)
             try:
                 entries.append((path, label, path.read_bytes()))
             except OSError as exc:
@@ -89,11 +97,18 @@ def _raw_layers(dirs: list[Path], problems: list[Problem]) -> tuple[list[list[Ra
     key = cache.content_key(*(part for layer in layers for e in layer for part in (e[1], e[2])), "|layers|",
                             *(str(len(layer)) for layer in layers))
     name = f"library-{key}.json"
-    stored = cache.read_json(name)
     files = [e[1] for layer in layers for e in layer]
+    if validated is not None and not problems:
+        from mesocalc.library import compiled
+
+        found = compiled.load(key)
+        if found is not None:
+            validated.append(LoadResult(*found))
+            return [], files, key
+    stored = cache.read_json(name)
     if isinstance(stored, list) and len(stored) == len(layers):
         try:
-            return [[RawDocument(d[0], d[1], d[2], d[3], d[4]) for d in layer] for layer in stored], files
+            return [[RawDocument(d[0], d[1], d[2], d[3], d[4]) for d in layer] for layer in stored], files, key
         except (IndexError, TypeError, KeyError):
             pass
     out: list[list[RawDocument]] = []
@@ -114,13 +129,16 @@ def _raw_layers(dirs: list[Path], problems: list[Problem]) -> tuple[list[list[Ra
         out.append(docs)
     if clean:
         cache.write_json(name, [[[d.file, d.index, d.data, d.lines, d.line] for d in layer] for layer in out])
-    return out, files
+    return out, files, key
 
 
 def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | None = None) -> LoadResult:
     """Load, validate and cross-check the layered library. Problems are collected, not raised."""
     problems: list[Problem] = []
-    raw_layers, files = _raw_layers(dirs if dirs is not None else library_dirs(extra), problems)
+    validated: list[LoadResult] = []
+    raw_layers, files, content = _raw_layers(dirs if dirs is not None else library_dirs(extra), problems, validated)
+    if validated:
+        return validated[0]
     tables: dict[str, dict[str, Model]] = {k: {} for k in ("agent", "cocktail", "area", "patient", "source",
                                                             "beyond-use", "measurability")}
     origin: dict[tuple[str, str], Location] = {}
@@ -155,7 +173,12 @@ def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | Non
         measurability={k: v for k, v in tables["measurability"].items() if isinstance(v, m.Measurability)},
     )
     problems.extend(cross_check(library))
-    return LoadResult(library, problems, files)
+    result = LoadResult(library, problems, files)
+    if not result.errors:
+        from mesocalc.library import compiled
+
+        compiled.store(content, library, problems, files)
+    return result
 
 
 def _kind(obj: Model) -> str:
