@@ -331,3 +331,12 @@ def test_the_same_area_written_many_ways(cli: Any, text: str) -> None:
 def test_dimensions_without_any_unit_are_refused(cli: Any) -> None:
     run = cli("plan", "submental-dca", "--area", "5 x 4")
     assert run.exit_code == 2 and "has no unit" in run.stderr
+
+
+def test_just_over_a_cap_shows_enough_digits_to_see_it(cli: Any, lib: str) -> None:
+    # 27.0001 mL of 10 mg/mL = 270.001 mg at 60 kg = 4.500017 mg/kg, over 4.5 mg/kg by 0.0004 %
+    run = cli("plan", "lido-plain", "-L", lib, "--points", "1", "--volume-per-point", "27.0001 mL",
+              "--weight", "60 kg", "--json")
+    assert run.exit_code == 1
+    message = next(w["message"] for w in run.json["warnings"] if w["code"] == "limit-over")
+    assert "4.50002 mg/kg is over the hard cap of 4.5 mg/kg" in message

@@ -87,11 +87,12 @@ def limit_warnings(checks: list[Check], agent_name: str) -> list[Warning]:
         limit = check.limit
         when = f" ({limit.condition_text()})" if limit.condition_text() else ""
         if check.status == "over" and check.actual is not None:
+            actual, cap = distinct(check.actual, limit.max)
             out.append(Warning(
                 "limit-over", limit.severity,
-                f"{agent_name}: {limit.scope} {limit.basis} {format_quantity(check.actual)} is over the "
-                f"{limit.severity} cap of {format_quantity(limit.max)}{when}"
-                f" ({(check.fraction or 0) * 100:.0f} %)",
+                f"{agent_name}: {limit.scope} {limit.basis} {actual} is over the "
+                f"{limit.severity} cap of {cap}{when}"
+                f" ({(check.fraction or 0) * 100:.{1 if (check.fraction or 0) < 1.01 else 0}f} %)",
                 check.agent, limit.source))
         elif check.status == "unchecked":
             out.append(Warning(
@@ -99,6 +100,16 @@ def limit_warnings(checks: list[Check], agent_name: str) -> list[Warning]:
                 f"{agent_name}: {limit.scope} cap of {format_quantity(limit.max)}{when} not checked: "
                 f"{check.reason}", check.agent, limit.source))
     return out
+
+
+def distinct(actual: Q, cap: Q) -> tuple[str, str]:
+    """Both numbers for a message saying one is over the other, with enough digits to show the difference
+    (4.5000001 mg/kg over 4.5 mg/kg must not read "4.5 over 4.5")."""
+    for digits in (3, 6, 9, 12):
+        shown = format_quantity(actual, digits), format_quantity(cap, digits)
+        if shown[0] != shown[1]:
+            return shown
+    return shown
 
 
 def patient_warnings(agents: list[m.Agent], patient: m.Patient | None) -> list[Warning]:

@@ -439,12 +439,12 @@ def body_weight_kg(weight: Q) -> Q:
 _PRETTY = {"cm^2": "cm²", "cm^3": "mL"}
 
 
-def format_number(x: float, *, volume: bool = False) -> str:
+def format_number(x: float, *, volume: bool = False, digits: int = 3) -> str:
     """3 significant figures (volumes to at least 0.01 mL), never rounding the whole-number part."""
     if x == 0 or not math.isfinite(x):
         return "0" if x == 0 else str(x)
     magnitude = math.floor(math.log10(abs(x)))
-    decimals = max(0, 2 - magnitude)
+    decimals = max(0, digits - 1 - magnitude)
     if volume:
         decimals = max(decimals, 2)
     rounded = Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
@@ -471,9 +471,9 @@ def display(q: Q) -> tuple[float, str]:
     return value, unit
 
 
-def format_quantity(q: Q) -> str:
+def format_quantity(q: Q, digits: int = 3) -> str:
     value, unit = display(q)
-    return f"{format_number(value, volume=unit == 'mL')} {unit}"
+    return f"{format_number(value, volume=unit == 'mL', digits=digits)} {unit}"
 
 
 def format_in(q: Q, unit_text: str) -> str:
