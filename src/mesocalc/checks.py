@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from mesocalc import model as m
+from mesocalc.record import Record
 from mesocalc.units import Q, at_most, format_quantity
 
 
-@dataclass(frozen=True)
-class Warning:
+@dataclass(frozen=True, eq=False, repr=False)
+class Warning(Record):
     code: str  # limit-over, limit-unchecked, technique-over, contraindication, caution, regulatory, ...
     severity: str  # hard (fails the plan), soft (a warning), info (a note; not counted by --strict)
     message: str
@@ -30,8 +31,8 @@ class Warning:
         return out
 
 
-@dataclass(frozen=True)
-class Check:
+@dataclass(frozen=True, eq=False, repr=False)
+class Check(Record):
     """One limit held against one number: ok, over, or unchecked (with the reason)."""
 
     agent: str

@@ -428,10 +428,9 @@ def convert(
     if json_out:
         emit_json(result.to_json())
     else:
-        from mesocalc.render.pharmacy import render_conversion
-        from mesocalc.render.table import make_console
+        from mesocalc.render.conversion_text import conversion_text
 
-        render_conversion(result, make_console())
+        sys.stdout.write(conversion_text(result))
 
 
 @app.command()

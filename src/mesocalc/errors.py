@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mesocalc.record import Record
 
-@dataclass(frozen=True)
-class Location:
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Location(Record):
     """Where in an input a value came from: a file and line, and the key path inside it."""
 
     file: str | None = None
@@ -26,8 +28,8 @@ class Location:
         return ": ".join(parts)
 
 
-@dataclass(frozen=True)
-class Problem:
+@dataclass(frozen=True, eq=False, repr=False)
+class Problem(Record):
     """One thing wrong with an input, where it is and what was expected."""
 
     code: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mesocalc.errors import Location
+from mesocalc.record import Record
 from mesocalc.units import AMOUNTS, AREA, VOLUME, Q, dims_div
 
 SCOPES = ("point", "session", "course")
@@ -19,8 +20,8 @@ BUD_CATEGORIES = ("immediate-use", "1", "2", "3")
 STORAGES = ("room", "fridge", "freezer")
 
 
-@dataclass(frozen=True)
-class Source:
+@dataclass(frozen=True, eq=False, repr=False)
+class Source(Record):
     id: str
     title: str
     url: str | None
@@ -29,8 +30,8 @@ class Source:
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True)
-class Interval:
+@dataclass(frozen=True, eq=False, repr=False)
+class Interval(Record):
     """A calendar interval: `1 month`, `2 weeks`, `10 days`."""
 
     count: int
@@ -40,8 +41,8 @@ class Interval:
         return f"{self.count} {self.unit}{'' if self.count == 1 else 's'}"
 
 
-@dataclass(frozen=True)
-class Limit:
+@dataclass(frozen=True, eq=False, repr=False)
+class Limit(Record):
     scope: str
     max: Q
     severity: str
@@ -75,8 +76,8 @@ class Limit:
         return None
 
 
-@dataclass(frozen=True)
-class CourseRule:
+@dataclass(frozen=True, eq=False, repr=False)
+class CourseRule(Record):
     max_sessions: int | None
     min_interval: Interval | None
     severity: str
@@ -85,8 +86,8 @@ class CourseRule:
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True)
-class ConditionRule:
+@dataclass(frozen=True, eq=False, repr=False)
+class ConditionRule(Record):
     """A contraindication or caution: a patient condition id and what it means."""
 
     condition: str
@@ -96,24 +97,24 @@ class ConditionRule:
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True)
-class Stock:
+@dataclass(frozen=True, eq=False, repr=False)
+class Stock(Record):
     id: str
     label: str | None
     concentration: Q
     volume: Q | None
 
 
-@dataclass(frozen=True)
-class Regulatory:
+@dataclass(frozen=True, eq=False, repr=False)
+class Regulatory(Record):
     status: str
     approved_areas: tuple[str, ...] = ()
     note: str | None = None
     source: str | None = None
 
 
-@dataclass(frozen=True)
-class Agent:
+@dataclass(frozen=True, eq=False, repr=False)
+class Agent(Record):
     id: str
     name: str
     aliases: tuple[str, ...] = ()
@@ -137,8 +138,8 @@ class Agent:
         return next((s for s in self.stocks if s.id == stock_id), None)
 
 
-@dataclass(frozen=True)
-class Technique:
+@dataclass(frozen=True, eq=False, repr=False)
+class Technique(Record):
     grid: str
     spacing: Q
     volume_per_point: Q
@@ -148,8 +149,8 @@ class Technique:
     note: str | None = None
 
 
-@dataclass(frozen=True)
-class Component:
+@dataclass(frozen=True, eq=False, repr=False)
+class Component(Record):
     """One agent of a cocktail: a final concentration, or a stock and the volume drawn from it."""
 
     agent: str
@@ -160,21 +161,21 @@ class Component:
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True)
-class Diluent:
+@dataclass(frozen=True, eq=False, repr=False)
+class Diluent(Record):
     name: str
     volume: Q
 
 
-@dataclass(frozen=True)
-class Phase:
+@dataclass(frozen=True, eq=False, repr=False)
+class Phase(Record):
     name: str
     sessions: int
     every: Interval
 
 
-@dataclass(frozen=True)
-class Cocktail:
+@dataclass(frozen=True, eq=False, repr=False)
+class Cocktail(Record):
     id: str
     name: str
     technique: Technique
@@ -192,8 +193,8 @@ class Cocktail:
         return any(c.volume is not None for c in self.components)
 
 
-@dataclass(frozen=True)
-class Area:
+@dataclass(frozen=True, eq=False, repr=False)
+class Area(Record):
     id: str
     name: str
     region: str
@@ -205,8 +206,8 @@ class Area:
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True)
-class Patient:
+@dataclass(frozen=True, eq=False, repr=False)
+class Patient(Record):
     id: str
     name: str | None = None
     weight: Q | None = None
@@ -216,8 +217,8 @@ class Patient:
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True)
-class BeyondUseRule:
+@dataclass(frozen=True, eq=False, repr=False)
+class BeyondUseRule(Record):
     """One row of a beyond-use table: how long after preparation a compounded preparation may be used."""
 
     category: str  # immediate-use | 1 | 2 | 3
@@ -229,8 +230,8 @@ class BeyondUseRule:
     note: str | None = None
 
 
-@dataclass(frozen=True)
-class BeyondUseTable:
+@dataclass(frozen=True, eq=False, repr=False)
+class BeyondUseTable(Record):
     id: str
     name: str
     rules: tuple[BeyondUseRule, ...]
@@ -239,8 +240,8 @@ class BeyondUseTable:
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True)
-class Measurability:
+@dataclass(frozen=True, eq=False, repr=False)
+class Measurability(Record):
     """The smallest volume a compounding record may ask anyone to draw without a warning."""
 
     id: str
@@ -253,8 +254,8 @@ class Measurability:
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True)
-class Library:
+@dataclass(frozen=True, eq=False, repr=False)
+class Library(Record):
     agents: dict[str, Agent]
     cocktails: dict[str, Cocktail]
     areas: dict[str, Area]

@@ -21,6 +21,7 @@ from mesocalc import checks as c
 from mesocalc import model as m
 from mesocalc import units as u
 from mesocalc.errors import input_error
+from mesocalc.record import Record
 from mesocalc.request import Session
 
 SQRT3 = math.sqrt(3.0)
@@ -46,8 +47,8 @@ def grid_points(area: u.Q, technique: m.Technique) -> int:
     return u.whole_ceil(raw)
 
 
-@dataclass(frozen=True)
-class Mix:
+@dataclass(frozen=True, eq=False, repr=False)
+class Mix(Record):
     """Final concentrations in the syringe, and each agent's share of the mixed volume."""
 
     concentrations: dict[str, u.Q]
@@ -83,8 +84,8 @@ def stock_concentration(comp: m.Component, agents: dict[str, m.Agent]) -> u.Q:
     return stock.concentration
 
 
-@dataclass(frozen=True)
-class ComponentResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ComponentResult(Record):
     agent: m.Agent
     concentration: u.Q
     dose: u.Q
@@ -118,8 +119,8 @@ class ComponentResult:
         return out
 
 
-@dataclass(frozen=True)
-class Capacity:
+@dataclass(frozen=True, eq=False, repr=False)
+class Capacity(Record):
     max_points: int | None
     max_area: u.Q | None
     limited_by: dict[str, Any] | None
@@ -136,8 +137,8 @@ class Capacity:
         return out
 
 
-@dataclass(frozen=True)
-class PlanResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class PlanResult(Record):
     session: Session
     area: u.Q | None
     points: int

@@ -13,10 +13,11 @@ from typing import Any
 from mesocalc import model as m
 from mesocalc import units as u
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error
+from mesocalc.record import Record
 
 
-@dataclass(frozen=True)
-class AreaUse:
+@dataclass(frozen=True, eq=False, repr=False)
+class AreaUse(Record):
     """One treated area of a session: a library preset, a measured surface, or a W x H rectangle."""
 
     surface: u.Q
@@ -43,8 +44,8 @@ class AreaUse:
         return out
 
 
-@dataclass(frozen=True)
-class SessionOptions:
+@dataclass(frozen=True, eq=False, repr=False)
+class SessionOptions(Record):
     """The options that size a session, as typed (strings), before resolution."""
 
     areas: tuple[str, ...] = ()
@@ -57,8 +58,8 @@ class SessionOptions:
     patient: str | None = None
 
 
-@dataclass(frozen=True)
-class Session:
+@dataclass(frozen=True, eq=False, repr=False)
+class Session(Record):
     """A resolved session request: cocktail, technique after overrides, areas, patient."""
 
     cocktail: m.Cocktail

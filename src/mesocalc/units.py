@@ -25,6 +25,7 @@ from typing import Any
 
 from mesocalc import cache
 from mesocalc.errors import Location, input_error
+from mesocalc.record import Record
 
 # Dimension exponents, in this order.
 DIM_NAMES = ("mass", "length", "activity", "particle", "body mass", "time")
@@ -170,8 +171,8 @@ def describe_dims(dims: Dims) -> str:
 # What a field expects
 
 
-@dataclass(frozen=True)
-class Kind:
+@dataclass(frozen=True, eq=False, repr=False)
+class Kind(Record):
     """What a field accepts: its name, the dimension vectors allowed, and an example."""
 
     name: str

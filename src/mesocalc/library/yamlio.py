@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mesocalc.errors import Location, MesocalcError, Problem
+from mesocalc.record import Record
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
@@ -29,8 +30,8 @@ _PLAIN_TAGS = {
 }
 
 
-@dataclass(frozen=True)
-class RawDocument:
+@dataclass(frozen=True, eq=False, repr=False)
+class RawDocument(Record):
     """One YAML document as plain data, with the line of every key path (`limits[0].max`)."""
 
     file: str

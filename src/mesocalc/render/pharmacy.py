@@ -8,17 +8,9 @@ from rich.table import Table
 from rich.text import Text
 
 from mesocalc.compound import CompoundResult
-from mesocalc.conversion import Conversion
 from mesocalc.render.table import SEVERITY_MARK, SEVERITY_STYLE
 from mesocalc.render.worksheet import diluent_calculation, draw_calculation, label_text, limit_text, storage_text
 from mesocalc.units import format_quantity
-
-
-def render_conversion(conv: Conversion, console: Console) -> None:
-    console.print(f"{conv.given} = {conv.shown}")
-    others = [e for e in conv.equivalents if e != conv.shown]
-    if others:
-        console.print("also: " + " = ".join(others))
 
 
 def render_compound(result: CompoundResult, console: Console) -> None:
