@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mesocalc import units as u
-from mesocalc.render.table import render_warnings
+from mesocalc.render.table import render_verdict, render_warnings
 from mesocalc.schedule import CourseCheck, CourseSession, ScheduleResult
 
 
@@ -64,11 +64,7 @@ def render_schedule(result: ScheduleResult, console: Console) -> None:
         line.append(f" ({check.severity}; {check.source or 'no source'})", style="dim")
         console.print(line)
     render_warnings(list(result.warnings), console)
-    verdict = ("[bold green]OK[/]: the course is within every hard cap and rule" if result.exit_code == 0 else
-               "[bold red]NOT OK[/]: a hard cap or rule is broken" if any(
-                   w.severity == "hard" for w in result.warnings) else
-               "[bold red]NOT OK[/] (--strict): warnings present")
-    console.print(verdict)
+    render_verdict(result.exit_code, list(result.warnings), "the course is within every hard cap and rule", console)
 
 
 def _phase(s: CourseSession) -> str:

@@ -97,11 +97,16 @@ def render_plan(result: PlanResult, console: Console) -> None:
     if cap.max_points is not None and cap.unbounded_reason:
         console.print(f"          {cap.unbounded_reason}")
     render_warnings(list(result.warnings), console)
-    verdict = ("[bold green]OK[/]: within every hard cap" if result.exit_code == 0 else
-               "[bold red]NOT OK[/]: a hard cap or rule is broken" if any(
-                   w.severity == "hard" for w in result.warnings) else
-               "[bold red]NOT OK[/] (--strict): warnings present")
-    console.print(verdict)
+    render_verdict(result.exit_code, list(result.warnings), "within every hard cap", console)
+
+
+def render_verdict(exit_code: int, warnings: list[Warning], ok_text: str, console: Console) -> None:
+    if exit_code == 0:
+        console.print(f"[bold green]OK[/]: {ok_text}")
+    elif any(w.severity == "hard" for w in warnings):
+        console.print("[bold red]NOT OK[/]: a hard cap or rule is broken")
+    else:
+        console.print("[bold red]NOT OK[/] (--strict): warnings present")
 
 
 def _check_cells(check: Check) -> list[Any]:
