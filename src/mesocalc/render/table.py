@@ -38,7 +38,9 @@ def q(value: Any) -> str:
     return format_quantity(value) if value is not None else "—"
 
 
-def render_plan(result: PlanResult, console: Console) -> None:
+def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = None,
+                text_map: Any | None = None) -> None:
+    """The plan's tables; with `steps` (--explain) the numbered derivation, with `text_map` (--show-map) the grid."""
     session = result.session
     technique = session.technique
     console.print(Text(f"{session.cocktail.name} ({session.cocktail.id})", style="bold"))
@@ -96,6 +98,10 @@ def render_plan(result: PlanResult, console: Console) -> None:
         console.print(f"Capacity  {cap.unbounded_reason}")
     if cap.max_points is not None and cap.unbounded_reason:
         console.print(f"          {cap.unbounded_reason}")
+    if text_map is not None:
+        render_text_map(text_map, console)
+    if steps is not None:
+        render_steps(steps, console)
     render_warnings(list(result.warnings), console)
     verdict = ("[bold green]OK[/]: within every hard cap" if result.exit_code == 0 else
                "[bold red]NOT OK[/]: a hard cap or rule is broken" if any(
@@ -224,3 +230,27 @@ def render_areas(areas: list[m.Area], console: Console) -> None:
         table.add_row(a.id, a.name, a.region, format_quantity(a.surface),
                       a.basis + (f" ({a.source})" if a.source else ""))
     console.print(table)
+
+
+# ---- issue 7: the derivation (--explain) and the terminal map (--show-map) ----------------------
+
+
+def render_steps(steps: list[Any], console: Console) -> None:
+    """Numbered derivation steps (explain.Step), one per line, wrapped under their number."""
+    console.print()
+    console.print(Text("How each number was found", style="bold"))
+    width = len(str(len(steps)))
+    for number, step in enumerate(steps, start=1):
+        line = Text(f"{number:>{width}}. ")
+        line.append(step.text)
+        console.print(line)
+
+
+def render_text_map(drawing: Any, console: Console) -> None:
+    from mesocalc.render.textmap import text_map
+
+    console.print()
+    console.print(Text(f"Injection map ({drawing.grid} grid, {format_number(drawing.spacing)} cm spacing, "
+                       f"one 'o' per point; outline: {drawing.note})", style="bold"))
+    for line in text_map(drawing):
+        console.print(Text("  " + line))
