@@ -23,8 +23,8 @@ def _n(x: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def _text(x: float, y: float, content: str, anchor: str = "start", extra: str = "") -> str:
-    return (f'<text x="{_n(x)}" y="{_n(y)}" font-size="{_n(FONT)}" text-anchor="{anchor}"{extra}>'
+def _text(x: float, y: float, content: str, anchor: str = "start", extra: str = "", size: float = FONT) -> str:
+    return (f'<text x="{_n(x)}" y="{_n(y)}" font-size="{_n(size)}" text-anchor="{anchor}"{extra}>'
             f"{escape(content)}</text>")
 
 
@@ -73,7 +73,7 @@ def render_svg(drawing: InjectionMap, title: str, subtitle: str) -> str:
         out.append(f'<line class="spacing" x1="{_n(xs[0])}" y1="{_n(y)}" x2="{_n(xs[1])}" y2="{_n(y)}" '
                    f'stroke="#2c3e50" stroke-width="0.25"/>')
         out.append(_text((xs[0] + xs[1]) / 2, y + FONT + 0.5, _cm(drawing.spacing), "middle",
-                         ' fill="#2c3e50" font-size="2.8"'))
+                         ' fill="#2c3e50"', 2.8))
     base = max([h, *ys]) + 8
     bar_cm = 5.0 if drawing.width >= 10 else 1.0
     bar = bar_cm * MM_PER_CM
