@@ -90,4 +90,5 @@ def test_real_pipe_has_no_escape_codes(tmp_path):
     assert "\x1b" not in out.stdout
     lidocaine = [line for line in out.stdout.splitlines() if line.startswith("Lidocaine hydrochloride")]
     # 0.5 mL of 2 % in 2.5 mL = 4 mg/mL; × 5 mL = 20 mg; / 60 kg = 0.333 mg/kg, all on one line
-    assert len(lidocaine) == 1 and "4 mg/mL" in lidocaine[0] and "20 mg" in lidocaine[0] and "0.333 mg/kg" in lidocaine[0]
+    assert len(lidocaine) == 1
+    assert all(figure in lidocaine[0] for figure in ("4 mg/mL", "20 mg", "0.333 mg/kg"))
