@@ -92,3 +92,10 @@ def test_agent_without_limits_is_said_so(cli):
     texts = _texts(run.json)
     assert run.exit_code in (0, 1)
     assert any("no established dose limits" in t for t in texts) or all(c["checks"] for c in run.json["components"])
+
+
+def test_caps_that_do_not_apply_in_this_cocktail_are_named(cli):
+    # the KYBELLA caps apply without phosphatidylcholine; in PC/DC none of them applies
+    run = cli("plan", "pcdc-abdomen", "--area", "10 cm x 8 cm", "--explain", "--json")
+    assert any("Deoxycholic acid: none of its caps applies" in t and "without phosphatidylcholine" in t
+               for t in _texts(run.json))

@@ -92,3 +92,9 @@ def test_real_pipe_has_no_escape_codes(tmp_path):
     # 0.5 mL of 2 % in 2.5 mL = 4 mg/mL; × 5 mL = 20 mg; / 60 kg = 0.333 mg/kg, all on one line
     assert len(lidocaine) == 1
     assert all(figure in lidocaine[0] for figure in ("4 mg/mL", "20 mg", "0.333 mg/kg"))
+
+
+def test_export_write_error_with_json_gives_only_the_error_document(cli, tmp_path):
+    run = cli("plan", "submental-dca", "--json", "--export", str(tmp_path / "missing" / "report.html"))
+    assert run.exit_code == 2
+    assert run.json["kind"] == "error"  # one document: the plan was not printed before the error

@@ -318,15 +318,21 @@ def present_plan(result: Any, out: PlanOutputs) -> None:
             doc["explain"] = steps_json(steps)
         if out.map_file is not None:
             doc["map"] = out.map_file
+        if out.export is not None:  # the human report goes only to the file; written first, so that
+            export_report(result, out, steps, drawing, silent=True)  # a write error leaves stdout clean
         emit_json(doc)
-    if out.json_out and out.export is None:
         return
+    export_report(result, out, steps, drawing, silent=False)
+
+
+def export_report(result: Any, out: PlanOutputs, steps: Any, drawing: Any, silent: bool) -> None:
+    """Render the human report (printed, or only recorded when silent) and save it when --export asks."""
     import io
 
     from mesocalc.render.table import make_console, render_plan
 
     console = make_console(record=out.export is not None)
-    if out.json_out:  # the human report goes only to the export file
+    if silent:
         console.file = io.StringIO()
     render_plan(result, console, steps=steps, text_map=drawing if out.show_map else None)
     if out.export is not None:

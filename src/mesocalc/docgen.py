@@ -148,7 +148,8 @@ def examples_doc() -> str:
         out += [f"## {example.title}", "", example.intro, ""]
         for command in example.commands:
             stdout, code = run_command(command)
-            out += ["```console", f"$ {command}", stdout.rstrip(), "```", "", f"Exit code {code}.", ""]
+            shown = "\n".join(line.rstrip() for line in stdout.rstrip().splitlines())
+            out += ["```console", f"$ {command}", shown, "```", "", f"Exit code {code}.", ""]
         if example.after:
             out += [example.after, ""]
     return "\n".join(line.rstrip() for line in out)

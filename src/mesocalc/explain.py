@@ -91,7 +91,11 @@ def plan_steps(result: PlanResult) -> list[Step]:
     for comp in result.components:
         steps.append(_dose_step(comp, result))
     for comp in result.components:
-        if not comp.checks:
+        if not comp.checks and comp.agent.limits:
+            conditions = sorted({lim.condition_text() or "to the whole course" for lim in comp.agent.limits})
+            steps.append(Step(f"{comp.agent.name}: none of its caps applies to this session "
+                              f"(they apply {', '.join(conditions)})"))
+        elif not comp.checks:
             steps.append(Step(f"{comp.agent.name}: no established dose limits"))
         steps += [cap_step(comp.agent.name, check, session.weight) for check in comp.checks]
     steps.append(_capacity_step(result))

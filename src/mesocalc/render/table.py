@@ -239,11 +239,13 @@ def render_steps(steps: list[Any], console: Console) -> None:
     """Numbered derivation steps (explain.Step), one per line, wrapped under their number."""
     console.print()
     console.print(Text("How each number was found", style="bold"))
-    width = len(str(len(steps)))
+    # a two-column grid: long steps wrap under their own text, never under the number
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(overflow="fold")
     for number, step in enumerate(steps, start=1):
-        line = Text(f"{number:>{width}}. ")
-        line.append(step.text)
-        console.print(line)
+        grid.add_row(f"{number}.", step.text)
+    console.print(grid)
 
 
 def render_text_map(drawing: Any, console: Console) -> None:
