@@ -98,3 +98,20 @@ def test_export_write_error_with_json_gives_only_the_error_document(cli, tmp_pat
     run = cli("plan", "submental-dca", "--json", "--export", str(tmp_path / "missing" / "report.html"))
     assert run.exit_code == 2
     assert run.json["kind"] == "error"  # one document: the plan was not printed before the error
+
+
+def test_narrow_width_stacks_rows_instead_of_cutting_numbers(cli, monkeypatch):
+    # at 80 columns the tables do not fit: each agent becomes a block of whole "Header  value" lines
+    # (pcdc-abdomen: PC 25 mg/mL, deoxycholate 21 mg/mL; 600 cm² at 1.5 cm -> 267 points × 0.3 mL = 80.1 mL;
+    # PC 25 mg/mL × 80.1 mL ≈ 2,002 mg, / 70 kg = 28.6 mg/kg)
+    monkeypatch.setenv("COLUMNS", "80")
+    run = cli("plan", "pcdc-abdomen", "--weight", "70 kg")
+    assert "…" not in run.stdout
+    lines = run.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    start = lines.index("Phosphatidylcholine")
+    assert lines[start + 1].split() == ["Concentration", "25", "mg/mL"]
+    assert any(line.split() == ["Per", "kg", "28.6", "mg/kg"] for line in lines)
+    start = lines.index("Deoxycholic acid")
+    assert lines[start + 1].split() == ["Concentration", "21", "mg/mL"]
+    assert any(line.split() == ["Status", "ok"] for line in lines)

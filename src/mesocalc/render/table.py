@@ -71,7 +71,7 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
     for comp in result.components:
         doses.add_row(comp.agent.name, q(comp.concentration), q(comp.dose_per_point), q(comp.dose),
                       q(comp.dose_per_area), q(comp.dose_per_kg))
-    console.print(doses)
+    print_table(doses, console)
 
     caps = Table(title="Dose caps", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for header, justify in (("Agent", "left"), ("Scope", "left"), ("Cap", "right"), ("Actual", "right"),
@@ -82,7 +82,7 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
             caps.add_row(comp.agent.id, "—", "no established dose limits", "", "", "", "", "")
         for check in comp.checks:
             caps.add_row(*_check_cells(check))
-    console.print(caps)
+    print_table(caps, console)
 
     cap = result.capacity
     if cap.max_points is not None:
@@ -256,3 +256,31 @@ def render_text_map(drawing: Any, console: Console) -> None:
                        f"one 'o' per point; outline: {drawing.note})", style="bold"))
     for line in text_map(drawing):
         console.print(Text("  " + line))
+
+
+def print_table(table: Table, console: Console) -> None:
+    """The table when it fits the width; otherwise one block per row, one `Header  value` line per cell.
+
+    A table narrower than its content would cut cells ("28.6 mg/…") or drop columns: on a narrow terminal
+    (or COLUMNS=80) a dose must never be shown cut, so the rows are stacked instead.
+    """
+    from rich.measure import Measurement
+
+    needed = Measurement.get(console, console.options.update_width(100_000), table).maximum
+    if needed <= console.width:
+        console.print(table)
+        return
+    if table.title:
+        console.print(Text(str(table.title), style="bold"))
+    columns = [(str(col.header), list(col.cells)) for col in table.columns]
+    label_width = max(len(header) for header, _ in columns[1:]) if len(columns) > 1 else 0
+    for index in range(table.row_count):
+        first = columns[0][1][index]
+        console.print(first if isinstance(first, Text) else Text(str(first), style="bold"))
+        for header, cells in columns[1:]:
+            cell = cells[index]
+            if not str(cell).strip():
+                continue
+            line = Text(f"  {header:<{label_width}}  ")
+            line.append(cell if isinstance(cell, Text) else Text(str(cell)))
+            console.print(line)
