@@ -7,7 +7,7 @@ the commands that need them, so `--help` stays fast.
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NamedTuple, NoReturn
 
 import typer
 
@@ -101,10 +101,16 @@ def plan(
     json_out: JsonOpt = False,
     strict: StrictOpt = False,
     batch: BatchOpt = None,
+    explain: ExplainOpt = False,
+    map_file: MapOpt = None,
+    show_map: ShowMapOpt = False,
+    export: ExportOpt = None,
 ) -> None:
     """One session: injection grid, volumes, final concentrations, doses, every dose cap, capacity.
 
     Example: mesocalc plan submental-dca --area "25 cm^2"
+
+    Example: mesocalc plan submental-dca --area "5 cm x 5 cm" --explain --map grid.svg
 
     Example: echo '{"cocktail": "submental-dca", "area": "25 cm^2"}' | mesocalc plan --batch -
     """
@@ -112,7 +118,8 @@ def plan(
         given = [name for name, value in (("COCKTAIL", cocktail), ("--area", area), ("--scalp", scalp),
                                           ("--spacing", spacing), ("--volume-per-point", volume_per_point),
                                           ("--grid", grid), ("--points", points), ("--weight", weight),
-                                          ("--patient", patient)) if value]
+                                          ("--patient", patient), ("--explain", explain), ("--map", map_file),
+                                          ("--show-map", show_map), ("--export", export)) if value]
         plan_batch(batch, given, library, strict)
     try:
         if cocktail is None:
@@ -127,16 +134,9 @@ def plan(
         chosen = find_cocktail(cocktail, lib)
         options = SessionOptions(tuple(area or ()), scalp, spacing, volume_per_point, grid, points, weight, patient)
         result = compute(resolve_session(chosen, options, lib), lib, strict)
+        present_plan(result, PlanOutputs(json_out, explain, map_file, show_map, export))
     except MesocalcError as exc:
         fail(exc, json_out)
-    if json_out:
-        from mesocalc.render.jsondoc import plan_doc
-
-        emit_json(plan_doc(result))
-    else:
-        from mesocalc.render.table import make_console, render_plan
-
-        render_plan(result, make_console())
     raise typer.Exit(result.exit_code)
 
 
@@ -523,6 +523,8 @@ def run(argv: list[str] | None = None) -> int:
     except typer.Abort:
         sys.stderr.write("mesocalc: aborted\n")
         return 1
+    except SystemExit as exc:  # Typer's completion callbacks exit directly
+        return exc.code if isinstance(exc.code, int) else 0
     except MesocalcError as exc:
         report(exc, as_json)
         return 2
@@ -534,6 +536,115 @@ def run(argv: list[str] | None = None) -> int:
                as_json)
         return 2
     return code if isinstance(code, int) else 0
+
+
+# ---- issue 7: --explain, the injection map, exports --------------------------------------------
+ExplainOpt = Annotated[bool, typer.Option(
+    "--explain", help="Show every number's derivation, step by step (JSON: an 'explain' list).")]
+MapOpt = Annotated[str | None, typer.Option(
+    "--map", metavar="FILE.svg", help="Draw the injection grid (outline, every point, spacing, scale) as SVG.")]
+ShowMapOpt = Annotated[bool, typer.Option(
+    "--show-map", help="Print a compact injection map in the terminal (grids of at most 400 points).")]
+ExportOpt = Annotated[str | None, typer.Option(
+    "--export", metavar="FILE.html|.svg|.txt", help="Save the human report exactly as shown.")]
+EXPORT_SUFFIXES = (".html", ".svg", ".txt")
+
+
+class PlanOutputs(NamedTuple):
+    json_out: bool
+    explain: bool
+    map_file: str | None
+    show_map: bool
+    export: str | None
+
+
+def present_plan(result: Any, out: PlanOutputs) -> None:
+    """Print the plan (tables or JSON), and write the map and the export the user asked for."""
+    from pathlib import Path
+
+    from mesocalc.errors import Location, input_error
+
+    if out.export is not None and Path(out.export).suffix.lower() not in EXPORT_SUFFIXES:
+        raise input_error(f"cannot export to '{out.export}'", Location(key="--export"), code="export-format",
+                          hint="give a file ending in .html, .svg or .txt")
+    if out.map_file is not None and Path(out.map_file).suffix.lower() != ".svg":
+        raise input_error(f"cannot draw the map to '{out.map_file}'", Location(key="--map"), code="map-format",
+                          hint="give a file ending in .svg")
+    steps = None
+    if out.explain:
+        from mesocalc.explain import plan_steps
+
+        steps = plan_steps(result)
+    drawing = None
+    if out.map_file is not None or out.show_map:
+        from mesocalc.injection_map import MAX_MAP_POINTS, layout
+
+        if result.points > MAX_MAP_POINTS:
+            raise input_error(f"{result.points:,} points is too many to draw", Location(key="--map"),
+                              code="map-too-large", hint=f"the map is drawn for at most {MAX_MAP_POINTS:,} points")
+        drawing = layout(result)
+    if out.map_file is not None and drawing is not None:
+        from mesocalc.render.svgmap import render_svg
+        from mesocalc.units import format_quantity
+
+        session = result.session
+        technique = session.technique
+        title = f"{session.cocktail.name} ({session.cocktail.id})"
+        subtitle = (f"{result.points:,} points, {technique.grid} grid, {format_quantity(technique.spacing)} spacing, "
+                    f"{format_quantity(technique.volume_per_point)} per point, "
+                    f"session volume {format_quantity(result.session_volume)}")
+        write_text(out.map_file, render_svg(drawing, title, subtitle), "--map")
+    if out.json_out:
+        from mesocalc.explain import steps_json
+        from mesocalc.render.jsondoc import plan_doc
+
+        doc = plan_doc(result)
+        if steps is not None:
+            doc["explain"] = steps_json(steps)
+        if out.map_file is not None:
+            doc["map"] = out.map_file
+        if out.export is not None:  # the human report goes only to the file; written first, so that
+            export_report(result, out, steps, drawing, silent=True)  # a write error leaves stdout clean
+        emit_json(doc)
+        return
+    export_report(result, out, steps, drawing, silent=False)
+
+
+def export_report(result: Any, out: PlanOutputs, steps: Any, drawing: Any, silent: bool) -> None:
+    """Render the human report (printed, or only recorded when silent) and save it when --export asks."""
+    import io
+
+    from mesocalc.render.table import make_console, render_plan
+
+    console = make_console(record=out.export is not None)
+    if silent:
+        console.file = io.StringIO()
+    render_plan(result, console, steps=steps, text_map=drawing if out.show_map else None)
+    if out.export is not None:
+        export_console(console, out.export)
+
+
+def write_text(path: str, text: str, option: str) -> None:
+    from mesocalc.errors import Location, input_error
+
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise input_error(f"cannot write '{path}': {exc.strerror}", Location(key=option), code="write-failed") from exc
+
+
+def export_console(console: Any, path: str) -> None:
+    """The recorded report, saved as HTML, SVG or plain text (by the file's suffix)."""
+    suffix = path.lower().rsplit(".", 1)[-1]
+    if suffix == "html":
+        text = console.export_html(inline_styles=True)
+    elif suffix == "svg":
+        text = console.export_svg(title="mesocalc")
+    else:
+        text = console.export_text()
+    write_text(path, text, "--export")
+
 
 def main() -> None:
     sys.exit(run())

@@ -38,7 +38,9 @@ def q(value: Any) -> str:
     return format_quantity(value) if value is not None else "—"
 
 
-def render_plan(result: PlanResult, console: Console) -> None:
+def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = None,
+                text_map: Any | None = None) -> None:
+    """The plan's tables; with `steps` (--explain) the numbered derivation, with `text_map` (--show-map) the grid."""
     session = result.session
     technique = session.technique
     console.print(Text(f"{session.cocktail.name} ({session.cocktail.id})", style="bold"))
@@ -69,7 +71,7 @@ def render_plan(result: PlanResult, console: Console) -> None:
     for comp in result.components:
         doses.add_row(comp.agent.name, q(comp.concentration), q(comp.dose_per_point), q(comp.dose),
                       q(comp.dose_per_area), q(comp.dose_per_kg))
-    console.print(doses)
+    print_table(doses, console)
 
     caps = Table(title="Dose caps", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for header, justify in (("Agent", "left"), ("Scope", "left"), ("Cap", "right"), ("Actual", "right"),
@@ -80,7 +82,7 @@ def render_plan(result: PlanResult, console: Console) -> None:
             caps.add_row(comp.agent.id, "—", "no established dose limits", "", "", "", "", "")
         for check in comp.checks:
             caps.add_row(*_check_cells(check))
-    console.print(caps)
+    print_table(caps, console)
 
     cap = result.capacity
     if cap.max_points is not None:
@@ -96,6 +98,10 @@ def render_plan(result: PlanResult, console: Console) -> None:
         console.print(f"Capacity  {cap.unbounded_reason}")
     if cap.max_points is not None and cap.unbounded_reason:
         console.print(f"          {cap.unbounded_reason}")
+    if text_map is not None:
+        render_text_map(text_map, console)
+    if steps is not None:
+        render_steps(steps, console)
     render_warnings(list(result.warnings), console)
     render_verdict(result.exit_code, list(result.warnings), "within every hard cap", console)
 
@@ -229,3 +235,57 @@ def render_areas(areas: list[m.Area], console: Console) -> None:
         table.add_row(a.id, a.name, a.region, format_quantity(a.surface),
                       a.basis + (f" ({a.source})" if a.source else ""))
     console.print(table)
+
+
+# ---- issue 7: the derivation (--explain) and the terminal map (--show-map) ----------------------
+
+
+def render_steps(steps: list[Any], console: Console) -> None:
+    """Numbered derivation steps (explain.Step), one per line, wrapped under their number."""
+    console.print()
+    console.print(Text("How each number was found", style="bold"))
+    # a two-column grid: long steps wrap under their own text, never under the number
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for number, step in enumerate(steps, start=1):
+        grid.add_row(f"{number}.", step.text)
+    console.print(grid)
+
+
+def render_text_map(drawing: Any, console: Console) -> None:
+    from mesocalc.render.textmap import text_map
+
+    console.print()
+    console.print(Text(f"Injection map ({drawing.grid} grid, {format_number(drawing.spacing)} cm spacing, "
+                       f"one 'o' per point; outline: {drawing.note})", style="bold"))
+    for line in text_map(drawing):
+        console.print(Text("  " + line))
+
+
+def print_table(table: Table, console: Console) -> None:
+    """The table when it fits the width; otherwise one block per row, one `Header  value` line per cell.
+
+    A table narrower than its content would cut cells ("28.6 mg/…") or drop columns: on a narrow terminal
+    (or COLUMNS=80) a dose must never be shown cut, so the rows are stacked instead.
+    """
+    from rich.measure import Measurement
+
+    needed = Measurement.get(console, console.options.update_width(100_000), table).maximum
+    if needed <= console.width:
+        console.print(table)
+        return
+    if table.title:
+        console.print(Text(str(table.title), style="bold"))
+    columns = [(str(col.header), list(col.cells)) for col in table.columns]
+    label_width = max(len(header) for header, _ in columns[1:]) if len(columns) > 1 else 0
+    for index in range(table.row_count):
+        first = columns[0][1][index]
+        console.print(first if isinstance(first, Text) else Text(str(first), style="bold"))
+        for header, cells in columns[1:]:
+            cell = cells[index]
+            if not str(cell).strip():
+                continue
+            line = Text(f"  {header:<{label_width}}  ")
+            line.append(cell if isinstance(cell, Text) else Text(str(cell)))
+            console.print(line)

@@ -1,0 +1,219 @@
+"""Every number's derivation, step by step, in words and figures (`--explain`).
+
+Pure: builds ordered `Step`s from a computed result; the renderers print them (numbered lines) or put
+them in the JSON document (`explain`). The plan's order follows the computation itself:
+area -> points (grid rule) -> session volume -> final concentration (from vials where mixed) -> dose ->
+each cap (per-kg caps with the weight) -> capacity.
+
+The step builders for a concentration mixed from vials and for a cap are separate functions so that
+other commands (the compounding recipe) can reuse them for their own steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mesocalc import units as u
+from mesocalc.checks import Check
+from mesocalc.plan import ComponentResult, PlanResult, _per_point_actual, cell_area
+
+fq = u.format_quantity
+fn = u.format_number
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a derivation: a sentence with its figures, and the quantities it involves."""
+
+    text: str
+    quantities: dict[str, u.Q] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # plain whole numbers (points, sessions)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": self.text, "quantities": {k: q.to_json() for k, q in self.quantities.items()}}
+        if self.counts:
+            out["counts"] = dict(self.counts)
+        return out
+
+
+def steps_json(steps: list[Step]) -> list[dict[str, Any]]:
+    return [step.to_json() for step in steps]
+
+
+# ---- reusable step builders ------------------------------------------------------------------
+
+
+def mixed_concentration_step(agent_name: str, stock: u.Q, stock_volume: u.Q, total: u.Q, parts: str) -> Step:
+    """C_final = C_stock × V_stock / ΣV, volumes taken as additive (REFERENCE §8.1)."""
+    final = stock * (stock_volume.value / total.value)
+    return Step(
+        f"{agent_name}: final concentration = stock × volume drawn / total volume = {fq(stock)} × "
+        f"{fq(stock_volume)} / {fq(total)} = {fq(final)} (total {parts} = {fq(total)}, volumes taken as additive)",
+        {"stock_concentration": stock, "stock_volume": stock_volume, "total_volume": total,
+         "concentration": final})
+
+
+def cap_step(agent_name: str, check: Check, weight: u.Q | None) -> Step:
+    """One cap held against its number: the cap, what it is compared with, the share used, the verdict."""
+    limit = check.limit
+    when = f", {limit.condition_text()}" if limit.condition_text() else ""
+    label = f"{agent_name} {limit.scope} cap {fq(limit.max)} ({limit.severity}{when}; source {limit.source or 'none'})"
+    quantities: dict[str, u.Q] = {"max": limit.max}
+    if check.actual is None:
+        return Step(f"{label}: not checked: {check.reason}", quantities)
+    quantities["actual"] = check.actual
+    text = f"{label}: {fq(check.actual)} / {fq(limit.max)} = {fn((check.fraction or 0) * 100)} % -> {check.status}"
+    if limit.basis == "per-kg" and weight is not None:
+        # the cap for this patient, in plain amount: cap per kg × body weight
+        absolute = limit.max * weight
+        quantities["weight"] = weight
+        quantities["max_for_patient"] = absolute
+        text += f" (for {fn(weight.value)} kg: {fq(limit.max)} × {fn(weight.value)} kg = {fq(absolute)})"
+    return Step(text, quantities)
+
+
+# ---- plan ---------------------------------------------------------------------------------------
+
+
+def plan_steps(result: PlanResult) -> list[Step]:
+    session = result.session
+    technique = session.technique
+    steps: list[Step] = []
+    steps += _area_steps(result)
+    steps.append(_points_step(result))
+    vpp = technique.volume_per_point
+    steps.append(Step(
+        f"Session volume = points × volume per point = {result.points:,} × {fq(vpp)} = {fq(result.session_volume)}",
+        {"volume_per_point": vpp, "session_volume": result.session_volume}, {"points": result.points}))
+    for comp in result.components:
+        steps.append(_concentration_step(comp, result))
+    for comp in result.components:
+        steps.append(_dose_step(comp, result))
+    for comp in result.components:
+        if not comp.checks and comp.agent.limits:
+            conditions = sorted({lim.condition_text() or "to the whole course" for lim in comp.agent.limits})
+            steps.append(Step(f"{comp.agent.name}: none of its caps applies to this session "
+                              f"(they apply {', '.join(conditions)})"))
+        elif not comp.checks:
+            steps.append(Step(f"{comp.agent.name}: no established dose limits"))
+        steps += [cap_step(comp.agent.name, check, session.weight) for check in comp.checks]
+    steps.append(_capacity_step(result))
+    return steps
+
+
+def _area_steps(result: PlanResult) -> list[Step]:
+    session = result.session
+    steps = []
+    for area in session.areas:
+        label = area.name or area.id or "measured area"
+        quantities = {"area": area.surface}
+        if area.width is not None and area.height is not None:
+            text = f"Area {label}: {fq(area.width)} × {fq(area.height)} = {fq(area.surface)} (measured)"
+            quantities.update(width=area.width, height=area.height)
+        elif area.basis == "assumption":
+            text = f"Area {label}: {fq(area.surface)} (library preset, an assumption: measure the patient)"
+        elif area.basis == "sourced":
+            text = f"Area {label}: {fq(area.surface)} (library preset, source {area.source or 'none'})"
+        else:
+            text = f"Area {label}: {fq(area.surface)} (given)"
+        steps.append(Step(text, quantities))
+    if len(session.areas) > 1 and result.area is not None:
+        terms = " + ".join(fq(a.surface) for a in session.areas)
+        steps.append(Step(f"Treated area = {terms} = {fq(result.area)}", {"area": result.area}))
+    return steps
+
+
+def _points_step(result: PlanResult) -> Step:
+    session = result.session
+    technique = session.technique
+    s = technique.spacing
+    counts = {"points": result.points}
+    if session.points is not None or result.area is None:
+        return Step(f"Points = {result.points:,}, given with --points (the grid rule is not used)", {}, counts)
+    area = result.area
+    quantities = {"area": area, "spacing": s, "cell_area": cell_area(technique)}
+    if technique.grid == "square":
+        raw = area.value / s.value ** 2
+        rule = f"ceil(area / spacing²) = ceil({fq(area)} / ({fq(s)})²)"
+    else:
+        raw = area.value * 2 / (3 ** 0.5 * s.value ** 2)
+        rule = f"ceil(2 × area / (√3 × spacing²)) = ceil(2 × {fq(area)} / (√3 × ({fq(s)})²))"
+    return Step(f"Points on a cell-centred {technique.grid} grid = {rule} = ceil({fn(raw)}) = {result.points:,}",
+                quantities, counts)
+
+
+def _concentration_step(comp: ComponentResult, result: PlanResult) -> Step:
+    name = comp.agent.name
+    if comp.stock is None or comp.stock_volume is None or result.mix_total is None:
+        return Step(f"{name}: final concentration {fq(comp.concentration)}, as the cocktail gives it",
+                    {"concentration": comp.concentration})
+    cocktail = result.session.cocktail
+    parts = [fq(c.volume) for c in cocktail.components if c.volume is not None]
+    if cocktail.diluent is not None:
+        parts.append(f"{fq(cocktail.diluent.volume)} {cocktail.diluent.name}")
+    return mixed_concentration_step(name, comp.stock, comp.stock_volume, result.mix_total, " + ".join(parts))
+
+
+def _dose_step(comp: ComponentResult, result: PlanResult) -> Step:
+    session = result.session
+    vpp = session.technique.volume_per_point
+    text = (f"{comp.agent.name}: session dose = concentration × session volume = {fq(comp.concentration)} × "
+            f"{fq(result.session_volume)} = {fq(comp.dose)}; per point = {fq(comp.concentration)} × {fq(vpp)} = "
+            f"{fq(comp.dose_per_point)}")
+    quantities = {"concentration": comp.concentration, "dose": comp.dose, "dose_per_point": comp.dose_per_point}
+    if comp.dose_per_area is not None and result.area is not None:
+        text += f"; per cm² = {fq(comp.dose)} / {fq(result.area)} = {fq(comp.dose_per_area)}"
+        quantities["dose_per_area"] = comp.dose_per_area
+    if comp.dose_per_kg is not None and session.weight is not None:
+        text += f"; per kg = {fq(comp.dose)} / {fn(session.weight.value)} kg = {fq(comp.dose_per_kg)}"
+        quantities["dose_per_kg"] = comp.dose_per_kg
+        quantities["weight"] = session.weight
+    if comp.share < 1:
+        text += (f"; its solution is {fn(comp.share * 100)} % of the injected volume = "
+                 f"{fq(comp.solution_volume)}")
+        quantities["solution_volume"] = comp.solution_volume
+    return Step(text, quantities)
+
+
+def _capacity_step(result: PlanResult) -> Step:
+    """Each hard cap that grows with the number of points allows floor(cap / per-point amount) points."""
+    technique = result.session.technique
+    weight = result.session.weight
+    parts = []
+    for comp in result.components:
+        for check in comp.checks:
+            limit = check.limit
+            if limit.severity != "hard":
+                continue
+            if limit.scope in ("point", "concentration") or limit.basis == "per-area":
+                if check.status == "over":
+                    parts.append(f"{comp.agent.id} {limit.scope} cap is over whatever the number of points: 0")
+                continue
+            per_point = _per_point_actual(limit, comp, technique.volume_per_point, weight)
+            if per_point is None or per_point.value <= 0:
+                continue
+            cap_amount = limit.max * weight if limit.basis == "per-kg" and weight is not None else limit.max
+            allowed = u.whole_floor(limit.max.value / per_point.value)
+            per_point_amount = per_point * weight if limit.basis == "per-kg" and weight is not None else per_point
+            label = f"{comp.agent.id} {limit.scope} cap"
+            if limit.basis == "per-kg" and weight is not None:
+                label += f" {fq(limit.max)} × {fn(weight.value)} kg"
+            parts.append(f"{label}: floor({fq(cap_amount)} / {fq(per_point_amount)} per point) = {allowed:,}")
+    if technique.max_points is not None:
+        parts.append(f"technique maximum: {technique.max_points:,}")
+    cap = result.capacity
+    counts: dict[str, int] = {}
+    quantities: dict[str, u.Q] = {}
+    if cap.max_points is None:
+        text = f"Capacity: {cap.unbounded_reason}"
+    else:
+        counts["max_points"] = cap.max_points
+        text = f"Capacity = the smallest of ({'; '.join(parts)}) = {cap.max_points:,} points"
+        if cap.max_area is not None:
+            text += f" × {fq(cell_area(technique))} per point = {fq(cap.max_area)}"
+            quantities["max_area"] = cap.max_area
+            quantities["cell_area"] = cell_area(technique)
+        if cap.unbounded_reason:
+            text += f"; {cap.unbounded_reason}"
+    return Step(text, quantities, counts)
