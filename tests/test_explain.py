@@ -99,3 +99,16 @@ def test_caps_that_do_not_apply_in_this_cocktail_are_named(cli):
     run = cli("plan", "pcdc-abdomen", "--area", "10 cm x 8 cm", "--explain", "--json")
     assert any("Deoxycholic acid: none of its caps applies" in t and "without phosphatidylcholine" in t
                for t in _texts(run.json))
+
+
+def test_compound_explain_shows_each_draw_and_the_beyond_use_date(cli) -> None:  # type: ignore[no-untyped-def]
+    # Recipe parts 0.5 mL lidocaine 2 % + 2 mL deoxycholic acid 10 mg/mL = 2.5 mL: a 2.5 mL batch is the
+    # recipe itself; lidocaine 20 × 0.5 / 2.5 = 4 mg/mL; category 1 in the fridge: 24 h (USP <797>).
+    run = cli("compound", "submental-dca-lidocaine", "--volume", "2.5 mL", "--category", "1", "--storage", "fridge",
+              "--prepared", "2027-01-15T09:00", "--explain", "--json")
+    steps = run.json["explain"]
+    texts = [s["text"] for s in steps]
+    assert any("20 mg/mL × 0.5 mL / 2.5 mL = 4 mg/mL" in t for t in texts)
+    assert any("+ 24 h" in t and "2027-01-16" in t for t in texts)
+    human = cli("compound", "submental-dca-lidocaine", "--volume", "2.5 mL", "--explain")
+    assert "How each number was found" in human.stdout

@@ -452,6 +452,7 @@ def compound(
     patient: PatientOpt = None,
     library: LibraryOpt = None,
     json_out: JsonOpt = False,
+    explain: ExplainOpt = False,
     strict: StrictOpt = False,
 ) -> None:
     """The pharmacist's recipe: each stock vial to draw, the diluent, checks and the beyond-use date.
@@ -474,16 +475,28 @@ def compound(
             write_worksheet(result, worksheet)
     except MesocalcError as exc:
         fail(exc, json_out)
+    steps = None
+    if explain:
+        from mesocalc.explain import compound_steps
+
+        steps = compound_steps(result)
     if json_out:
         from mesocalc.render.jsondoc import compound_doc
 
-        emit_json(compound_doc(result))
+        doc = compound_doc(result)
+        if steps is not None:
+            from mesocalc.explain import steps_json
+
+            doc["explain"] = steps_json(steps)
+        emit_json(doc)
     else:
         from mesocalc.render.pharmacy import render_compound
-        from mesocalc.render.table import make_console
+        from mesocalc.render.table import make_console, render_steps
 
         console = make_console()
         render_compound(result, console)
+        if steps is not None:
+            render_steps(steps, console)
         if worksheet is not None:
             console.print(f"Worksheet written to {worksheet}")
     raise typer.Exit(result.exit_code)

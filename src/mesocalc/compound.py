@@ -379,3 +379,26 @@ def beyond_use_warnings(bud: BeyondUse | None) -> list[c.Warning]:
         out.append(c.Warning("beyond-use", "info",
                              "no --storage given: the room-temperature limit (the shortest) is used"))
     return out
+
+
+# ---- the arithmetic written out (worksheet, table and --explain) ----
+
+
+def draw_calculation(result: CompoundResult, ing: Ingredient) -> str:
+    """The volume drawn, with the numbers: C1·V1 = C2·V2 (or a part scaled to the batch)."""
+    v2 = u.format_quantity(result.total_volume)
+    if ing.target is not None:
+        return (f"V1 = C2 × V2 / C1 = {u.format_quantity(ing.target)} × {v2} / {u.format_quantity(ing.stock)}"
+                f" = {u.format_quantity(ing.draw)}")
+    recipe = ing.draw / (result.scale or 1.0)
+    return (f"{u.format_quantity(recipe)} (recipe part) × {result.scale or 1.0:.6g} (batch / recipe)"
+            f" = {u.format_quantity(ing.draw)}")
+
+
+def diluent_calculation(result: CompoundResult) -> str:
+    if result.form == "parts":
+        recipe = result.diluent_volume / (result.scale or 1.0)
+        return (f"{u.format_quantity(recipe)} (recipe part) × {result.scale or 1.0:.6g}"
+                f" = {u.format_quantity(result.diluent_volume)}")
+    drawn = " − ".join(u.format_quantity(i.draw) for i in result.ingredients)
+    return f"V2 − ΣV1 = {u.format_quantity(result.total_volume)} − {drawn} = {u.format_quantity(result.diluent_volume)}"

@@ -16,6 +16,7 @@ from typing import Any
 
 from mesocalc import units as u
 from mesocalc.checks import Check
+from mesocalc.compound import CompoundResult
 from mesocalc.plan import ComponentResult, PlanResult, _per_point_actual, cell_area
 
 fq = u.format_quantity
@@ -217,3 +218,47 @@ def _capacity_step(result: PlanResult) -> Step:
         if cap.unbounded_reason:
             text += f"; {cap.unbounded_reason}"
     return Step(text, quantities, counts)
+
+
+# ---- compound --explain -----------------------------------------------------------------------
+
+
+def compound_steps(result: CompoundResult) -> list[Step]:
+    """batch volume -> each draw (C1·V1 = C2·V2, or a recipe part scaled) -> final concentrations -> diluent
+    -> vials -> each check -> beyond-use date."""
+    from mesocalc.compound import diluent_calculation, draw_calculation
+
+    steps: list[Step] = []
+    batch = result.total_volume
+    if result.overfill is not None and result.overfill.value > 0:
+        steps.append(Step(f"Batch: {fq(result.requested_volume)} asked for + {fq(result.overfill)} overfill "
+                          f"for dead space = {fq(batch)} to prepare",
+                          {"requested": result.requested_volume, "overfill": result.overfill, "batch": batch}))
+    else:
+        steps.append(Step(f"Batch: {fq(batch)} to prepare", {"batch": batch}))
+    for ing in result.ingredients:
+        name = ing.agent.name
+        steps.append(Step(f"{name}: volume of stock to draw, {draw_calculation(result, ing)}; it carries "
+                          f"{fq(ing.stock)} × {fq(ing.draw)} = {fq(ing.amount)}",
+                          {"stock_concentration": ing.stock, "volume": ing.draw, "amount": ing.amount}))
+        steps.append(mixed_concentration_step(name, ing.stock, ing.draw, batch, "batch volume"))
+        if ing.vials is not None and ing.vial_volume is not None:
+            left = f", {fq(ing.left_over)} left over" if ing.left_over is not None else ""
+            steps.append(Step(f"{name}: vials = ceil({fq(ing.draw)} / {fq(ing.vial_volume)} per vial) = "
+                              f"{ing.vials}{left}", {"volume": ing.draw, "vial_volume": ing.vial_volume},
+                              {"vials": ing.vials}))
+    steps.append(Step(f"{result.diluent_name}: {diluent_calculation(result)}", {"diluent": result.diluent_volume}))
+    for check in result.checks:
+        steps.append(cap_step(check.agent, check, None))
+    bud = result.beyond_use
+    if bud is not None:
+        rule = bud.rule
+        what = "immediate use" if rule.category == "immediate-use" else f"category {rule.category}"
+        storage = f", {rule.storage}" if rule.storage else ""
+        confirmed = "" if rule.confirmed else " (UNCONFIRMED limit: check USP <797> Tables 13-14)"
+        hours = rule.limit.value * 24  # durations are held in days
+        limit = f"{fn(hours)} h" if hours < 72 else f"{fn(rule.limit.value)} days"
+        steps.append(Step(f"Beyond use: prepared {bud.prepared.isoformat(sep=' ')} + {limit} "
+                          f"({what}{storage}, USP <797>) = {bud.until.isoformat(sep=' ')}{confirmed}",
+                          {"limit": rule.limit}))
+    return steps

@@ -10,7 +10,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from mesocalc.compound import CompoundResult, Ingredient
+from mesocalc.compound import CompoundResult, diluent_calculation, draw_calculation
 from mesocalc.errors import Location, input_error
 from mesocalc.units import Q as Quantity
 from mesocalc.units import format_number, format_quantity
@@ -25,17 +25,6 @@ class Block:
     headers: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
     items: tuple[str, ...] = ()
-
-
-def draw_calculation(result: CompoundResult, ing: Ingredient) -> str:
-    """The volume drawn, with the numbers: C1·V1 = C2·V2 (or a part scaled to the batch)."""
-    v2 = format_quantity(result.total_volume)
-    if ing.target is not None:
-        return (f"V1 = C2 × V2 / C1 = {format_quantity(ing.target)} × {v2} / {format_quantity(ing.stock)}"
-                f" = {format_quantity(ing.draw)}")
-    recipe = ing.draw / (result.scale or 1.0)
-    return (f"{format_quantity(recipe)} (recipe part) × {result.scale or 1.0:.6g} (batch / recipe)"
-            f" = {format_quantity(ing.draw)}")
 
 
 def blocks(result: CompoundResult) -> list[Block]:
@@ -98,15 +87,6 @@ def blocks(result: CompoundResult) -> list[Block]:
                              f"Verified by: {BLANK}  Date/time: {BLANK}")),
     ]
     return out
-
-
-def diluent_calculation(result: CompoundResult) -> str:
-    if result.form == "parts":
-        recipe = result.diluent_volume / (result.scale or 1.0)
-        return (f"{format_quantity(recipe)} (recipe part) × {result.scale or 1.0:.6g}"
-                f" = {format_quantity(result.diluent_volume)}")
-    drawn = " − ".join(format_quantity(i.draw) for i in result.ingredients)
-    return f"V2 − ΣV1 = {format_quantity(result.total_volume)} − {drawn} = {format_quantity(result.diluent_volume)}"
 
 
 def limit_text(limit: Quantity) -> str:
