@@ -4,8 +4,6 @@ No arithmetic, no YAML, no unit parsing here. Heavy modules (pint, YAML, Rich) a
 the commands that need them, so `--help` stays fast.
 """
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated, Any, NamedTuple, NoReturn
 
@@ -38,6 +36,16 @@ SpacingOpt = Annotated[str | None, typer.Option("--spacing", help='Grid spacing,
 VppOpt = Annotated[str | None, typer.Option("--volume-per-point", help='Volume per point, e.g. "0.2 mL".')]
 GridOpt = Annotated[str | None, typer.Option("--grid", help="square or hex.")]
 PointsOpt = Annotated[int | None, typer.Option("--points", help="Number of injection points (overrides the grid).")]
+BatchOpt = Annotated[str | None, typer.Option(
+    "--batch", metavar="FILE", help="One JSON request per line (- for stdin); one plan JSON per line out.")]
+ExplainOpt = Annotated[bool, typer.Option(
+    "--explain", help="Show every number's derivation, step by step (JSON: an 'explain' list).")]
+MapOpt = Annotated[str | None, typer.Option(
+    "--map", metavar="FILE.svg", help="Draw the injection grid (outline, every point, spacing, scale) as SVG.")]
+ShowMapOpt = Annotated[bool, typer.Option(
+    "--show-map", help="Print a compact injection map in the terminal (grids of at most 400 points).")]
+ExportOpt = Annotated[str | None, typer.Option(
+    "--export", metavar="FILE.html|.svg|.txt", help="Save the human report exactly as shown.")]
 
 
 def report(exc: MesocalcError, as_json: bool) -> None:
@@ -274,8 +282,7 @@ def check(
 
 
 # ---- issue 6: plan --batch ----------------------------------------------------------------------
-BatchOpt = Annotated[str | None, typer.Option(
-    "--batch", metavar="FILE", help="One JSON request per line (- for stdin); one plan JSON per line out.")]
+
 
 
 def plan_batch(path: str, given: list[str], library: list[str] | None, strict: bool) -> NoReturn:
@@ -552,14 +559,6 @@ def run(argv: list[str] | None = None) -> int:
 
 
 # ---- issue 7: --explain, the injection map, exports --------------------------------------------
-ExplainOpt = Annotated[bool, typer.Option(
-    "--explain", help="Show every number's derivation, step by step (JSON: an 'explain' list).")]
-MapOpt = Annotated[str | None, typer.Option(
-    "--map", metavar="FILE.svg", help="Draw the injection grid (outline, every point, spacing, scale) as SVG.")]
-ShowMapOpt = Annotated[bool, typer.Option(
-    "--show-map", help="Print a compact injection map in the terminal (grids of at most 400 points).")]
-ExportOpt = Annotated[str | None, typer.Option(
-    "--export", metavar="FILE.html|.svg|.txt", help="Save the human report exactly as shown.")]
 EXPORT_SUFFIXES = (".html", ".svg", ".txt")
 
 
@@ -608,11 +607,12 @@ def present_plan(result: Any, out: PlanOutputs) -> None:
                     f"session volume {format_quantity(result.session_volume)}")
         write_text(out.map_file, render_svg(drawing, title, subtitle), "--map")
     if out.json_out:
-        from mesocalc.explain import steps_json
         from mesocalc.render.jsondoc import plan_doc
 
         doc = plan_doc(result)
         if steps is not None:
+            from mesocalc.explain import steps_json
+
             doc["explain"] = steps_json(steps)
         if out.map_file is not None:
             doc["map"] = out.map_file
