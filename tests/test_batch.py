@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mesocalc import model as m
 from mesocalc.library import compiled, load_library
 
@@ -122,3 +124,23 @@ def test_a_tampered_cache_entry_is_ignored(tmp_path, monkeypatch):
     for entry in (tmp_path / "cache").glob(f"{compiled.FORMAT}-*.json"):
         entry.write_text('{"library": {"$c": ["os.system", "true"]}, "problems": [], "files": []}')
     assert load_library().library == fresh.library
+
+
+def test_cached_agents_are_decoded_only_when_used(tmp_path, monkeypatch):
+    # A plan needs the agents of its cocktail, not the whole library: the cached table decodes on demand.
+    monkeypatch.setenv("MESOCALC_CACHE_DIR", str(tmp_path / "cache"))
+    fresh = load_library().library
+    cached = load_library().library
+    assert isinstance(cached.agents, compiled.LazyAgents)
+    assert "lidocaine" in cached.agents and len(cached.agents) == len(fresh.agents)
+    assert cached.agents._done == {}  # nothing decoded yet
+    assert cached.agents["lidocaine"] == fresh.agents["lidocaine"]
+    assert list(cached.agents._done) == ["lidocaine"]
+
+
+def test_a_damaged_cached_agent_is_a_clear_error(tmp_path, monkeypatch):
+    from mesocalc.errors import MesocalcError
+
+    lazy = compiled.LazyAgents({"lidocaine": '{"$c": ["NotAClass"]}'})
+    with pytest.raises(MesocalcError, match="damaged"):
+        lazy["lidocaine"]

@@ -6,6 +6,7 @@ whatever unit path the numbers took.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,7 +161,7 @@ def regulatory_warnings(agents: list[m.Agent], site_ids: list[str | None]) -> li
     return out
 
 
-def admixture_warnings(cocktail: m.Cocktail, agents: dict[str, m.Agent]) -> list[Warning]:
+def admixture_warnings(cocktail: m.Cocktail, agents: Mapping[str, m.Agent]) -> list[Warning]:
     """Agents whose label advises against dilution or admixture, when this cocktail mixes or dilutes them."""
     out = []
     diluted = cocktail.diluent is not None and cocktail.diluent.volume.value > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from mesocalc.errors import Location
@@ -256,7 +257,7 @@ class Measurability(Record):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Library(Record):
-    agents: dict[str, Agent]
+    agents: Mapping[str, Agent]  # a dict, or library.compiled.LazyAgents from the cache
     cocktails: dict[str, Cocktail]
     areas: dict[str, Area]
     sources: dict[str, Source]

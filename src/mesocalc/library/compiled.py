@@ -11,6 +11,7 @@ validated afresh. Only a library without errors is stored.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ def encode(obj: Any) -> Any:
         return {"$t": [encode(x) for x in obj]}
     if isinstance(obj, list):
         return [encode(x) for x in obj]
-    if isinstance(obj, dict):
+    if isinstance(obj, Mapping):  # a dict, or LazyAgents (decoded here)
         return {"$d": {k: encode(v) for k, v in obj.items()}}
     name = type(obj).__name__
     if name in _CLASSES and isinstance(obj, _CLASSES[name]):
@@ -64,7 +65,50 @@ def encode(obj: Any) -> Any:
     raise TypeError(f"cannot store {type(obj).__name__} in the library cache")
 
 
+class LazyAgents(Mapping[str, m.Agent]):
+    """The agents of a stored library, each decoded only when a command asks for it.
+
+    A plan uses the few agents of its cocktail; decoding all of a 1,000-agent library costs more than the
+    whole rest of the command. Iterating (`mesocalc agents`) decodes them all."""
+
+    def __init__(self, raw: dict[str, str]) -> None:
+        self._raw = raw
+        self._done: dict[str, m.Agent] = {}
+
+    def __getitem__(self, key: str) -> m.Agent:
+        agent = self._done.get(key)
+        if agent is None:
+            text = self._raw[key]
+            import json
+
+            try:
+                agent = json.loads(text, object_hook=_hook)
+            except (ValueError, TypeError, KeyError, AttributeError):
+                agent = None
+            if not isinstance(agent, m.Agent) or agent.id != key:
+                from mesocalc.errors import MesocalcError
+
+                raise MesocalcError(Problem("cache-damaged", f"the library cache entry for agent '{key}' is damaged",
+                                            hint=f"delete the folder {cache.cache_dir()} and run again"))
+            self._done[key] = agent
+        return agent
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 def _hook(data: dict[str, Any]) -> Any:
+    if "$lazy" in data:
+        raw = data["$lazy"]
+        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+            raise ValueError("not a lazy table")
+        return LazyAgents(raw)
     if "$c" in data:
         name, *fields = data["$c"]
         return _CLASSES[name](*fields)  # KeyError for any other name: the cache entry is ignored
@@ -99,8 +143,15 @@ def load(content_key: str) -> tuple[m.Library, list[Problem], list[str]] | None:
 
 
 def store(content_key: str, library: m.Library, problems: list[Problem], files: list[str]) -> None:
+    import json
+
     try:
-        data = {"library": encode(library), "problems": encode(problems), "files": files}
+        encoded = encode(library)
+        # agents one JSON text each, decoded on demand (LazyAgents)
+        index = 1 + _FIELDS["Library"].index("agents")
+        encoded["$c"][index] = {"$lazy": {k: json.dumps(encode(v), separators=(",", ":"))
+                                          for k, v in library.agents.items()}}
+        data = {"library": encoded, "problems": encode(problems), "files": files}
     except TypeError:
         return
     cache.write_json(cache_name(content_key), data)
