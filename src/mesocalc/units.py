@@ -485,8 +485,8 @@ def format_in(q: Q, unit_text: str) -> str:
 
 
 def ismp_unit(unit_text: str) -> str:
-    """A unit as typed, rewritten ISMP-safe: mcg not µg, mL not cc, units not IU."""
+    """A unit as typed, rewritten ISMP-safe: mcg (never the micro sign), mL not cc, units not IU."""
     shown = unit_text.strip()
-    for bad, good in (("µg", "mcg"), ("μg", "mcg"), ("ug", "mcg"), ("cc", "mL"), ("IU", "units")):
+    for bad, good in (("\u00b5g", "mcg"), ("\u03bcg", "mcg"), ("ug", "mcg"), ("cc", "mL"), ("IU", "units")):
         shown = shown.replace(bad, good)
     return shown
