@@ -182,6 +182,12 @@ def parse_prepared(text: str | None, now: datetime | None = None) -> datetime:
                           code="bad-datetime", hint="e.g. 2026-03-01T09:30") from None
 
 
+def limit_text(limit: u.Q) -> str:
+    """A beyond-use limit as a pharmacist writes it: hours below 2 days, days above (durations are held in days)."""
+    hours = limit.value * 24
+    return f"{u.format_number(hours)} h" if hours < 48 else f"{u.format_number(limit.value)} days"
+
+
 def beyond_use(library: m.Library, prepared: datetime, category: str | None, storage: str | None,
                immediate_use: bool) -> BeyondUse | None:
     """The USP <797> beyond-use date; None when neither --category nor --immediate-use is given."""
@@ -203,10 +209,12 @@ def beyond_use(library: m.Library, prepared: datetime, category: str | None, sto
                   if rule.category == wanted and (immediate_use or rule.storage == storage)]
     if not candidates:
         what = "immediate use" if immediate_use else f"category {category} stored {storage}"
+        offered = sorted({(rule.storage, limit_text(rule.limit)) for table in library.beyond_use.values()
+                          for rule in table.rules if rule.category == wanted and rule.storage})
+        hint = (f"for category {category} the table gives: " + ", ".join(f"{s} ({t})" for s, t in offered)
+                if offered else None)
         raise input_error(f"the beyond-use table gives no limit for {what}", Location(key="--storage"),
-                          code="no-beyond-use",
-                          hint="USP <797> gives Category 1 only room (12 h) and fridge (24 h)" if category == "1"
-                          else None)
+                          code="no-beyond-use", hint=hint)
     # Several rows of one category (sterility tested or not, ...): the shortest is the conservative one.
     rule, table = min(candidates, key=lambda rt: rt[0].limit.value)
     until = prepared + timedelta(seconds=round(rule.limit.value * 86400))

@@ -226,7 +226,7 @@ def _capacity_step(result: PlanResult) -> Step:
 def compound_steps(result: CompoundResult) -> list[Step]:
     """batch volume -> each draw (C1·V1 = C2·V2, or a recipe part scaled) -> final concentrations -> diluent
     -> vials -> each check -> beyond-use date."""
-    from mesocalc.compound import diluent_calculation, draw_calculation
+    from mesocalc.compound import diluent_calculation, draw_calculation, limit_text
 
     steps: list[Step] = []
     batch = result.total_volume
@@ -256,8 +256,7 @@ def compound_steps(result: CompoundResult) -> list[Step]:
         what = "immediate use" if rule.category == "immediate-use" else f"category {rule.category}"
         storage = f", {rule.storage}" if rule.storage else ""
         confirmed = "" if rule.confirmed else " (UNCONFIRMED limit: check USP <797> Tables 13-14)"
-        hours = rule.limit.value * 24  # durations are held in days
-        limit = f"{fn(hours)} h" if hours < 72 else f"{fn(rule.limit.value)} days"
+        limit = limit_text(rule.limit)
         steps.append(Step(f"Beyond use: prepared {bud.prepared.isoformat(sep=' ')} + {limit} "
                           f"({what}{storage}, USP <797>) = {bud.until.isoformat(sep=' ')}{confirmed}",
                           {"limit": rule.limit}))

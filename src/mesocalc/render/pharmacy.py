@@ -7,9 +7,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from mesocalc.compound import CompoundResult, diluent_calculation, draw_calculation
+from mesocalc.compound import CompoundResult, diluent_calculation, draw_calculation, limit_text
 from mesocalc.render.table import SEVERITY_MARK, SEVERITY_STYLE
-from mesocalc.render.worksheet import label_text, limit_text, storage_text
+from mesocalc.render.worksheet import label_text, storage_text
 from mesocalc.units import format_quantity
 
 

@@ -10,10 +10,9 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from mesocalc.compound import CompoundResult, diluent_calculation, draw_calculation
+from mesocalc.compound import CompoundResult, diluent_calculation, draw_calculation, limit_text
 from mesocalc.errors import Location, input_error
-from mesocalc.units import Q as Quantity
-from mesocalc.units import format_number, format_quantity
+from mesocalc.units import format_quantity
 
 BLANK = "______________"
 
@@ -87,12 +86,6 @@ def blocks(result: CompoundResult) -> list[Block]:
                              f"Verified by: {BLANK}  Date/time: {BLANK}")),
     ]
     return out
-
-
-def limit_text(limit: Quantity) -> str:
-    """A beyond-use limit as a pharmacist writes it: hours below 2 days, days above."""
-    hours = limit.value * 24
-    return f"{format_number(hours)} h" if hours < 48 else f"{format_number(limit.value)} days"
 
 
 def storage_text(storage: str | None) -> str:
