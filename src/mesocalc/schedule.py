@@ -327,9 +327,9 @@ def _course_limit(agent: m.Agent, limit: m.Limit, given: list[CourseSession], we
     """A course cap held against the cumulative dose (amount, per kg of body weight, or solution volume)."""
     base = CourseCheck(agent.id, "limit", "unchecked", limit.severity, limit.source, limit)
     if limit.basis == "per-area":
-        return _replace(base, reason="a per-area cap is a per-session rule; not applied to a course total")
+        return replace(base, reason="a per-area cap is a per-session rule; not applied to a course total")
     if limit.basis == "per-kg" and weight is None:
-        return _replace(base, reason="needs the patient's weight (--weight or --patient)")
+        return replace(base, reason="needs the patient's weight (--weight or --patient)")
     actual: u.Q | None = None
     first_over = None
     fractions: dict[int, float] = {}
@@ -338,7 +338,7 @@ def _course_limit(agent: m.Agent, limit: m.Limit, given: list[CourseSession], we
         d = s.doses[agent.id]
         if limit.basis == "volume":
             if d.solution_volume is None:
-                return _replace(base, reason=f"the volume of session {s.number} is not known")
+                return replace(base, reason=f"the volume of session {s.number} is not known")
             volume_total = d.solution_volume if volume_total is None else volume_total + d.solution_volume
             actual = volume_total
         elif limit.basis == "per-kg":
@@ -347,7 +347,7 @@ def _course_limit(agent: m.Agent, limit: m.Limit, given: list[CourseSession], we
         else:
             actual = d.cumulative
         if actual.dims != limit.max.dims:
-            return _replace(base, reason=f"cap in {u.format_quantity(limit.max)} cannot be compared with "
+            return replace(base, reason=f"cap in {u.format_quantity(limit.max)} cannot be compared with "
                                          f"{u.format_quantity(actual)}")
         fractions[s.number] = actual.value / limit.max.value if limit.max.value else 0.0
         if first_over is None and not u.at_most(actual.value, limit.max.value):
@@ -377,10 +377,6 @@ def _course_rules(agent: m.Agent, rule: m.CourseRule, given: list[CourseSession]
     return out
 
 
-def _replace(check: CourseCheck, **changes: Any) -> CourseCheck:
-    return replace(check, **changes)
-
-
 def _warnings(check: CourseCheck, name: str) -> list[c.Warning]:
     if check.rule == "limit" and check.limit is not None:
         limit = check.limit
@@ -388,10 +384,11 @@ def _warnings(check: CourseCheck, name: str) -> list[c.Warning]:
             return [c.Warning("limit-unchecked", "soft", f"{name}: course cap of {u.format_quantity(limit.max)} "
                               f"not checked: {check.reason}", check.agent, check.source)]
         if check.status == "over" and check.actual is not None:
+            actual, cap = c.distinct(check.actual, limit.max)
             return [c.Warning(
                 "course-over", check.severity,
-                f"{name}: the course total reaches {u.format_quantity(check.actual)}, over the {check.severity} "
-                f"course cap of {u.format_quantity(limit.max)} ({(check.fraction or 0) * 100:.0f} %); "
+                f"{name}: the course total reaches {actual}, over the {check.severity} "
+                f"course cap of {cap} ({(check.fraction or 0) * 100:.0f} %); "
                 f"first over at session {check.first_over}", check.agent, check.source)]
     if check.rule == "max_sessions" and check.status == "over":
         return [c.Warning("course-over", check.severity,
