@@ -68,11 +68,11 @@ def convert(text: str, unit_text: str | None) -> Conversion:
 
 
 def ratio_denominator(quantity: u.Q, where: Location) -> float:
-    """N of ratio strength 1:N for a mass concentration: N = 1000 / (mg/mL)."""
+    """N of ratio strength 1:N for a mass concentration (units.ratio_denominator), or a clear refusal."""
     if quantity.dims != MASS_PER_VOLUME:
         raise input_error(f"ratio strength is for a mass concentration such as 0.01 mg/mL, not "
                           f"{u.describe_dims(quantity.dims)}", where, code="wrong-dimension")
-    return float(f"{1000.0 / quantity.value:.15g}")
+    return u.ratio_denominator(quantity)
 
 
 def ratio_text(denominator: float) -> str:
@@ -82,5 +82,5 @@ def ratio_text(denominator: float) -> str:
 def concentration_equivalents(quantity: u.Q) -> tuple[str, ...]:
     """A mass concentration written every way a label might: mg/mL, mcg/mL, % w/v, 1:N."""
     return (u.format_in(quantity, "mg/mL"), u.format_in(quantity, "mcg/mL"),
-            f"{u.format_number(quantity.value / 10)} % w/v",
+            f"{u.format_number(u.convert_value(quantity, '% w/v'))} % w/v",
             ratio_text(ratio_denominator(quantity, Location())))

@@ -282,8 +282,7 @@ def _parse_quantity(text: object, kind: Kind, where: Location | None, minimum: s
         denominator = float(ratio.group(1).replace(",", ""))
         if denominator <= 0:
             raise input_error(f"'{text}': ratio strength 1:N needs N greater than zero", where)
-        # 1:N means 1 g in N mL, so mg/mL = 1000 / N (USP ratio-strength table).
-        return Q(_clean(1000.0 / denominator), dims_div(MASS, VOLUME))
+        return Q(_clean(RATIO_MG_PER_ML / denominator), dims_div(MASS, VOLUME))
 
     match = _NUMBER.match(stripped)
     if not match:
@@ -316,6 +315,15 @@ def _parse_quantity(text: object, kind: Kind, where: Location | None, minimum: s
     if minimum == "non-negative" and value < 0:
         raise input_error(f"'{text}' must not be negative", where, code="negative")
     return Q(value, dims)
+
+
+# Ratio strength 1:N means 1 g in N mL, so mg/mL = 1000 / N (USP ratio-strength table), both ways.
+RATIO_MG_PER_ML = 1000.0
+
+
+def ratio_denominator(concentration: Q) -> float:
+    """N of ratio strength 1:N for a mass concentration (the inverse of parsing '1:N')."""
+    return _clean(RATIO_MG_PER_ML / concentration.value)
 
 
 def _clean(x: float) -> float:
