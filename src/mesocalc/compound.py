@@ -217,7 +217,7 @@ def beyond_use(library: m.Library, prepared: datetime, category: str | None, sto
                           code="no-beyond-use", hint=hint)
     # Several rows of one category (sterility tested or not, ...): the shortest is the conservative one.
     rule, table = min(candidates, key=lambda rt: rt[0].limit.value)
-    until = prepared + timedelta(seconds=round(rule.limit.value * 86400))
+    until = prepared + timedelta(days=rule.limit.value)  # durations are held in days
     return BeyondUse(prepared, until, rule, table, defaulted)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from mesocalc import units as u
 from mesocalc.checks import Check
 from mesocalc.compound import CompoundResult
-from mesocalc.plan import ComponentResult, PlanResult, _per_point_actual, cell_area
+from mesocalc.plan import ComponentResult, PlanResult, cell_area, per_point_actual
 
 fq = u.format_quantity
 fn = u.format_number
@@ -191,7 +191,7 @@ def _capacity_step(result: PlanResult) -> Step:
                 if check.status == "over":
                     parts.append(f"{comp.agent.id} {limit.scope} cap is over whatever the number of points: 0")
                 continue
-            per_point = _per_point_actual(limit, comp, technique.volume_per_point, weight)
+            per_point = per_point_actual(limit, comp, technique.volume_per_point, weight)
             if per_point is None or per_point.value <= 0:
                 continue
             cap_amount = limit.max * weight if limit.basis == "per-kg" and weight is not None else limit.max

@@ -271,7 +271,7 @@ def compute_capacity(results: list[ComponentResult] | tuple[ComponentResult, ...
                 # independent of the number of points: a breach allows no points at all
                 n = 0 if check.status == "over" else None
             else:
-                per_point = _per_point_actual(limit, result, vpp, weight)
+                per_point = per_point_actual(limit, result, vpp, weight)
                 if per_point is None:
                     unknown.append(f"{result.agent.id} {limit.scope} {u.format_quantity(limit.max)}")
                     continue
@@ -293,7 +293,7 @@ def compute_capacity(results: list[ComponentResult] | tuple[ComponentResult, ...
     return Capacity(best, cell_area(technique) * float(best), binding, reason)
 
 
-def _per_point_actual(limit: m.Limit, result: ComponentResult, vpp: u.Q, weight: u.Q | None) -> u.Q | None:
+def per_point_actual(limit: m.Limit, result: ComponentResult, vpp: u.Q, weight: u.Q | None) -> u.Q | None:
     if limit.basis == "amount":
         return result.dose_per_point
     if limit.basis == "per-kg":
