@@ -28,6 +28,9 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.setenv("MESOCALC_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.delenv("MESOCALC_LIBRARY", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
+    from mesocalc import cache
+
+    cache.reset()  # which cache folders were checked, and the one note, are per process (per test here)
     yield
 
 

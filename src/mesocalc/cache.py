@@ -1,7 +1,12 @@
 """The user cache: parsed unit strings and compiled libraries, keyed by content.
 
-A cache that cannot be read or written never breaks a command: every failure falls back to doing the
-work again. Nothing is ever written into a library folder.
+The cache can never change a result (issue 10, item 8): every entry is stored with a digest over its
+payload and its name (the name is the content key), and is used only when the digest still matches, so a
+file that was edited, truncated, replaced by another entry or written with other numbers is ignored and the
+work is done again. A cache folder or file that is owned by another user, or writable by group or others,
+is not used at all (one note on stderr says so), because someone else could have written it. Any other
+failure (unreadable, read-only, full disk) silently falls back to doing the work again. Nothing is ever
+written into a library folder.
 """
 
 from __future__ import annotations
@@ -9,12 +14,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
+import sys
 from pathlib import Path
 from typing import Any
 
 from mesocalc import __version__
 
 _HERE = Path(__file__).resolve().parent
+_MAGIC = b"mesocalc-cache-1 "
+MAX_ENTRY_BYTES = 256 * 1024 * 1024
 
 
 def definitions_path() -> Path:
@@ -35,48 +44,172 @@ def cache_dir() -> Path | None:
         return None
 
 
-def read_json(name: str) -> Any:
+# ----------------------------------------------------------------------------------------------
+# Trust: whose folder and files these are.
+
+_trusted: dict[str, bool] = {}  # cache folder -> usable (checked once per process)
+_noted: set[str] = set()
+
+
+def _my_uid() -> int:
+    return os.getuid() if hasattr(os, "getuid") else -1
+
+
+def _untrusted_reason(info: os.stat_result) -> str | None:
+    """Why a folder or file with this status may hold someone else's data, or None."""
+    uid = _my_uid()
+    if uid >= 0 and info.st_uid != uid:
+        return "is owned by another user"
+    if hasattr(os, "getuid") and info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return "is writable by other users"
+    return None
+
+
+def note(message: str) -> None:
+    """One note on stderr per process (the output on stdout is unchanged)."""
+    if message not in _noted and not _noted:
+        sys.stderr.write(f"mesocalc: note: {message}\n")
+    _noted.add(message)
+
+
+def usable_dir() -> Path | None:
+    """The cache folder if it may be used: it exists (or not yet), is ours and only we can write it."""
     directory = cache_dir()
     if directory is None:
         return None
-    try:
-        with open(directory / name, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError, UnicodeDecodeError):
+    key = str(directory)
+    known = _trusted.get(key)
+    if known is None:
+        try:
+            reason = _untrusted_reason(os.stat(directory))
+        except OSError:
+            reason = None  # missing or unreadable: reads fail and writes create it (mode 0700)
+        if reason is not None:
+            note(f"the cache folder {directory} {reason}; it is not used (everything is computed afresh)")
+        known = _trusted[key] = reason is None
+    return directory if known else None
+
+
+def reset(units: bool = False) -> None:
+    """Forget which folders were checked and what was noted (tests run many commands in one process);
+    with `units`, also the unit strings read from the cache file (not yet written ones are dropped)."""
+    global _units, _units_name, _units_dirty
+    _trusted.clear()
+    _noted.clear()
+    if units:
+        _units = None
+        _units_name = None
+        _units_dirty = False
+
+
+# ----------------------------------------------------------------------------------------------
+# Entries: digest line + payload
+
+
+def _digest(name: str, payload: bytes) -> bytes:
+    try:  # CPython's built-in BLAKE2: no OpenSSL load (~2.5 ms of start-up saved)
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - other interpreters
+        from hashlib import blake2b
+    digest = blake2b(digest_size=32, person=b"mesocalc-cache")
+    digest.update(name.encode("utf-8", "surrogateescape"))
+    digest.update(b"\0")
+    digest.update(payload)
+    return digest.hexdigest().encode()
+
+
+def seal(name: str, payload: bytes) -> bytes:
+    """The bytes stored for an entry: a header with the digest over name and payload, then the payload."""
+    return _MAGIC + _digest(name, payload) + b"\n" + payload
+
+
+def unseal(name: str, data: bytes) -> bytes | None:
+    """The payload if `data` is exactly what `seal(name, payload)` wrote, else None."""
+    head, newline, payload = data.partition(b"\n")
+    if not newline or not head.startswith(_MAGIC):
         return None
+    if head[len(_MAGIC):] != _digest(name, payload):
+        return None
+    return payload
 
 
 def read_text(name: str) -> str | None:
-    directory = cache_dir()
+    """A verified entry's text, or None (missing, unreadable, untrusted, or not exactly what was written)."""
+    directory = usable_dir()
     if directory is None:
         return None
+    path = directory / name
     try:
-        with open(directory / name, encoding="utf-8") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError):
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+            return None
+        reason = _untrusted_reason(info)
+        if reason is not None:
+            note(f"the cache file {path} {reason}; it is ignored (computed afresh)")
+            return None
+        with os.fdopen(fd, "rb") as handle:
+            fd = -1
+            data = handle.read(MAX_ENTRY_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    payload = unseal(name, data)
+    if payload is None:
+        return None
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
         return None
 
 
-def write_json(name: str, data: Any) -> None:
-    """Write atomically; any failure (read-only home, full disk) is silently ignored."""
-    directory = cache_dir()
+def read_json(name: str) -> Any:
+    text = read_text(name)
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def write_text(name: str, text: str) -> None:
+    """Write atomically, sealed; any failure (read-only home, full disk, untrusted folder) is ignored."""
+    directory = usable_dir()
     if directory is None:
         return
     try:
         import tempfile  # only when writing: most runs only read the cache
 
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
+        if not directory.is_dir():
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _trusted.pop(str(directory), None)
+            if usable_dir() is None:
+                return
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")  # mode 0600
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, separators=(",", ":"))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(seal(name, text.encode("utf-8")))
             os.replace(tmp, directory / name)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-    except (OSError, TypeError, ValueError):
+    except (OSError, UnicodeEncodeError):
         return
+
+
+def write_json(name: str, data: Any) -> None:
+    try:
+        text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        return
+    write_text(name, text)
 
 
 def content_key(*parts: bytes | str) -> str:
@@ -96,6 +229,7 @@ def content_key(*parts: bytes | str) -> str:
 
 _units: dict[str, tuple[float, tuple[int, ...]]] | None = None
 _units_name: str | None = None
+_units_dirty = False
 
 
 def _units_file() -> str:
@@ -109,6 +243,15 @@ def _units_file() -> str:
     return _units_name
 
 
+def valid_unit_entry(entry: Any) -> bool:
+    """[factor, [six dimension exponents]]: a finite positive factor and small whole exponents."""
+    return (isinstance(entry, list) and len(entry) == 2
+            and isinstance(entry[0], float | int) and not isinstance(entry[0], bool)
+            and 0 < entry[0] < float("inf")
+            and isinstance(entry[1], list) and len(entry[1]) == 6
+            and all(isinstance(x, int) and not isinstance(x, bool) and -12 <= x <= 12 for x in entry[1]))
+
+
 def unit_table() -> dict[str, Any]:
     global _units
     if _units is None:
@@ -116,18 +259,25 @@ def unit_table() -> dict[str, Any]:
         stored = read_json(_units_file())
         if isinstance(stored, dict):
             for key, entry in stored.items():
-                if (
-                    isinstance(entry, list)
-                    and len(entry) == 2
-                    and isinstance(entry[0], float | int)
-                    and isinstance(entry[1], list)
-                    and len(entry[1]) == 6
-                ):
-                    _units[key] = (float(entry[0]), tuple(int(x) for x in entry[1]))
+                if valid_unit_entry(entry):
+                    _units[key] = (float(entry[0]), tuple(entry[1]))
     return _units
 
 
 def remember_unit(key: str, factor: float, dims: tuple[int, ...]) -> None:
-    table = unit_table()
-    table[key] = (factor, dims)
-    write_json(_units_file(), {k: [v[0], list(v[1])] for k, v in table.items()})
+    """Keep a new unit string in memory; the file is written once, by `flush` (not after every unit)."""
+    global _units_dirty
+    unit_table()[key] = (factor, dims)
+    if not _units_dirty:
+        _units_dirty = True
+        import atexit
+
+        atexit.register(flush)
+
+
+def flush() -> None:
+    """Write what this process learnt (the unit table) once."""
+    global _units_dirty
+    if _units_dirty and _units is not None:
+        _units_dirty = False
+        write_json(_units_file(), {k: [v[0], list(v[1])] for k, v in _units.items()})

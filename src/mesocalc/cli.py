@@ -515,7 +515,17 @@ def run(argv: list[str] | None = None) -> int:
     Usage errors (a missing argument, an unknown option, `--points abc`) take the same way out as input
     errors: one message on stderr, the error document on stdout with --json, exit 2. An unexpected
     exception is a bug: it is reported in one line, never as a traceback (MESOCALC_DEBUG=1 re-raises).
+    What the run learnt for the user cache (new unit strings) is written once, at the end.
     """
+    from mesocalc import cache
+
+    try:
+        return _run(argv)
+    finally:
+        cache.flush()
+
+
+def _run(argv: list[str] | None) -> int:
     import os
 
     from typer import _click

@@ -1,0 +1,242 @@
+"""The cache can never change a result (issue 10, item 8).
+
+Whatever happens to a file in the user cache (edited into other valid JSON, truncated, replaced by
+another entry, NaN or negative numbers, a hard cap turned soft, written by another user), a command
+prints exactly what it prints with no cache at all. The reference output of each case is an uncached
+run (MESOCALC_CACHE_DIR=off), so the expected numbers are mesocalc's own arithmetic from the YAML
+library, not copied from a cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import run_cli
+from mesocalc import cache
+from mesocalc import units as u
+
+EXAMPLES = int(os.environ.get("MESOCALC_FUZZ_EXAMPLES", "30"))
+
+# A clinic layer, so that the validated-library and parsed-YAML caches are used as well as the unit cache:
+# lidocaine 1 % (10 mg/mL, Xylocaine label) at 0.4 mL on 100 points = 40 mL = 400 mg, over the label's
+# 300 mg without epinephrine (a hard cap), so the plan exits 1.
+CLINIC_COCKTAIL = """kind: cocktail
+id: clinic-lidocaine
+name: Clinic lidocaine 1 %
+area: submental
+technique: {grid: square, spacing: "1 cm", volume_per_point: "0.4 mL"}
+components:
+  - {agent: lidocaine, concentration: "1 %"}
+"""
+
+COMMANDS = [
+    ("convert", "2 %", "mg/mL"),  # 2 % w/v = 2 g/100 mL = 20 mg/mL
+    ("plan", "clinic-lidocaine", "--points", "100", "--weight", "154 lb", "--json"),
+    ("plan", "clinic-lidocaine", "--points", "100", "--weight", "70 kg"),
+    ("plan", "submental-dca", "--area", "5 cm x 4 cm", "--json"),
+    ("agents", "lidocaine", "--json"),
+    ("check", "--json"),
+]
+
+
+@pytest.fixture
+def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    (folder / "clinic-lidocaine.yaml").write_text(CLINIC_COCKTAIL, encoding="utf-8")
+    monkeypatch.setenv("MESOCALC_LIBRARY", str(folder))
+    return folder
+
+
+def fresh_process() -> None:
+    """What a new process starts with: nothing remembered in memory, only what the cache files hold."""
+    cache.reset(units=True)
+    u._PARSED.clear()
+
+
+def outputs(monkeypatch: pytest.MonkeyPatch, cache_dir: str) -> list[tuple[int, str, str]]:
+    monkeypatch.setenv("MESOCALC_CACHE_DIR", cache_dir)
+    out = []
+    for args in COMMANDS:
+        fresh_process()
+        run = run_cli(args)
+        out.append((run.exit_code, run.stdout, run.stderr))
+    return out
+
+
+@pytest.fixture
+def uncached(clinic: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str, str]]:
+    expected = outputs(monkeypatch, "off")
+    assert expected[0][1] == "2 % = 20 mg/mL\n" or "20 mg/mL" in expected[0][1], expected[0]
+    assert expected[1][0] == 1 and json.loads(expected[1][1])["components"][0]["concentration"]["value"] == 10
+    return expected
+
+
+def filled_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    outputs(monkeypatch, str(folder))
+    assert sorted(p.name.split("-")[0] for p in folder.iterdir()), "the commands wrote no cache entries"
+    return folder
+
+
+def payload_of(path: Path) -> tuple[bytes, bytes]:
+    head, _, payload = path.read_bytes().partition(b"\n")
+    return head + b"\n", payload
+
+
+def test_an_untouched_cache_gives_the_uncached_output(uncached, tmp_path, monkeypatch):
+    folder = filled_cache(tmp_path, monkeypatch)
+    assert outputs(monkeypatch, str(folder)) == uncached
+
+
+def _edit_all(folder: Path, edit) -> int:
+    edited = 0
+    for path in folder.iterdir():
+        head, payload = payload_of(path)
+        new = edit(payload)
+        if new != payload:
+            path.write_bytes(head + new)  # the digest line is kept: only the content changes
+            edited += 1
+    return edited
+
+
+# Each edit is one the issue reports, or one that would change a number if the cache were trusted.
+EDITS = {
+    # the unit cache: % w/v read as 1 mg/mL instead of 10 (2 % printed as 2 mg/mL)
+    "percent factor 10 -> 1": lambda b: b.replace(b'"percent_wv":[10.0,', b'"percent_wv":[1.0,')
+    .replace(b'"percent_wv":[10,', b'"percent_wv":[1,'),
+    "hard cap turned soft": lambda b: b.replace(b'"hard"', b'"soft"').replace(b'\\"hard\\"', b'\\"soft\\"'),
+    "a number made negative": lambda b: b.replace(b"[10.0,", b"[-10.0,").replace(b"[300.0,", b"[-300.0,"),
+    "NaN": lambda b: b.replace(b"[10.0,", b"[NaN,").replace(b"300.0", b"NaN"),
+    "300 mg cap raised to 3000": lambda b: b.replace(b"300.0", b"3000.0"),
+    "truncated": lambda b: b[: len(b) // 2],
+    "emptied": lambda b: b"",
+    "valid JSON of another shape": lambda b: b"{}",
+}
+
+
+@pytest.mark.parametrize("name", list(EDITS))
+def test_an_edited_cache_file_is_ignored(uncached, tmp_path, monkeypatch, name):
+    folder = filled_cache(tmp_path, monkeypatch)
+    assert _edit_all(folder, EDITS[name]) >= 1
+    assert outputs(monkeypatch, str(folder)) == uncached
+
+
+def test_a_file_replaced_by_another_entry_is_ignored(uncached, tmp_path, monkeypatch):
+    """Each entry's digest covers its name: a valid entry copied over another one is not accepted."""
+    folder = filled_cache(tmp_path, monkeypatch)
+    files = sorted(folder.iterdir())
+    assert len(files) >= 2
+    contents = [p.read_bytes() for p in files]
+    for path, data in zip(files, contents[1:] + contents[:1], strict=True):
+        path.write_bytes(data)
+    assert outputs(monkeypatch, str(folder)) == uncached
+
+
+def test_a_digest_recomputed_for_other_content_still_cannot_pass_as_another_name(uncached, tmp_path, monkeypatch):
+    folder = filled_cache(tmp_path, monkeypatch)
+    for path in folder.iterdir():
+        _, payload = payload_of(path)
+        path.write_bytes(cache.seal("some-other-entry.json", payload.replace(b'"hard"', b'"soft"')))
+    assert outputs(monkeypatch, str(folder)) == uncached
+
+
+def test_a_cache_folder_writable_by_others_is_not_used_and_said_once(uncached, tmp_path, monkeypatch):
+    folder = filled_cache(tmp_path, monkeypatch)
+    _edit_all(folder, EDITS["percent factor 10 -> 1"])
+    folder.chmod(0o777)
+    before = sorted(p.name for p in folder.iterdir())
+    monkeypatch.setenv("MESOCALC_CACHE_DIR", str(folder))
+    fresh_process()
+    run = run_cli(COMMANDS[1])
+    assert (run.exit_code, run.stdout) == uncached[1][:2]
+    assert run.stderr.count("mesocalc: note:") == 1 and "writable by other users" in run.stderr
+    assert str(folder) in run.stderr
+    assert sorted(p.name for p in folder.iterdir()) == before  # nothing written into it either
+
+
+def test_a_cache_file_writable_by_others_is_ignored(uncached, tmp_path, monkeypatch):
+    folder = filled_cache(tmp_path, monkeypatch)
+    for path in folder.iterdir():
+        path.chmod(0o666)
+    monkeypatch.setenv("MESOCALC_CACHE_DIR", str(folder))
+    fresh_process()
+    run = run_cli(["convert", "2 %", "mg/mL"])
+    assert run.stdout == uncached[0][1]
+
+
+def test_a_cache_owned_by_another_user_is_not_used(uncached, tmp_path, monkeypatch):
+    folder = filled_cache(tmp_path, monkeypatch)
+    _edit_all(folder, EDITS["hard cap turned soft"])
+    monkeypatch.setattr(cache, "_my_uid", lambda: os.getuid() + 1)  # as if another user had written it
+    got = outputs(monkeypatch, str(folder))
+    assert [(code, out) for code, out, _ in got] == [(code, out) for code, out, _ in uncached]
+    assert all(err.count("mesocalc: note:") == 1 and "owned by another user" in err for _, _, err in got)
+
+
+@st.composite
+def mutation(draw: st.DrawFn) -> tuple[int, list[tuple[str, int, bytes]]]:
+    """A few random edits of the payloads of real cache files: bytes replaced, inserted, deleted, digits
+    changed (a number that is still valid JSON), words swapped."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    edits = []
+    for _ in range(draw(st.integers(1, 4))):
+        action = draw(st.sampled_from(["digit", "replace", "insert", "delete", "word"]))
+        edits.append((action, draw(st.integers(0, 10**9)), draw(st.binary(min_size=1, max_size=4))))
+    return seed, edits
+
+
+def _mutate(payload: bytes, edits: list[tuple[str, int, bytes]]) -> bytes:
+    data = bytearray(payload)
+    for action, at, blob in edits:
+        if not data:
+            break
+        at %= len(data)
+        if action == "digit":
+            digits = [i for i, c in enumerate(data) if 48 <= c <= 57]
+            if digits:
+                i = digits[at % len(digits)]
+                data[i] = 48 + (data[i] - 48 + 1 + at % 9) % 10
+        elif action == "replace":
+            data[at] = blob[0]
+        elif action == "insert":
+            data[at:at] = blob
+        elif action == "delete":
+            del data[at:at + 1 + blob[0] % 16]
+        else:
+            for a, b in ((b'"hard"', b'"soft"'), (b"true", b"false"), (b"mg", b"mL"), (b"null", b"0")):
+                if a in data:
+                    data = bytearray(bytes(data).replace(a, b, 1 + at % 3))
+                    break
+    return bytes(data)
+
+
+def test_random_edits_of_real_cache_files_never_change_an_output(uncached, tmp_path, monkeypatch):
+    """Hundreds of random edits (MESOCALC_FUZZ_EXAMPLES for a longer run): each output equals the uncached one."""
+    folder = filled_cache(tmp_path, monkeypatch)
+    pristine = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 30,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(mutation())
+    def check(case: tuple[int, list[tuple[str, int, bytes]]]) -> None:
+        seed, edits = case
+        rng = random.Random(seed)
+        for name, data in pristine.items():
+            head, _, payload = data.partition(b"\n")
+            changed = _mutate(payload, [(a, rng.randrange(10**9) ^ at, b) for a, at, b in edits])
+            (folder / name).write_bytes(head + b"\n" + changed)
+        for index in rng.sample(range(len(COMMANDS)), 2):
+            fresh_process()
+            monkeypatch.setenv("MESOCALC_CACHE_DIR", str(folder))
+            run = run_cli(COMMANDS[index])
+            assert (run.exit_code, run.stdout, run.stderr) == uncached[index], COMMANDS[index]
+
+    check()
