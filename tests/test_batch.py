@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from mesocalc import cache
 from mesocalc import model as m
 from mesocalc.library import compiled, load_library
 
@@ -101,6 +102,7 @@ def test_plan_without_cocktail_or_batch_is_a_usage_error(cli):
 
 def test_the_validated_library_cache_gives_back_the_same_library(tmp_path, monkeypatch):
     monkeypatch.setenv("MESOCALC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "use_shipped", False)  # the user cache, not the copy shipped in the package
     fresh = load_library()
     assert any(p.name.startswith(compiled.FORMAT) for p in (tmp_path / "cache").iterdir())
     cached = load_library()
@@ -120,6 +122,7 @@ def test_a_changed_library_file_is_validated_again(tmp_path, monkeypatch, write)
 
 def test_a_tampered_cache_entry_is_ignored(tmp_path, monkeypatch):
     monkeypatch.setenv("MESOCALC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "use_shipped", False)
     fresh = load_library()
     for entry in (tmp_path / "cache").glob(f"{compiled.FORMAT}-*.json"):
         entry.write_text('{"library": {"$c": ["os.system", "true"]}, "problems": [], "files": []}')

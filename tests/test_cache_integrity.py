@@ -52,6 +52,9 @@ def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     (folder / "clinic-lidocaine.yaml").write_text(CLINIC_COCKTAIL, encoding="utf-8")
     monkeypatch.setenv("MESOCALC_LIBRARY", str(folder))
+    # Without the data shipped in the package (as when it is stale), every unit and library comes from the
+    # user cache, so every kind of entry is exercised.
+    monkeypatch.setattr(cache, "use_shipped", False)
     return folder
 
 

@@ -62,6 +62,9 @@ def test_a_missing_or_unwritable_home_changes_nothing(cli, monkeypatch, tmp_path
 
 
 def test_a_corrupt_cache_is_ignored(cli, monkeypatch, tmp_path):
+    from mesocalc import cache as user_cache
+
+    monkeypatch.setattr(user_cache, "use_shipped", False)  # so that the plan fills the user cache
     cache = tmp_path / "cache"
     monkeypatch.setenv("MESOCALC_CACHE_DIR", str(cache))
     first = cli("plan", "submental-dca", "--area", "25 cm^2", "--json")

@@ -93,13 +93,14 @@ def usable_dir() -> Path | None:
 def reset(units: bool = False) -> None:
     """Forget which folders were checked and what was noted (tests run many commands in one process);
     with `units`, also the unit strings read from the cache file (not yet written ones are dropped)."""
-    global _units, _units_name, _units_dirty
+    global _units, _units_name, _units_dirty, _shipped_units
     _trusted.clear()
     _noted.clear()
     if units:
         _units = None
         _units_name = None
         _units_dirty = False
+        _shipped_units = None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -168,6 +169,24 @@ def read_text(name: str) -> str | None:
         return None
 
 
+SHIPPED = _HERE / "shipped"
+use_shipped = True  # off while the shipped data is built (mesocalc/shipped/build.py)
+
+
+def read_shipped(file: str, name: str) -> str | None:
+    """Data shipped in the package (pre-validated built-in library, pre-parsed units), sealed like a cache
+    entry under the content key it was built from: it is used only when that key is today's `name` (same
+    YAML files, same definitions, same code); otherwise None and the work is done as for any library."""
+    if not use_shipped:
+        return None
+    try:
+        data = (SHIPPED / file).read_bytes()
+    except OSError:
+        return None
+    payload = unseal(name, data)
+    return payload.decode("utf-8") if payload is not None else None
+
+
 def read_json(name: str) -> Any:
     text = read_text(name)
     if text is None:
@@ -230,16 +249,21 @@ def content_key(*parts: bytes | str) -> str:
 _units: dict[str, tuple[float, tuple[int, ...]]] | None = None
 _units_name: str | None = None
 _units_dirty = False
+_shipped_units: dict[str, tuple[float, tuple[int, ...]]] | None = None
 
 
-def _units_file() -> str:
+def units_name() -> str:
+    """The unit table's name: keyed by the unit definitions and the code that turns pint's answer into
+    a factor and dimensions, so a changed definition or rule is never answered from an old table."""
     global _units_name
     if _units_name is None:
-        try:
-            definitions = definitions_path().read_bytes()
-        except OSError:
-            definitions = b""
-        _units_name = f"units-{content_key(__version__, definitions)}.json"
+        parts = []
+        for path in (definitions_path(), _HERE / "units.py"):
+            try:
+                parts.append(path.read_bytes())
+            except OSError:
+                parts.append(str(path).encode())
+        _units_name = f"units-{content_key(__version__, *parts)}.json"
     return _units_name
 
 
@@ -252,11 +276,26 @@ def valid_unit_entry(entry: Any) -> bool:
             and all(isinstance(x, int) and not isinstance(x, bool) and -12 <= x <= 12 for x in entry[1]))
 
 
+def lookup_unit(key: str) -> tuple[float, Any] | None:
+    """A unit string's (factor, dimensions) from the table shipped in the package (built by pint, see
+    mesocalc/shipped/build.py), else from the user cache, else None (pint must parse it)."""
+    global _shipped_units
+    if _shipped_units is None:
+        _shipped_units = {}
+        stored = read_shipped("units.json", units_name())
+        table = json.loads(stored) if stored is not None else {}
+        for unit, entry in table.items():
+            if valid_unit_entry(entry):
+                _shipped_units[unit] = (float(entry[0]), tuple(entry[1]))
+    found = _shipped_units.get(key)
+    return found if found is not None else unit_table().get(key)
+
+
 def unit_table() -> dict[str, Any]:
     global _units
     if _units is None:
         _units = {}
-        stored = read_json(_units_file())
+        stored = read_json(units_name())
         if isinstance(stored, dict):
             for key, entry in stored.items():
                 if valid_unit_entry(entry):
@@ -280,4 +319,4 @@ def flush() -> None:
     global _units_dirty
     if _units_dirty and _units is not None:
         _units_dirty = False
-        write_json(_units_file(), {k: [v[0], list(v[1])] for k, v in _units.items()})
+        write_json(units_name(), {k: [v[0], list(v[1])] for k, v in _units.items()})

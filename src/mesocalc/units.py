@@ -361,7 +361,7 @@ def unit_factor(unit_text: str, kind: Kind, where: Location) -> tuple[float, Dim
         unit_text = _PERCENT.sub("percent_wv", unit_text)
     unit_text = unit_text.replace("·", "*")
     key = " ".join(unit_text.split())
-    known = cache.unit_table().get(key)
+    known = cache.lookup_unit(key)
     if known is not None:
         return known[0], known[1]
     factor, dims = _pint_factor(key, where)

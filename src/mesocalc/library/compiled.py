@@ -11,6 +11,7 @@ validated afresh. Only a library without errors is stored.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,13 @@ _FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in
 
 
 def _code_files() -> list[Path]:
+    """The code a validated library depends on: every module of this package (new rules included), the
+    model, units, errors and the unit definitions."""
     here = Path(__file__).resolve().parent
     package = here.parent
-    return [here / "validate.py", here / "__init__.py", package / "model.py", package / "units.py",
-            package / "pharmacy_units.txt", here / "compiled.py"]
+    modules = sorted(here / entry.name for entry in os.scandir(here) if entry.name.endswith(".py"))
+    return [*modules, package / "model.py", package / "units.py", package / "errors.py", package / "record.py",
+            package / "pharmacy_units.txt"]
 
 
 def cache_name(content_key: str) -> str:
@@ -126,7 +130,8 @@ def _hook(data: dict[str, Any]) -> Any:
 
 def load(content_key: str) -> tuple[m.Library, list[Problem], list[str]] | None:
     """The stored result for this content, or None (missing, unreadable, or not what it should be)."""
-    text = cache.read_text(cache_name(content_key))
+    name = cache_name(content_key)
+    text = cache.read_shipped("library.json", name) or cache.read_text(name)
     if text is None:
         return None
     import json
@@ -142,16 +147,23 @@ def load(content_key: str) -> tuple[m.Library, list[Problem], list[str]] | None:
     return library, problems, files
 
 
-def store(content_key: str, library: m.Library, problems: list[Problem], files: list[str]) -> None:
+def dumps(library: m.Library, problems: list[Problem], files: list[str]) -> str | None:
+    """The stored text of a validated library (None if it holds something that cannot be stored)."""
     import json
 
     try:
         encoded = encode(library)
         # agents one JSON text each, decoded on demand (LazyAgents)
         index = 1 + _FIELDS["Library"].index("agents")
-        encoded["$c"][index] = {"$lazy": {k: json.dumps(encode(v), separators=(",", ":"))
+        encoded["$c"][index] = {"$lazy": {k: json.dumps(encode(v), separators=(",", ":"), allow_nan=False)
                                           for k, v in library.agents.items()}}
         data = {"library": encoded, "problems": encode(problems), "files": files}
-    except TypeError:
-        return
-    cache.write_json(cache_name(content_key), data)
+        return json.dumps(data, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+
+
+def store(content_key: str, library: m.Library, problems: list[Problem], files: list[str]) -> None:
+    text = dumps(library, problems, files)
+    if text is not None:
+        cache.write_text(cache_name(content_key), text)
