@@ -244,41 +244,21 @@ def check(
 
     Example: mesocalc check --strict
     """
-    from pathlib import Path
-
-    from mesocalc.library import library_dirs, load_library
+    from mesocalc.library.check import check_library
 
     try:
-        dirs = library_dirs(tuple(library or ()))
-        if paths:
-            dirs = dirs + [Path(p) for p in paths]
-        result = load_library(dirs=dirs)
+        result = check_library(tuple(paths or ()), tuple(library or ()), strict)
     except MesocalcError as exc:
         fail(exc, json_out)
-    problems: list[Problem] = [p for p in result.problems if strict or p.severity == "error"]
-    if paths:
-        wanted = {str(Path(p)) for p in paths}
-        problems = [p for p in problems if p.where.file is None or any(
-            (p.where.file or "").startswith(w) for w in wanted)]
     if json_out:
-        from mesocalc.render.jsondoc import VERSION
+        from mesocalc.render.jsondoc import check_doc
 
-        emit_json({"kind": "check", "version": VERSION, "files": len(result.files), "ok": not problems,
-                   "problems": [dict(p.to_json(), severity=p.severity) for p in problems],
-                   "overrides": list(result.library.overrides)})
+        emit_json(check_doc(result))
     else:
-        for problem in problems:
-            where = problem.where
-            location = (f"{where.file}:{where.line}" if where.line else where.file) if where.file else "(library)"
-            key = f" {where.key}:" if where.key else ""
-            hint = f" ({problem.hint})" if problem.hint else ""
-            sys.stdout.write(f"{location}:{key} {problem.message}{hint}\n")
-        for note in result.library.overrides:
-            sys.stdout.write(f"note: {note}\n")
-        missing = sum(1 for p in result.problems if p.severity == "warning")
-        extra = f"; {missing} missing source(s) (use --strict to fail on them)" if missing and not strict else ""
-        sys.stdout.write(f"{len(result.files)} file(s) checked, {len(problems)} problem(s){extra}\n")
-    raise typer.Exit(1 if problems else 0)
+        from mesocalc.render.check_text import check_text
+
+        sys.stdout.write(check_text(result))
+    raise typer.Exit(result.exit_code)
 
 
 # ---- issue 6: plan --batch ----------------------------------------------------------------------
@@ -384,21 +364,18 @@ def schedule(
     Example: mesocalc schedule submental-dca --start 2027-01-31 --area "25 cm^2"
     """
     try:
-        from pathlib import Path
 
-        from mesocalc.errors import Location
         from mesocalc.plan import compute
         from mesocalc.request import SessionOptions, find_cocktail, resolve_session
-        from mesocalc.schedule import compute_schedule, parse_date, parse_phase, read_history
+        from mesocalc.request_schedule import resolve_course
+        from mesocalc.schedule import compute_schedule
 
         lib = load(library)
         chosen = find_cocktail(cocktail, lib)
-        phases = tuple(parse_phase(p) for p in phase) if phase else chosen.protocol
-        first = parse_date(start, Location(key="--start")) if start is not None else None
-        given = read_history(Path(history), chosen, lib) if history else []
+        course = resolve_course(chosen, lib, phase, start, history)
         options = SessionOptions(tuple(area or ()), scalp, spacing, volume_per_point, grid, points, weight, patient)
         one_session = compute(resolve_session(chosen, options, lib), lib, strict)
-        result = compute_schedule(one_session, phases, first, given, lib, strict)
+        result = compute_schedule(one_session, course.phases, course.start, course.history, lib, strict)
     except MesocalcError as exc:
         fail(exc, json_out)
     if json_out:
@@ -467,15 +444,15 @@ def compound(
     Example: mesocalc compound submental-dca-lidocaine --volume "5 mL" --category 1 --storage fridge
     """
     try:
-        from mesocalc.compound import CompoundOptions
         from mesocalc.compound import compound as make_recipe
         from mesocalc.request import find_cocktail
+        from mesocalc.request_compound import CompoundOptions, resolve_compound
 
         lib = load(library)
         chosen = find_cocktail(cocktail, lib)
         options = CompoundOptions(volume, tuple(stock or ()), overfill, diluent, prepared, category, storage,
                                   immediate_use, patient)
-        result = make_recipe(chosen, options, lib, strict)
+        result = make_recipe(chosen, resolve_compound(chosen, options, lib), lib, strict)
         if worksheet is not None:
             from mesocalc.render.worksheet import write_worksheet
 

@@ -16,7 +16,6 @@ Conventions (REFERENCE §8.1, §8.2):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,23 +25,9 @@ from mesocalc import model as m
 from mesocalc import units as u
 from mesocalc.errors import Location, input_error
 from mesocalc.plan import stock_concentration
+from mesocalc.request_compound import CompoundRequest
 
 DEFAULT_DILUENT = "diluent (not specified)"
-
-
-@dataclass(frozen=True)
-class CompoundOptions:
-    """The compound options as typed (strings), before resolution."""
-
-    volume: str
-    stocks: tuple[str, ...] = ()  # "AGENT=STOCK_ID" or "AGENT=CONCENTRATION"
-    overfill: str | None = None
-    diluent: str | None = None
-    prepared: str | None = None
-    category: str | None = None
-    storage: str | None = None
-    immediate_use: bool = False
-    patient: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,52 +121,6 @@ class CompoundResult:
 # Resolving the options
 
 
-def resolve_volume(text: str, key: str, minimum: str = "positive") -> u.Q:
-    return u.parse_quantity(text, u.VOLUME_KIND, Location(key=key), minimum=minimum)
-
-
-def stock_choices(texts: tuple[str, ...], cocktail: m.Cocktail, agents: dict[str, m.Agent]) -> dict[str, m.Stock]:
-    """`--stock AGENT=STOCK_ID` (or `AGENT=CONCENTRATION`, e.g. `lidocaine=2 %`) into stocks per agent."""
-    out: dict[str, m.Stock] = {}
-    where = Location(key="--stock")
-    for text in texts:
-        agent_id, sep, stock_text = text.partition("=")
-        agent_id, stock_text = agent_id.strip(), stock_text.strip()
-        if not sep or not agent_id or not stock_text:
-            raise input_error(f"'{text}' is not AGENT=STOCK_ID", where,
-                              hint="e.g. --stock lidocaine=lidocaine-2-percent")
-        agent = agents.get(agent_id) or next((a for a in agents.values() if agent_id.lower() in
-                                               (x.lower() for x in a.aliases)), None)
-        if agent is None:
-            raise input_error(f"agent '{agent_id}' is not in cocktail '{cocktail.id}'", where, code="unknown-agent",
-                              hint=f"agents: {', '.join(agents)}")
-        if agent.id in out:
-            raise input_error(f"--stock given twice for '{agent.id}'", where)
-        stock = agent.stock(stock_text)
-        if stock is None:
-            if not (stock_text[:1].isdigit() or stock_text[:1] == "."):
-                known = ", ".join(s.id for s in agent.stocks) or "none in the library"
-                raise input_error(f"agent '{agent.id}' has no stock '{stock_text}'", where, code="unknown-stock",
-                                  hint=f"stocks: {known}; or give a concentration such as {agent.id}=2 %")
-            concentration = u.parse_quantity(stock_text, u.CONCENTRATION, where)
-            stock = next((s for s in agent.stocks if _same(s.concentration, concentration)),
-                         m.Stock("given", f"{u.format_quantity(concentration)} (given with --stock)", concentration,
-                                 None))
-        out[agent.id] = stock
-    return out
-
-
-def parse_prepared(text: str | None, now: datetime | None = None) -> datetime:
-    """ISO 8601 date or date and time; default now (local time, to the second)."""
-    if text is None:
-        return (now or datetime.now().astimezone()).replace(microsecond=0)
-    try:
-        return datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise input_error(f"'{text}' is not an ISO 8601 date and time", Location(key="--prepared"),
-                          code="bad-datetime", hint="e.g. 2026-03-01T09:30") from None
-
-
 def limit_text(limit: u.Q) -> str:
     """A beyond-use limit as a pharmacist writes it: hours below 2 days, days above (durations are held in days)."""
     hours = limit.value * 24
@@ -190,16 +129,11 @@ def limit_text(limit: u.Q) -> str:
 
 def beyond_use(library: m.Library, prepared: datetime, category: str | None, storage: str | None,
                immediate_use: bool) -> BeyondUse | None:
-    """The USP <797> beyond-use date; None when neither --category nor --immediate-use is given."""
-    if immediate_use and category is not None:
-        raise input_error("give either --immediate-use or --category, not both", Location(key="--category"))
-    if storage is not None and storage not in m.STORAGES:
-        raise input_error(f"unknown storage '{storage}'", Location(key="--storage"), hint="room, fridge or freezer")
-    if category is not None and category not in m.BUD_CATEGORIES[1:]:
-        raise input_error(f"unknown category '{category}'", Location(key="--category"), hint="1, 2 or 3")
+    """The USP <797> beyond-use date; None when neither a category nor immediate use is asked for.
+
+    category and storage are already checked (request_compound.resolve_compound).
+    """
     if not immediate_use and category is None:
-        if storage is not None:
-            raise input_error("--storage needs --category 1, 2 or 3", Location(key="--storage"))
         return None
     wanted = "immediate-use" if immediate_use else category
     defaulted = not immediate_use and storage is None
@@ -225,28 +159,22 @@ def beyond_use(library: m.Library, prepared: datetime, category: str | None, sto
 # The recipe
 
 
-def compound(cocktail: m.Cocktail, options: CompoundOptions, library: m.Library, strict: bool = False,
-             now: datetime | None = None) -> CompoundResult:
+def compound(cocktail: m.Cocktail, request: CompoundRequest, library: m.Library,
+             strict: bool = False) -> CompoundResult:
+    """The recipe for a parsed request (request_compound.resolve_compound)."""
     agents = {comp.agent: library.agents[comp.agent] for comp in cocktail.components}
-    requested = resolve_volume(options.volume, "--volume")
-    overfill = resolve_volume(options.overfill, "--overfill", "non-negative") if options.overfill else None
-    total = requested + overfill if overfill is not None else requested
-    chosen = stock_choices(options.stocks, cocktail, agents)
+    requested, overfill, total = request.volume, request.overfill, request.total_volume
+    chosen = request.stocks
     if cocktail.mixed_from_stocks:
         ingredients, diluent, scale = _scale_parts(cocktail, agents, chosen, total)
         form = "parts"
-        diluent_name = options.diluent or (cocktail.diluent.name if cocktail.diluent else DEFAULT_DILUENT)
+        diluent_name = request.diluent or (cocktail.diluent.name if cocktail.diluent else DEFAULT_DILUENT)
     else:
         ingredients, diluent = _from_final(cocktail, agents, chosen, total)
         form, scale = "final-concentrations", None
-        diluent_name = options.diluent or DEFAULT_DILUENT
-    prepared = parse_prepared(options.prepared, now)
-    bud = beyond_use(library, prepared, options.category, options.storage, options.immediate_use)
-    patient = None
-    if options.patient:
-        from mesocalc.request import load_patient
-
-        patient = load_patient(options.patient, library)
+        diluent_name = request.diluent or DEFAULT_DILUENT
+    bud = beyond_use(library, request.prepared, request.category, request.storage, request.immediate_use)
+    patient = request.patient
 
     checks: list[c.Check] = []
     warnings: list[c.Warning] = []
@@ -267,10 +195,6 @@ def compound(cocktail: m.Cocktail, options: CompoundOptions, library: m.Library,
     code = c.exit_code(warnings, strict)
     return CompoundResult(cocktail, form, requested, overfill, total, tuple(ingredients), diluent_name, diluent,
                           tuple(checks), tuple(warnings), bud, code, patient, scale, rule)
-
-
-def _same(a: u.Q, b: u.Q) -> bool:
-    return a.dims == b.dims and math.isclose(a.value, b.value, rel_tol=u.REL_TOL)
 
 
 def _ingredient(agent: m.Agent, stock: m.Stock, draw: u.Q, total: u.Q, target: u.Q | None) -> Ingredient:
@@ -331,10 +255,10 @@ def _scale_parts(cocktail: m.Cocktail, agents: dict[str, m.Agent], chosen: dict[
         agent = agents[comp.agent]
         concentration = stock_concentration(comp, agents)
         vial = agent.stock(comp.stock_id) if comp.stock_id else next(
-            (s for s in agent.stocks if _same(s.concentration, concentration)), None)
+            (s for s in agent.stocks if u.same(s.concentration, concentration)), None)
         picked = chosen.get(agent.id)
         if picked is not None:
-            if not _same(picked.concentration, concentration):
+            if not u.same(picked.concentration, concentration):
                 raise input_error(f"{agent.name}: this cocktail is mixed from {u.format_quantity(concentration)}; "
                                   f"--stock {picked.id} is {u.format_quantity(picked.concentration)}",
                                   Location(key="--stock"), code="impossible",

@@ -98,6 +98,11 @@ def at_most(actual: float, limit: float) -> bool:
     return actual <= limit or math.isclose(actual, limit, rel_tol=REL_TOL)
 
 
+def same(a: Q, b: Q) -> bool:
+    """The same quantity: same dimensions, values equal within REL_TOL."""
+    return a.dims == b.dims and math.isclose(a.value, b.value, rel_tol=REL_TOL)
+
+
 def whole_ceil(x: float) -> int:
     """ceil(x), except that x within REL_TOL of a whole number counts as that number."""
     nearest = round(x)

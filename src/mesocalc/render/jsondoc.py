@@ -7,6 +7,7 @@ from typing import Any
 
 from mesocalc import model as m
 from mesocalc.errors import Problem
+from mesocalc.library.check import LibraryCheck
 from mesocalc.plan import PlanResult
 
 VERSION = 1
@@ -19,6 +20,13 @@ def dumps(doc: dict[str, Any]) -> str:
 
 def error_doc(problems: list[Problem]) -> dict[str, Any]:
     return {"kind": "error", "version": VERSION, "errors": [p.to_json() for p in problems]}
+
+
+def check_doc(result: LibraryCheck) -> dict[str, Any]:
+    """`check --json`: the files read, whether they are clean, every problem that counts, the overrides."""
+    return {"kind": "check", "version": VERSION, "files": len(result.files), "ok": result.ok,
+            "problems": [dict(p.to_json(), severity=p.severity) for p in result.problems],
+            "overrides": list(result.overrides)}
 
 
 def plan_doc(result: PlanResult) -> dict[str, Any]:

@@ -1,0 +1,36 @@
+"""One JSON document for any result: what `--json` prints, for the CLI, batch lines and the Python API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mesocalc.render.jsondoc import dumps
+
+
+def json_document(result: object) -> dict[str, Any]:
+    """The `--json` document of a plan, compound, schedule, conversion or library check result."""
+    from mesocalc.compound import CompoundResult
+    from mesocalc.conversion import Conversion
+    from mesocalc.library.check import LibraryCheck
+    from mesocalc.plan import PlanResult
+    from mesocalc.render import jsondoc
+    from mesocalc.schedule import ScheduleResult
+
+    if isinstance(result, PlanResult):
+        return jsondoc.plan_doc(result)
+    if isinstance(result, CompoundResult):
+        return jsondoc.compound_doc(result)
+    if isinstance(result, ScheduleResult):
+        from mesocalc.render.schedule_json import schedule_doc
+
+        return schedule_doc(result)
+    if isinstance(result, Conversion):
+        return result.to_json()
+    if isinstance(result, LibraryCheck):
+        return jsondoc.check_doc(result)
+    raise TypeError(f"no JSON document for {type(result).__name__}")
+
+
+def json_text(result: object) -> str:
+    """The one line `--json` prints for `result` (without the newline)."""
+    return dumps(json_document(result))
