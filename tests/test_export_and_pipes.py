@@ -88,7 +88,8 @@ def test_real_pipe_has_no_escape_codes(tmp_path):
                          capture_output=True, text=True, env=env, check=False)
     assert out.returncode == 0, out.stderr
     assert "\x1b" not in out.stdout
-    lidocaine = [line for line in out.stdout.splitlines() if line.startswith("Lidocaine hydrochloride")]
+    lidocaine = [line for line in out.stdout.splitlines()
+                 if line.startswith("Lidocaine hydrochloride") and "mg/mL" in line]
     # 0.5 mL of 2 % in 2.5 mL = 4 mg/mL; × 5 mL = 20 mg; / 60 kg = 0.333 mg/kg, all on one line
     assert len(lidocaine) == 1
     assert all(figure in lidocaine[0] for figure in ("4 mg/mL", "20 mg", "0.333 mg/kg"))
@@ -100,8 +101,8 @@ def test_export_write_error_with_json_gives_only_the_error_document(cli, tmp_pat
     assert run.json["kind"] == "error"  # one document: the plan was not printed before the error
 
 
-def test_narrow_width_stacks_rows_instead_of_cutting_numbers(cli, monkeypatch):
-    # at 80 columns the tables do not fit: each agent becomes a block of whole "Header  value" lines
+def test_narrow_width_wraps_names_and_keeps_every_number_whole(cli, monkeypatch):
+    # at 80 columns the dose table wraps the agents' names, never a number
     # (pcdc-abdomen: PC 25 mg/mL, deoxycholate 21 mg/mL; 600 cm² at 1.5 cm -> 267 points × 0.3 mL = 80.1 mL;
     # PC 25 mg/mL × 80.1 mL ≈ 2,002 mg, / 70 kg = 28.6 mg/kg)
     monkeypatch.setenv("COLUMNS", "80")
@@ -109,9 +110,17 @@ def test_narrow_width_stacks_rows_instead_of_cutting_numbers(cli, monkeypatch):
     assert "…" not in run.stdout
     lines = run.stdout.splitlines()
     assert all(len(line) <= 80 for line in lines)
+    row = next(line for line in lines if line.startswith("Phosphatidylcholine") and "mg/mL" in line)
+    assert "25 mg/mL" in row and "28.6 mg/kg" in row
+    row = next(line for line in lines if line.startswith("Deoxycholic") and "mg/mL" in line)
+    assert "21 mg/mL" in row
+
+
+def test_at_60_columns_rows_become_blocks_of_whole_values(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    run = cli("plan", "pcdc-abdomen", "--weight", "70 kg")
+    lines = run.stdout.splitlines()
+    assert all(len(line) <= 60 for line in lines)
     start = lines.index("Phosphatidylcholine")
     assert lines[start + 1].split() == ["Concentration", "25", "mg/mL"]
     assert any(line.split() == ["Per", "kg", "28.6", "mg/kg"] for line in lines)
-    start = lines.index("Deoxycholic acid")
-    assert lines[start + 1].split() == ["Concentration", "21", "mg/mL"]
-    assert any(line.split() == ["Status", "ok"] for line in lines)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from conftest import strict_json, validate_output
 from mesocalc import units as u
 from mesocalc.plan import PlanResult, compute
-from mesocalc.render.jsondoc import dumps, plan_doc
+from mesocalc.render.jsondoc import dumps, plan_doc, without_noise
 from mesocalc.request import SessionOptions, resolve_session
 
 PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -127,6 +127,7 @@ def test_plan_json_round_trips_through_strict_json(library, cocktail, area, weig
     doc = plan_doc(result)
     text = dumps(doc)
     back = strict_json(text)
-    assert back == json.loads(json.dumps(doc))
+    # the same document, each float rounded to 15 significant digits (SPEC §6: no binary noise)
+    assert back == without_noise(json.loads(json.dumps(doc)))
     assert dumps(back) == text
     validate_output(back)

@@ -298,8 +298,10 @@ def measurability_warnings(ingredients: list[Ingredient], diluent_name: str, dil
 
 def beyond_use_warnings(bud: BeyondUse | None) -> list[c.Warning]:
     if bud is None:
-        return [c.Warning("beyond-use", "info",
-                          "no beyond-use date: give --immediate-use, or --category 1|2|3 with --storage")]
+        # soft, not info: the label then reads "Beyond use ______", which must not go out unnoticed
+        return [c.Warning("beyond-use", "soft",
+                          "no beyond-use date: the label reads 'Beyond use ______'; give --immediate-use, "
+                          "or --category 1|2|3 with --storage")]
     out = []
     if not bud.rule.confirmed:
         out.append(c.Warning(

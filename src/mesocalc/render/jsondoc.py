@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from mesocalc import model as m
@@ -14,8 +15,23 @@ VERSION = 1
 
 
 def dumps(doc: dict[str, Any]) -> str:
-    """Strictly valid JSON (no NaN or Infinity), on one line."""
-    return json.dumps(doc, allow_nan=False, ensure_ascii=False, separators=(", ", ": "))
+    """Strictly valid JSON (no NaN or Infinity), on one line, numbers without binary noise."""
+    return json.dumps(without_noise(doc), allow_nan=False, ensure_ascii=False, separators=(", ", ": "))
+
+
+def without_noise(value: Any) -> Any:
+    """Every float as the shortest form of its value rounded to 15 significant digits (SPEC §6).
+
+    0.1 × 0.05 is 0.005000000000000001 in binary floating point; 15 digits is what a double holds
+    exactly in decimal, so the rounding removes only the noise, never a digit of the value.
+    """
+    if isinstance(value, float):
+        return float(f"{value:.15g}") if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {key: without_noise(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_noise(item) for item in value]
+    return value
 
 
 def error_doc(problems: list[Problem]) -> dict[str, Any]:

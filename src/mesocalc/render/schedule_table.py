@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from mesocalc import units as u
 from mesocalc.render.table import render_verdict, render_warnings
+from mesocalc.render.textgrid import Column, TextTable, print_table
 from mesocalc.schedule import CourseCheck, CourseSession, ScheduleResult
 
 
@@ -26,16 +25,15 @@ def render_schedule(result: ScheduleResult, console: Console) -> None:
 
     agents = [comp.agent for comp in plan.components]
     caps = {a.id: _binding_cap(a.id, result.checks) for a in agents}
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for header, justify in (("#", "right"), ("Date", "left"), ("Phase", "left")):
-        table.add_column(header, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    columns = [Column("#", "right"), Column("Date"), Column("Phase", wrap=True)]
     for agent in agents:
-        table.add_column(f"{agent.name} dose", justify="right", no_wrap=True)
+        columns.append(Column(f"{agent.name} dose", "right"))
         cap = caps[agent.id]
         cap_text = f" / cap {u.format_quantity(cap.limit.max)}" if cap and cap.limit else ""
-        label = "Cumulative" if len(agents) == 1 else f"{agent.id} cumulative"
-        table.add_column(f"{label}{cap_text}", justify="right", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
+        label = "Cumulative" if len(agents) == 1 else f"{agent.name} cumulative"
+        columns.append(Column(f"{label}{cap_text}", "right"))
+    columns.append(Column("Status", wrap=True))
+    table = TextTable(columns)
     for s in result.sessions:
         cells: list[str | Text] = [str(s.number), s.date.isoformat(), _phase(s)]
         for agent in agents:
@@ -46,11 +44,11 @@ def render_schedule(result: ScheduleResult, console: Console) -> None:
             cells.append(u.format_quantity(dose.dose))
             cap = caps[agent.id]
             fraction = cap.fractions.get(s.number) if cap else None
-            used = f" ({fraction * 100:.0f} %)" if fraction is not None else ""
+            used = f" ({fraction * 100:,.0f} %)" if fraction is not None else ""
             cells.append(u.format_quantity(dose.cumulative) + used)
         cells.append(Text("ok", style="green") if not s.flags else Text("; ".join(s.flags), style="bold red"))
         table.add_row(*cells)
-    console.print(table)
+    print_table(table, console)
 
     rules = [ch for ch in result.checks if ch.rule != "limit"]
     for check in rules:

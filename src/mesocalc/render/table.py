@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import IO, Any, cast
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from mesocalc import model as m
-from mesocalc.checks import Check, Warning
+from mesocalc.checks import Warning
 from mesocalc.plan import PlanResult
+from mesocalc.render.textgrid import Column, NoTrailingSpaces, TextTable, print_table, print_wrapped
 from mesocalc.units import format_number, format_quantity
 
 STATUS_STYLE = {"ok": "green", "over": "bold red", "unchecked": "yellow"}
@@ -30,8 +29,8 @@ def make_console(stderr: bool = False, record: bool = False) -> Console:
     tty = stream.isatty()
     width = None if tty else int(os.environ.get("COLUMNS", PIPE_WIDTH))
     no_color = bool(os.environ.get("NO_COLOR")) or (not tty and not os.environ.get("FORCE_COLOR"))
-    return Console(file=stream, width=width, no_color=no_color, highlight=False, soft_wrap=False,
-                   record=record, emoji=False, color_system=None if no_color else "auto")
+    return Console(file=cast(IO[str], NoTrailingSpaces(stream)), width=width, no_color=no_color, highlight=False,
+                   soft_wrap=False, record=record, emoji=False, color_system=None if no_color else "auto")
 
 
 def q(value: Any) -> str:
@@ -64,25 +63,15 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
         console.print(line)
     console.print()
 
-    doses = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for header, justify in (("Agent", "left"), ("Concentration", "right"), ("Per point", "right"),
-                            ("Session dose", "right"), ("Per cm²", "right"), ("Per kg", "right")):
-        doses.add_column(header, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    doses = TextTable([Column("Agent", wrap=True), Column("Concentration", "right"), Column("Per point", "right"),
+                       Column("Session dose", "right"), Column("Per cm²", "right"), Column("Per kg", "right")])
     for comp in result.components:
         doses.add_row(comp.agent.name, q(comp.concentration), q(comp.dose_per_point), q(comp.dose),
                       q(comp.dose_per_area), q(comp.dose_per_kg))
     print_table(doses, console)
-
-    caps = Table(title="Dose caps", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for header, justify in (("Agent", "left"), ("Scope", "left"), ("Cap", "right"), ("Actual", "right"),
-                            ("Used", "right"), ("Status", "left"), ("Severity", "left"), ("Source", "left")):
-        caps.add_column(header, justify=justify, no_wrap=True)  # type: ignore[arg-type]
-    for comp in result.components:
-        if not comp.checks:
-            caps.add_row(comp.agent.id, "—", "no established dose limits", "", "", "", "", "")
-        for check in comp.checks:
-            caps.add_row(*_check_cells(check))
-    print_table(caps, console)
+    console.print()
+    print_table(caps_table(result), console)
+    console.print()
 
     cap = result.capacity
     if cap.max_points is not None:
@@ -115,16 +104,42 @@ def render_verdict(exit_code: int, warnings: list[Warning], ok_text: str, consol
         console.print("[bold red]NOT OK[/] (--strict): warnings present")
 
 
-def _check_cells(check: Check) -> list[Any]:
-    limit = check.limit
-    scope = limit.scope + (f" ({limit.condition_text()})" if limit.condition_text() else "")
-    used = f"{check.fraction * 100:.0f} %" if check.fraction is not None else "—"
-    actual = q(check.actual) if check.actual is not None else "—"
-    source = limit.source or "no source"
-    if check.confidence:
-        source += f" ({check.confidence})"
-    status = Text(check.status, style=STATUS_STYLE[check.status])
-    return [check.agent, scope, format_quantity(limit.max), actual, used, status, limit.severity, source]
+def caps_table(result: PlanResult) -> TextTable:
+    """The dose caps at a glance: one group per agent (by name, as in the dose table), one row per cap.
+
+    The `when` condition and long notes go below the table as numbered notes, so the cells stay short
+    and the table keeps one layout whatever the numbers.
+    """
+    table = TextTable([Column("Scope", wrap=True), Column("Cap", "right"), Column("Actual", "right"),
+                       Column("Used", "right"), Column("Status", wrap=True), Column("Source", wrap=True)],
+                      title="Dose caps")
+    notes: dict[str, int] = {}
+
+    def mark(text: str) -> str:
+        number = notes.setdefault(text, len(notes) + 1)
+        return f" [{number}]"
+
+    for comp in result.components:
+        if not comp.checks:
+            table.add_heading(Text(f"{comp.agent.name}: no established dose limits", style="bold"))
+            continue
+        table.add_heading(Text(comp.agent.name, style="bold"))
+        for check in comp.checks:
+            limit = check.limit
+            condition = limit.condition_text()
+            scope = limit.scope + (mark(f"when {condition}") if condition else "")
+            if check.reason:
+                scope += mark(check.reason)
+            used = f"{check.fraction * 100:,.0f} %" if check.fraction is not None else "—"
+            actual = q(check.actual) if check.actual is not None else "—"
+            source = limit.source or "no source"
+            if check.confidence:
+                source += f" ({check.confidence})"
+            status = check.status + (" (soft)" if limit.severity == "soft" else "")
+            table.add_row(scope, format_quantity(limit.max), actual, used,
+                          Text(status, style=STATUS_STYLE.get(check.status, "")), source)
+    table.notes = [f"[{number}] {text}" for text, number in notes.items()]
+    return table
 
 
 def render_warnings(warnings: list[Warning], console: Console) -> None:
@@ -140,19 +155,18 @@ def render_warnings(warnings: list[Warning], console: Console) -> None:
         line.append(w.message)
         if w.source:
             line.append(f" (source: {w.source})", style="dim")
-        console.print(line)
+        print_wrapped(line, console, indent=3)
 
 
 def render_agents(agents: list[m.Agent], console: Console) -> None:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for header in ("Id", "Name", "Status", "Stocks", "Caps"):
-        table.add_column(header, no_wrap=True)
+    table = TextTable([Column("Id"), Column("Name", wrap=True), Column("Status"), Column("Stocks", wrap=True),
+                       Column("Caps", wrap=True)])
     for a in agents:
         status = a.regulatory.status if a.regulatory else "—"
         stocks = ", ".join(format_quantity(s.concentration) for s in a.stocks) or "—"
         caps = f"{len(a.limits)} cap(s)" if a.limits else "no established dose limits"
         table.add_row(a.id, a.name, status, stocks, caps)
-    console.print(table)
+    print_table(table, console)
 
 
 def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
@@ -170,15 +184,14 @@ def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
         vol = f", {format_quantity(s.volume)}" if s.volume else ""
         label = f" ({s.label})" if s.label else ""
         console.print(f"Stock     {s.id}: {format_quantity(s.concentration)}{vol}{label}")
-    table = Table(title="Dose caps", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for header in ("Scope", "Cap", "When", "Severity", "Source"):
-        table.add_column(header, no_wrap=True)
+    table = TextTable([Column("Scope"), Column("Cap", "right"), Column("When", wrap=True), Column("Severity"),
+                       Column("Source", wrap=True)], title="Dose caps")
     for lim in agent.limits:
         src = library.source_for(lim.source, agent)
         table.add_row(lim.scope, format_quantity(lim.max), lim.condition_text() or "always", lim.severity,
                       f"{lim.source} ({src.confidence})" if src else (lim.source or "no source"))
     if agent.limits:
-        console.print(table)
+        print_table(table, console)
     else:
         console.print("Dose caps no established dose limits")
     if agent.course:
@@ -197,12 +210,10 @@ def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
 
 
 def render_cocktails(cocktails: list[m.Cocktail], console: Console) -> None:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for header in ("Id", "Name", "Agents", "Area"):
-        table.add_column(header, no_wrap=True)
+    table = TextTable([Column("Id"), Column("Name", wrap=True), Column("Agents", wrap=True), Column("Area")])
     for c in cocktails:
         table.add_row(c.id, c.name, ", ".join(x.agent for x in c.components), c.area or "—")
-    console.print(table)
+    print_table(table, console)
 
 
 def render_cocktail(cocktail: m.Cocktail, console: Console) -> None:
@@ -228,13 +239,12 @@ def render_cocktail(cocktail: m.Cocktail, console: Console) -> None:
 
 
 def render_areas(areas: list[m.Area], console: Console) -> None:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for header in ("Id", "Name", "Region", "Surface", "Basis"):
-        table.add_column(header, no_wrap=True)
+    table = TextTable([Column("Id"), Column("Name", wrap=True), Column("Region"), Column("Surface", "right"),
+                       Column("Basis", wrap=True)])
     for a in areas:
         table.add_row(a.id, a.name, a.region, format_quantity(a.surface),
                       a.basis + (f" ({a.source})" if a.source else ""))
-    console.print(table)
+    print_table(table, console)
 
 
 # ---- issue 7: the derivation (--explain) and the terminal map (--show-map) ----------------------
@@ -244,13 +254,10 @@ def render_steps(steps: list[Any], console: Console) -> None:
     """Numbered derivation steps (explain.Step), one per line, wrapped under their number."""
     console.print()
     console.print(Text("How each number was found", style="bold"))
-    # a two-column grid: long steps wrap under their own text, never under the number
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(justify="right", no_wrap=True)
-    grid.add_column(overflow="fold")
+    # long steps wrap under their own text, never under the number
+    width = len(f"{len(steps)}.")
     for number, step in enumerate(steps, start=1):
-        grid.add_row(f"{number}.", step.text)
-    console.print(grid)
+        print_wrapped(Text(f"{number}.".rjust(width) + " ") + Text(step.text), console, indent=width + 1)
 
 
 def render_text_map(drawing: Any, console: Console) -> None:
@@ -261,31 +268,3 @@ def render_text_map(drawing: Any, console: Console) -> None:
                        f"one 'o' per point; outline: {drawing.note})", style="bold"))
     for line in text_map(drawing):
         console.print(Text("  " + line))
-
-
-def print_table(table: Table, console: Console) -> None:
-    """The table when it fits the width; otherwise one block per row, one `Header  value` line per cell.
-
-    A table narrower than its content would cut cells ("28.6 mg/…") or drop columns: on a narrow terminal
-    (or COLUMNS=80) a dose must never be shown cut, so the rows are stacked instead.
-    """
-    from rich.measure import Measurement
-
-    needed = Measurement.get(console, console.options.update_width(100_000), table).maximum
-    if needed <= console.width:
-        console.print(table)
-        return
-    if table.title:
-        console.print(Text(str(table.title), style="bold"))
-    columns = [(str(col.header), list(col.cells)) for col in table.columns]
-    label_width = max(len(header) for header, _ in columns[1:]) if len(columns) > 1 else 0
-    for index in range(table.row_count):
-        first = columns[0][1][index]
-        console.print(first if isinstance(first, Text) else Text(str(first), style="bold"))
-        for header, cells in columns[1:]:
-            cell = cells[index]
-            if not str(cell).strip():
-                continue
-            line = Text(f"  {header:<{label_width}}  ")
-            line.append(cell if isinstance(cell, Text) else Text(str(cell)))
-            console.print(line)

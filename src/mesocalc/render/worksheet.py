@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from mesocalc.compound import CompoundResult, diluent_calculation, draw_calculation, limit_text
@@ -29,7 +30,7 @@ class Block:
 def blocks(result: CompoundResult) -> list[Block]:
     cocktail = result.cocktail
     bud = result.beyond_use
-    prepared = bud.prepared.isoformat(sep=" ") if bud else BLANK
+    prepared = clock(bud.prepared) if bud else BLANK
     batch = format_quantity(result.requested_volume)
     if result.overfill is not None and result.overfill.value > 0:
         batch += f" + {format_quantity(result.overfill)} overfill = {format_quantity(result.total_volume)}"
@@ -69,8 +70,8 @@ def blocks(result: CompoundResult) -> list[Block]:
         rule = bud.rule
         what = "immediate use" if rule.category == "immediate-use" else f"category {rule.category}, {rule.storage}"
         source = bud.source
-        items = [f"Beyond-use date: {bud.until.isoformat(sep=' ')} ({what}: {limit_text(rule.limit)} "
-                 f"after {bud.prepared.isoformat(sep=' ')})",
+        items = [f"Beyond-use date: {clock(bud.until)} ({what}: {limit_text(rule.limit)} "
+                 f"after {clock(bud.prepared)})",
                  f"Storage: {storage_text(rule.storage)}",
                  f"Rule: {bud.table.name}" + (f"; source: {source.title} (confidence {source.confidence})"
                                                if source else "")]
@@ -88,6 +89,11 @@ def blocks(result: CompoundResult) -> list[Block]:
     return out
 
 
+def clock(moment: datetime) -> str:
+    """A date and time as the label shows it: to the minute, without seconds or UTC offset."""
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
 def storage_text(storage: str | None) -> str:
     return {"room": "controlled room temperature (20-25 °C)", "fridge": "refrigerated (2-8 °C)",
             "freezer": "frozen (-25 to -10 °C)", None: "use immediately"}.get(storage, storage or "")
@@ -100,8 +106,8 @@ def label_text(result: CompoundResult) -> str:
     parts = [f"{result.cocktail.name}: {contents}{diluted}",
              f"Total volume {format_quantity(result.total_volume)}"]
     if bud is not None:
-        parts.append(f"Prepared {bud.prepared.isoformat(sep=' ', timespec='minutes')}")
-        parts.append(f"Beyond use {bud.until.isoformat(sep=' ', timespec='minutes')}")
+        parts.append(f"Prepared {clock(bud.prepared)}")
+        parts.append(f"Beyond use {clock(bud.until)}")
         parts.append(f"Store: {storage_text(bud.rule.storage)}")
     else:
         parts.append(f"Beyond use {BLANK}")

@@ -1,0 +1,93 @@
+"""Every command at 60, 80 and 120 columns and piped: no value cut, no "…", no trailing space (SPEC §6).
+
+The key numbers of each command are the ones a user acts on; where they come from:
+- submental-dca over 25 cm²: label 1 cm grid, 0.2 mL per point -> 25 points, 5 mL × 10 mg/mL = 50 mg;
+  session cap 100 mg (KYBELLA label, 10 mL × 10 mg/mL).
+- submental-dca-lidocaine, 60 kg: 4 mg/mL lidocaine × 5 mL = 20 mg, / 60 kg = 0.333 mg/kg; caps 4.5 mg/kg
+  and 300 mg (Xylocaine label).
+- pcdc-abdomen, 70 kg: 600 cm² at 1.5 cm -> 267 points × 0.3 mL = 80.1 mL; PC 25 mg/mL × 80.1 mL = 2,002 mg,
+  / 70 kg = 28.6 mg/kg; cap 2,500 mg (Network Lipolysis).
+- compound 5 mL of submental-dca-lidocaine (recipe parts 0.5 mL of 2 % lidocaine + 2 mL of 10 mg/mL DCA
+  per 2.5 mL, × 2): draw 1 mL and 4 mL; 20 mg and 40 mg; final 4 and 8 mg/mL; USP <797> category 1 in
+  the fridge: 24 h after 2026-03-01 09:00.
+- schedule: 6 monthly sessions from 31 Jan 2027, the last on 30 Jun; 6 × 50 mg = 300 mg of the 600 mg
+  course cap (50 %).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+WIDTHS = (60, 80, 120, None)  # None: piped, the default width
+
+COMMANDS = {
+    "plan": (("plan", "submental-dca", "--area", "25 cm^2"), ("25", "5 mL", "10 mg/mL", "50 mg", "100 mg")),
+    "plan-lidocaine": (("plan", "submental-dca-lidocaine", "--weight", "60 kg"),
+                       ("Lidocaine hydrochloride", "4 mg/mL", "20 mg", "0.333 mg/kg", "4.5 mg/kg", "300 mg",
+                        "xylocaine-label")),
+    "plan-pcdc": (("plan", "pcdc-abdomen", "--weight", "70 kg"),
+                  ("Phosphatidylcholine", "80.1 mL", "2,002 mg", "28.6 mg/kg", "2,500 mg")),
+    "plan-explain": (("plan", "submental-dca", "--area", "5 cm x 5 cm", "--explain"),
+                     ("25 cm²", "5 mL", "50 mg", "50 %")),
+    "compound": (("compound", "submental-dca-lidocaine", "--volume", "5 mL", "--category", "1", "--storage",
+                  "fridge", "--prepared", "2026-03-01T09:00"),
+                 ("1 mL", "4 mL", "20 mg", "40 mg", "4 mg/mL", "8 mg/mL", "2026-03-02 09:00", "20 mg/mL")),
+    "schedule": (("schedule", "submental-dca", "--start", "2027-01-31", "--area", "25 cm^2"),
+                 ("2027-01-31", "2027-06-30", "50 mg", "300 mg", "50 %", "600 mg")),
+    "agents": (("agents",), ("lidocaine", "deoxycholic-acid", "20 mg/mL")),
+    "agent": (("agents", "lidocaine"), ("4.5 mg/kg", "300 mg", "xylocaine-label", "without epinephrine")),
+    "cocktails": (("cocktails",), ("submental-dca", "submental-dca-lidocaine", "pcdc-abdomen")),
+    "cocktail": (("cocktails", "submental-dca"), ("10 mg/mL", "0.2 mL", "1 cm")),
+    "areas": (("areas",), ("flank-left", "flank-right", "flanks", "600 cm²")),
+    "check": (("check",), ("file(s) checked", "0 problem(s)")),
+    "convert": (("convert", "1:100000", "mg/mL"), ("0.01 mg/mL",)),
+    "schema": (("schema",), ("plan", "compound")),
+}
+
+
+@pytest.mark.parametrize("width", WIDTHS, ids=lambda w: f"{w}-columns" if w else "piped")
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_command_is_whole_at_every_width(cli, monkeypatch, name, width):
+    args, key_numbers = COMMANDS[name]
+    if width is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", str(width))
+    run = cli(*args)
+    assert run.exit_code in (0, 1), run.stderr
+    out = run.stdout
+    assert "…" not in out
+    lines = out.splitlines()
+    assert not [line for line in lines if line != line.rstrip()], "trailing spaces"
+    if width is not None:
+        assert all(len(line) <= width for line in lines), max(lines, key=len)
+    for number in key_numbers:
+        assert number in out, f"{number!r} missing at width {width}"
+
+
+def test_the_caps_table_keeps_one_layout_at_80_columns_whatever_the_numbers(cli, monkeypatch):
+    # the same cocktail over a small and a large area: the caps table has the same header line and one row
+    # per cap, so a practitioner finds the numbers in the same place (25 cm² -> 50 mg; 50 cm² -> 100 mg)
+    monkeypatch.setenv("COLUMNS", "80")
+    small = cli("plan", "submental-dca", "--area", "25 cm^2").stdout.splitlines()
+    large = cli("plan", "submental-dca", "--area", "60 cm^2").stdout.splitlines()
+
+    def caps(lines: list[str]) -> list[str]:
+        start = lines.index("Dose caps")
+        return lines[start:lines.index("", start)]
+
+    assert caps(small)[1] == caps(large)[1]  # the header line
+    assert len(caps(small)) == len(caps(large))
+    assert any("1,200 %" in line or "120 %" in line for line in caps(large))  # 60 cm² over the 50-point cap
+
+
+def test_the_caps_table_names_the_agent_as_the_dose_table_does_and_notes_the_condition_below(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = cli("plan", "submental-dca-lidocaine", "--weight", "60 kg").stdout.splitlines()
+    start = lines.index("Dose caps")
+    caps = lines[start:lines.index("", start)]
+    assert "Lidocaine hydrochloride" in caps and "Deoxycholic acid" in caps
+    assert all(len(line) <= 80 for line in caps)
+    # the label's condition ("without epinephrine") is a numbered note under the table, not in the cell
+    assert any(line.startswith("[") and "when without epinephrine" in line for line in caps)
+    assert max(len(line) for line in caps) < 80
