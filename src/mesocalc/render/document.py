@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from mesocalc.render.jsondoc import dumps
+from mesocalc.render.jsondoc import dumps, without_noise
 
 
 def json_document(result: object) -> dict[str, Any]:
-    """The `--json` document of a plan, compound, schedule, conversion or library check result."""
+    """The `--json` document of a plan, compound, schedule, conversion or library check result.
+
+    Numbers as `--json` prints them: without binary noise (SPEC §6), so the API's document equals the CLI's.
+    """
+    doc: dict[str, Any] = without_noise(_document(result))
+    return doc
+
+
+def _document(result: object) -> dict[str, Any]:
     from mesocalc.compound import CompoundResult
     from mesocalc.conversion import Conversion
     from mesocalc.library.check import LibraryCheck
