@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from mesocalc import caps
 from mesocalc import checks as c
 from mesocalc import model as m
 from mesocalc import units as u
@@ -215,7 +216,7 @@ def _course_limit(agent: m.Agent, limit: m.Limit, given: list[CourseSession], we
     if limit.basis == "per-area":
         return replace(base, reason="a per-area cap is a per-session rule; not applied to a course total")
     if limit.basis == "per-kg" and weight is None:
-        return replace(base, reason="needs the patient's weight (--weight or --patient)")
+        return replace(base, reason=caps.NEEDS_WEIGHT)
     actual: u.Q | None = None
     first_over = None
     fractions: dict[int, float] = {}
@@ -226,12 +227,8 @@ def _course_limit(agent: m.Agent, limit: m.Limit, given: list[CourseSession], we
             if d.solution_volume is None:
                 return replace(base, reason=f"the volume of session {s.number} is not known")
             volume_total = d.solution_volume if volume_total is None else volume_total + d.solution_volume
-            actual = volume_total
-        elif limit.basis == "per-kg":
-            assert weight is not None
-            actual = d.cumulative / weight
-        else:
-            actual = d.cumulative
+        actual, _ = caps.compared_with(limit, d.cumulative, volume_total, None, weight)
+        assert actual is not None  # a per-area cap, or a per-kg cap without a weight, returned above
         if actual.dims != limit.max.dims:
             return replace(base, reason=f"cap in {u.format_quantity(limit.max)} cannot be compared with "
                                          f"{u.format_quantity(actual)}")

@@ -8,7 +8,7 @@ from typing import Any
 from mesocalc import model as m
 from mesocalc.errors import Problem
 from mesocalc.library.check import LibraryCheck
-from mesocalc.plan import PlanResult
+from mesocalc.plan import Capacity, PlanResult
 
 VERSION = 1
 
@@ -55,7 +55,7 @@ def plan_doc(result: PlanResult) -> dict[str, Any]:
         "weight": session.weight.to_json() if session.weight is not None else None,
         "patient": session.patient.id if session.patient is not None else None,
         "components": [comp.to_json() for comp in result.components],
-        "capacity": result.capacity.to_json(),
+        "capacity": capacity_doc(result.capacity),
         "warnings": [w.to_json() for w in result.warnings],
         "ok": result.ok,
         "exit_code": result.exit_code,
@@ -63,6 +63,25 @@ def plan_doc(result: PlanResult) -> dict[str, Any]:
     if result.mix_total is not None:
         doc["mix_volume"] = result.mix_total.to_json()
     return doc
+
+
+def capacity_doc(capacity: Capacity) -> dict[str, Any]:
+    """The plan's `capacity`: the largest number of points, and the cap (or the technique) that binds."""
+    limited_by: dict[str, Any] | None = None
+    if capacity.binding is not None:
+        limit = capacity.binding.check.limit
+        limited_by = {"agent": capacity.binding.agent, "scope": limit.scope, "basis": limit.basis,
+                      "max": limit.max.to_json(), "source": limit.source}
+    elif capacity.limited_by_technique:
+        limited_by = {"technique": "max_points", "max_points": capacity.technique_max}
+    out: dict[str, Any] = {
+        "max_points": capacity.max_points,
+        "max_area": capacity.max_area.to_json() if capacity.max_area else None,
+        "limited_by": limited_by,
+    }
+    if capacity.unbounded_reason:
+        out["note"] = capacity.unbounded_reason
+    return out
 
 
 def agent_item(agent: m.Agent, library: m.Library) -> dict[str, Any]:
