@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mesocalc
-from mesocalc.explain import plan_steps, steps_json
-from mesocalc.render.jsondoc import plan_doc
+from mesocalc.explain import plan_steps
+from mesocalc.render.jsondoc import plan_doc, steps_doc
 
 PROPS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 COCKTAILS = ["submental-dca", "submental-dca-lidocaine", "pcdc-abdomen", "mesohair-minoxidil", "mesohair-dutasteride"]
@@ -69,7 +69,7 @@ def test_every_number_in_the_explanation_is_the_plans(library, cocktail, area, g
                            points=points, library=library)
     doc = plan_doc(result)
     checked = 0
-    for step in steps_json(plan_steps(result)):
+    for step in steps_doc(plan_steps(result)):
         comp = _component(doc, step["text"])
         for key, quantity in step["quantities"].items():
             if key == "max_for_patient":  # the per-kg cap × the weight, both in the plan document

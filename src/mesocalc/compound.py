@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from mesocalc import checks as c
 from mesocalc import model as m
@@ -44,24 +43,6 @@ class BeyondUse:
     def source(self) -> m.Source | None:
         return next((s for s in self.table.sources if s.id == self.rule.source), None)
 
-    def to_json(self) -> dict[str, Any]:
-        source = self.source
-        return {
-            "table": self.table.id,
-            "prepared": self.prepared.isoformat(),
-            "beyond_use": self.until.isoformat(),
-            "category": self.rule.category,
-            "storage": self.rule.storage,
-            "storage_defaulted": self.storage_defaulted,
-            "condition": self.rule.condition,
-            "limit": self.rule.limit.to_json(),
-            "hours": round(self.rule.limit.value * 24, 6),
-            "confirmed": self.rule.confirmed,
-            "source": None if source is None else {"id": source.id, "title": source.title, "url": source.url,
-                                                   "confidence": source.confidence},
-            "note": self.rule.note,
-        }
-
 
 @dataclass(frozen=True)
 class Ingredient:
@@ -79,20 +60,6 @@ class Ingredient:
     vials: int | None
     left_over: u.Q | None
     recipe_volume: u.Q | None = None  # the part in the recipe, for a cocktail given as parts (draw = part × scale)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "agent": self.agent.id,
-            "name": self.agent.name,
-            "stock": {"id": self.stock_id, "label": self.stock_label, "concentration": self.stock.to_json()},
-            "stock_concentration": self.stock.to_json(),
-            "volume": self.draw.to_json(),
-            "amount": self.amount.to_json(),
-            "final_concentration": self.final.to_json(),
-            "vial_volume": self.vial_volume.to_json() if self.vial_volume else None,
-            "vials": self.vials,
-            "left_over": self.left_over.to_json() if self.left_over else None,
-        }
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ other commands (the compounding recipe) can reuse them for their own steps.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from mesocalc import units as u
 from mesocalc.checks import Check
@@ -31,16 +30,6 @@ class Step:
     text: str
     quantities: dict[str, u.Q] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # plain whole numbers (points, sessions)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"text": self.text, "quantities": {k: q.to_json() for k, q in self.quantities.items()}}
-        if self.counts:
-            out["counts"] = dict(self.counts)
-        return out
-
-
-def steps_json(steps: list[Step]) -> list[dict[str, Any]]:
-    return [step.to_json() for step in steps]
 
 
 # ---- reusable step builders ------------------------------------------------------------------

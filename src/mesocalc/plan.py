@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from mesocalc import caps
 from mesocalc import checks as c
@@ -98,26 +97,6 @@ class ComponentResult(Record):
     share: float = 1.0  # this agent's solution as a share of the injected volume
     stock: u.Q | None = None
     stock_volume: u.Q | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "agent": self.agent.id,
-            "name": self.agent.name,
-            "concentration": self.concentration.to_json(),
-            "dose": self.dose.to_json(),
-            "dose_per_point": self.dose_per_point.to_json(),
-            "dose_per_area": self.dose_per_area.to_json() if self.dose_per_area else None,
-            "dose_per_kg": self.dose_per_kg.to_json() if self.dose_per_kg else None,
-            "solution_volume": self.solution_volume.to_json(),
-            "checks": [ch.to_json() for ch in self.checks],
-        }
-        if self.stock is not None:
-            out["stock"] = self.stock.to_json()
-        if not self.agent.limits:
-            out["limits_note"] = "no established dose limits"
-        if self.agent.regulatory:
-            out["regulatory_status"] = self.agent.regulatory.status
-        return out
 
 
 @dataclass(frozen=True, eq=False, repr=False)
