@@ -13,7 +13,9 @@ Identical text is resolved once per batch: cocktail ids and files, areas, patien
 (spacing, volume per point, weight) are memoised for the run, because a batch typically repeats a few
 cocktails and sites many times. The plan itself is computed for every line.
 
-Pure: no Typer, no Rich.
+The front end of `plan --batch`, beside cli.py: request lines are read with the request functions the
+CLI uses (request.py), planned by the same core function, and written by the same JSON renderer
+(render/jsondoc.py). No Typer, no Rich.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from typing import Any, TextIO, TypeVar
 from mesocalc import model as m
 from mesocalc import request as rq
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error
-from mesocalc.plan import compute
-from mesocalc.render.jsondoc import VERSION, dumps, plan_doc
+from mesocalc.plan import PlanResult, compute
+from mesocalc.render.jsondoc import dumps, error_doc, plan_doc
 
 # Each key with the type a JSON request gives it, as an option on the command line would.
 KEYS: dict[str, str] = {
@@ -79,12 +81,15 @@ class BatchPlanner:
     def _resolve(self, cocktail_text: str, options: rq.SessionOptions) -> rq.Session:
         return rq.resolve_session(self._cocktail(cocktail_text), options, self.library)
 
+    def plan(self, text: str, number: int) -> PlanResult:
+        """The plan of one request line; an input problem raises MesocalcError."""
+        cocktail, options, strict = self.read_request(text, number)
+        return compute(self._session(cocktail, options), self.library, strict)
+
     def plan_line(self, text: str, number: int) -> tuple[dict[str, Any], int]:
         """The output document of one input line and its exit code (2 for an error object)."""
         try:
-            cocktail, options, strict = self.read_request(text, number)
-            session = self._session(cocktail, options)
-            result = compute(session, self.library, strict)
+            result = self.plan(text, number)
         except MesocalcError as exc:
             return error_line(number, exc.problems), 2
         return plan_doc(result), result.exit_code
@@ -134,8 +139,8 @@ def _type_ok(key: str, value: Any) -> bool:
 
 def error_line(number: int, problems: list[Problem]) -> dict[str, Any]:
     """The error object of one bad line: the error document plus the input line number."""
-    return {"kind": "error", "version": VERSION, "line": number,
-            "errors": [replace(p, where=_on_line(p.where, number)).to_json() for p in problems]}
+    doc = error_doc([replace(p, where=_on_line(p.where, number)) for p in problems])
+    return {"kind": doc["kind"], "version": doc["version"], "line": number, "errors": doc["errors"]}
 
 
 def _on_line(where: Location, number: int) -> Location:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from mesocalc import model as m
 from mesocalc.record import Record
@@ -22,14 +21,6 @@ class Warning(Record):
     message: str
     agent: str | None = None
     source: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"code": self.code, "severity": self.severity, "message": self.message}
-        if self.agent:
-            out["agent"] = self.agent
-        if self.source:
-            out["source"] = self.source
-        return out
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -48,27 +39,6 @@ class Check(Record):
         if self.actual is None or self.limit.max.value == 0:
             return None
         return self.actual.value / self.limit.max.value
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "scope": self.limit.scope,
-            "basis": self.limit.basis,
-            "max": self.limit.max.to_json(),
-            "actual": self.actual.to_json() if self.actual is not None else None,
-            "fraction": self.fraction,
-            "status": self.status,
-            "severity": self.limit.severity,
-            "source": self.limit.source,
-        }
-        if self.confidence:
-            out["confidence"] = self.confidence
-        if self.limit.condition_text():
-            out["when"] = self.limit.condition_text()
-        if self.reason:
-            out["reason"] = self.reason
-        if self.limit.note:
-            out["note"] = self.limit.note
-        return out
 
 
 def evaluate(agent_id: str, limit: m.Limit, actual: Q | None, reason: str | None,

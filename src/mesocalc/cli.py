@@ -410,7 +410,9 @@ def convert(
     except MesocalcError as exc:
         fail(exc, json_out)
     if json_out:
-        emit_json(result.to_json())
+        from mesocalc.render.jsondoc import conversion_doc
+
+        emit_json(conversion_doc(result))
     else:
         from mesocalc.render.conversion_text import conversion_text
 
@@ -469,9 +471,9 @@ def compound(
 
         doc = compound_doc(result)
         if steps is not None:
-            from mesocalc.explain import steps_json
+            from mesocalc.render.jsondoc import steps_doc
 
-            doc["explain"] = steps_json(steps)
+            doc["explain"] = steps_doc(steps)
         emit_json(doc)
     else:
         from mesocalc.render.pharmacy import render_compound
@@ -598,9 +600,9 @@ def present_plan(result: Any, out: PlanOutputs) -> None:
 
         doc = plan_doc(result)
         if steps is not None:
-            from mesocalc.explain import steps_json
+            from mesocalc.render.jsondoc import steps_doc
 
-            doc["explain"] = steps_json(steps)
+            doc["explain"] = steps_doc(steps)
         if out.map_file is not None:
             doc["map"] = out.map_file
         if out.export is not None:  # the human report goes only to the file; written first, so that

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from mesocalc import checks as c
 from mesocalc import model as m
@@ -44,24 +43,6 @@ class BeyondUse:
     def source(self) -> m.Source | None:
         return next((s for s in self.table.sources if s.id == self.rule.source), None)
 
-    def to_json(self) -> dict[str, Any]:
-        source = self.source
-        return {
-            "table": self.table.id,
-            "prepared": self.prepared.isoformat(),
-            "beyond_use": self.until.isoformat(),
-            "category": self.rule.category,
-            "storage": self.rule.storage,
-            "storage_defaulted": self.storage_defaulted,
-            "condition": self.rule.condition,
-            "limit": self.rule.limit.to_json(),
-            "hours": round(self.rule.limit.value * 24, 6),
-            "confirmed": self.rule.confirmed,
-            "source": None if source is None else {"id": source.id, "title": source.title, "url": source.url,
-                                                   "confidence": source.confidence},
-            "note": self.rule.note,
-        }
-
 
 @dataclass(frozen=True)
 class Ingredient:
@@ -78,20 +59,7 @@ class Ingredient:
     vial_volume: u.Q | None
     vials: int | None
     left_over: u.Q | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "agent": self.agent.id,
-            "name": self.agent.name,
-            "stock": {"id": self.stock_id, "label": self.stock_label, "concentration": self.stock.to_json()},
-            "stock_concentration": self.stock.to_json(),
-            "volume": self.draw.to_json(),
-            "amount": self.amount.to_json(),
-            "final_concentration": self.final.to_json(),
-            "vial_volume": self.vial_volume.to_json() if self.vial_volume else None,
-            "vials": self.vials,
-            "left_over": self.left_over.to_json() if self.left_over else None,
-        }
+    recipe_volume: u.Q | None = None  # the part in the recipe, for a cocktail given as parts (draw = part × scale)
 
 
 @dataclass(frozen=True)
@@ -111,6 +79,7 @@ class CompoundResult:
     patient: m.Patient | None = None
     scale: float | None = None  # parts: batch / recipe total
     min_volume: m.Measurability | None = None
+    diluent_recipe: u.Q | None = None  # parts: the diluent's part in the recipe
 
     @property
     def ok(self) -> bool:
@@ -168,10 +137,11 @@ def compound(cocktail: m.Cocktail, request: CompoundRequest, library: m.Library,
     if cocktail.mixed_from_stocks:
         ingredients, diluent, scale = _scale_parts(cocktail, agents, chosen, total)
         form = "parts"
+        diluent_recipe = cocktail.diluent.volume if cocktail.diluent else u.Q(0.0, u.VOLUME)
         diluent_name = request.diluent or (cocktail.diluent.name if cocktail.diluent else DEFAULT_DILUENT)
     else:
         ingredients, diluent = _from_final(cocktail, agents, chosen, total)
-        form, scale = "final-concentrations", None
+        form, scale, diluent_recipe = "final-concentrations", None, None
         diluent_name = request.diluent or DEFAULT_DILUENT
     bud = beyond_use(library, request.prepared, request.category, request.storage, request.immediate_use)
     patient = request.patient
@@ -181,7 +151,8 @@ def compound(cocktail: m.Cocktail, request: CompoundRequest, library: m.Library,
     for ing in ingredients:
         agent = ing.agent
         if agent.max_concentration is not None:
-            cap = m.Limit("concentration", agent.max_concentration, "hard", None, note="final concentration cap")
+            cap = m.Limit(m.Scope.CONCENTRATION, agent.max_concentration, m.Severity.HARD, None,
+                          note="final concentration cap")
             found = [c.evaluate(agent.id, cap, ing.final, None, None)]
             checks += found
             warnings += c.limit_warnings(found, agent.name)
@@ -194,10 +165,11 @@ def compound(cocktail: m.Cocktail, request: CompoundRequest, library: m.Library,
     warnings += beyond_use_warnings(bud)
     code = c.exit_code(warnings, strict)
     return CompoundResult(cocktail, form, requested, overfill, total, tuple(ingredients), diluent_name, diluent,
-                          tuple(checks), tuple(warnings), bud, code, patient, scale, rule)
+                          tuple(checks), tuple(warnings), bud, code, patient, scale, rule, diluent_recipe)
 
 
-def _ingredient(agent: m.Agent, stock: m.Stock, draw: u.Q, total: u.Q, target: u.Q | None) -> Ingredient:
+def _ingredient(agent: m.Agent, stock: m.Stock, draw: u.Q, total: u.Q, target: u.Q | None,
+                recipe: u.Q | None = None) -> Ingredient:
     amount = stock.concentration * draw
     vials = left = None
     if stock.volume is not None:
@@ -205,7 +177,7 @@ def _ingredient(agent: m.Agent, stock: m.Stock, draw: u.Q, total: u.Q, target: u
         left = u.Q(max(0.0, vials * stock.volume.value - draw.value), u.VOLUME)
     stock_id = None if stock.id == "given" else stock.id
     return Ingredient(agent, stock.concentration, stock_id, stock.label, draw, amount, amount / total, target,
-                      stock.volume, vials, left)
+                      stock.volume, vials, left, recipe)
 
 
 def _from_final(cocktail: m.Cocktail, agents: dict[str, m.Agent], chosen: dict[str, m.Stock],
@@ -267,7 +239,7 @@ def _scale_parts(cocktail: m.Cocktail, agents: dict[str, m.Agent], chosen: dict[
             vial = picked
         stock = vial or m.Stock("given", f"{u.format_quantity(concentration)} (from the recipe)", concentration, None)
         assert comp.volume is not None
-        out.append(_ingredient(agent, stock, comp.volume * scale, total, None))
+        out.append(_ingredient(agent, stock, comp.volume * scale, total, None, comp.volume))
     return out, u.Q(diluent_part * scale, u.VOLUME), scale
 
 
@@ -324,14 +296,14 @@ def draw_calculation(result: CompoundResult, ing: Ingredient) -> str:
     if ing.target is not None:
         return (f"V1 = C2 × V2 / C1 = {u.format_quantity(ing.target)} × {v2} / {u.format_quantity(ing.stock)}"
                 f" = {u.format_quantity(ing.draw)}")
-    recipe = ing.draw / (result.scale or 1.0)
+    recipe = ing.recipe_volume if ing.recipe_volume is not None else ing.draw
     return (f"{u.format_quantity(recipe)} (recipe part) × {result.scale or 1.0:.6g} (batch / recipe)"
             f" = {u.format_quantity(ing.draw)}")
 
 
 def diluent_calculation(result: CompoundResult) -> str:
     if result.form == "parts":
-        recipe = result.diluent_volume / (result.scale or 1.0)
+        recipe = result.diluent_recipe if result.diluent_recipe is not None else result.diluent_volume
         return (f"{u.format_quantity(recipe)} (recipe part) × {result.scale or 1.0:.6g}"
                 f" = {u.format_quantity(result.diluent_volume)}")
     drawn = " − ".join(u.format_quantity(i.draw) for i in result.ingredients)

@@ -8,7 +8,6 @@ mg/mL = 1000 / N; units of biological activity never convert to mass.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from mesocalc import units as u
 from mesocalc.errors import Location, input_error
@@ -29,19 +28,6 @@ class Conversion:
     shown: str  # what a person reads: "200 mcg", "1:100,000"
     ratio_denominator: float | None = None
     equivalents: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        to: dict[str, Any] = {"value": self.value, "unit": self.unit, "text": self.shown}
-        if self.ratio_denominator is not None:
-            to["ratio"] = f"1:{self.ratio_denominator:.15g}"
-            to["denominator"] = self.ratio_denominator
-        return {
-            "kind": "conversion",
-            "version": 1,
-            "from": {"text": self.given, **self.quantity.to_json()},
-            "to": to,
-            "equivalents": list(self.equivalents),
-        }
 
 
 def convert(text: str, unit_text: str | None) -> Conversion:

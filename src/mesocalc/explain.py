@@ -12,12 +12,12 @@ other commands (the compounding recipe) can reuse them for their own steps.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from mesocalc import units as u
 from mesocalc.checks import Check
 from mesocalc.compound import CompoundResult
-from mesocalc.plan import ComponentResult, PlanResult, cell_area, per_point_actual
+from mesocalc.model import Grid
+from mesocalc.plan import ComponentResult, PlanResult
 
 fq = u.format_quantity
 fn = u.format_number
@@ -31,23 +31,13 @@ class Step:
     quantities: dict[str, u.Q] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # plain whole numbers (points, sessions)
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"text": self.text, "quantities": {k: q.to_json() for k, q in self.quantities.items()}}
-        if self.counts:
-            out["counts"] = dict(self.counts)
-        return out
-
-
-def steps_json(steps: list[Step]) -> list[dict[str, Any]]:
-    return [step.to_json() for step in steps]
-
 
 # ---- reusable step builders ------------------------------------------------------------------
 
 
-def mixed_concentration_step(agent_name: str, stock: u.Q, stock_volume: u.Q, total: u.Q, parts: str) -> Step:
-    """C_final = C_stock × V_stock / ΣV, volumes taken as additive (REFERENCE §8.1)."""
-    final = stock * (stock_volume.value / total.value)
+def mixed_concentration_step(agent_name: str, stock: u.Q, stock_volume: u.Q, total: u.Q, parts: str,
+                             final: u.Q) -> Step:
+    """C_final = C_stock × V_stock / ΣV, volumes taken as additive (REFERENCE §8.1); `final` as computed."""
     return Step(
         f"{agent_name}: final concentration = stock × volume drawn / total volume = {fq(stock)} × "
         f"{fq(stock_volume)} / {fq(total)} = {fq(final)} (total {parts} = {fq(total)}, volumes taken as additive)",
@@ -130,18 +120,16 @@ def _points_step(result: PlanResult) -> Step:
     technique = session.technique
     s = technique.spacing
     counts = {"points": result.points}
-    if session.points is not None or result.area is None:
+    if result.exact_points is None or result.area is None or result.capacity.cell_area is None:
         return Step(f"Points = {result.points:,}, given with --points (the grid rule is not used)", {}, counts)
     area = result.area
-    quantities = {"area": area, "spacing": s, "cell_area": cell_area(technique)}
-    if technique.grid == "square":
-        raw = area.value / s.value ** 2
+    quantities = {"area": area, "spacing": s, "cell_area": result.capacity.cell_area}
+    if technique.grid == Grid.SQUARE:
         rule = f"ceil(area / spacing²) = ceil({fq(area)} / ({fq(s)})²)"
     else:
-        raw = area.value * 2 / (3 ** 0.5 * s.value ** 2)
         rule = f"ceil(2 × area / (√3 × spacing²)) = ceil(2 × {fq(area)} / (√3 × ({fq(s)})²))"
-    return Step(f"Points on a cell-centred {technique.grid} grid = {rule} = ceil({fn(raw)}) = {result.points:,}",
-                quantities, counts)
+    return Step(f"Points on a cell-centred {technique.grid} grid = {rule} = ceil({fn(result.exact_points)}) = "
+                f"{result.points:,}", quantities, counts)
 
 
 def _concentration_step(comp: ComponentResult, result: PlanResult) -> Step:
@@ -153,7 +141,8 @@ def _concentration_step(comp: ComponentResult, result: PlanResult) -> Step:
     parts = [fq(c.volume) for c in cocktail.components if c.volume is not None]
     if cocktail.diluent is not None:
         parts.append(f"{fq(cocktail.diluent.volume)} {cocktail.diluent.name}")
-    return mixed_concentration_step(name, comp.stock, comp.stock_volume, result.mix_total, " + ".join(parts))
+    return mixed_concentration_step(name, comp.stock, comp.stock_volume, result.mix_total, " + ".join(parts),
+                                    comp.concentration)
 
 
 def _dose_step(comp: ComponentResult, result: PlanResult) -> Step:
@@ -178,32 +167,22 @@ def _dose_step(comp: ComponentResult, result: PlanResult) -> Step:
 
 
 def _capacity_step(result: PlanResult) -> Step:
-    """Each hard cap that grows with the number of points allows floor(cap / per-point amount) points."""
-    technique = result.session.technique
+    """Each hard cap that grows with the number of points allows floor(cap / per-point amount) points; the
+    terms are those the plan recorded when it counted the capacity."""
+    cap = result.capacity
     weight = result.session.weight
     parts = []
-    for comp in result.components:
-        for check in comp.checks:
-            limit = check.limit
-            if limit.severity != "hard":
-                continue
-            if limit.scope in ("point", "concentration") or limit.basis == "per-area":
-                if check.status == "over":
-                    parts.append(f"{comp.agent.id} {limit.scope} cap is over whatever the number of points: 0")
-                continue
-            per_point = per_point_actual(limit, comp, technique.volume_per_point, weight)
-            if per_point is None or per_point.value <= 0:
-                continue
-            cap_amount = limit.max * weight if limit.basis == "per-kg" and weight is not None else limit.max
-            allowed = u.whole_floor(limit.max.value / per_point.value)
-            per_point_amount = per_point * weight if limit.basis == "per-kg" and weight is not None else per_point
-            label = f"{comp.agent.id} {limit.scope} cap"
-            if limit.basis == "per-kg" and weight is not None:
-                label += f" {fq(limit.max)} × {fn(weight.value)} kg"
-            parts.append(f"{label}: floor({fq(cap_amount)} / {fq(per_point_amount)} per point) = {allowed:,}")
-    if technique.max_points is not None:
-        parts.append(f"technique maximum: {technique.max_points:,}")
-    cap = result.capacity
+    for term in cap.terms:
+        limit = term.check.limit
+        if term.per_point is None or term.cap is None:
+            parts.append(f"{term.agent} {limit.scope} cap is over whatever the number of points: 0")
+            continue
+        label = f"{term.agent} {limit.scope} cap"
+        if limit.basis == "per-kg" and weight is not None:
+            label += f" {fq(limit.max)} × {fn(weight.value)} kg"
+        parts.append(f"{label}: floor({fq(term.cap)} / {fq(term.per_point)} per point) = {term.allowed:,}")
+    if cap.technique_max is not None:
+        parts.append(f"technique maximum: {cap.technique_max:,}")
     counts: dict[str, int] = {}
     quantities: dict[str, u.Q] = {}
     if cap.max_points is None:
@@ -211,10 +190,10 @@ def _capacity_step(result: PlanResult) -> Step:
     else:
         counts["max_points"] = cap.max_points
         text = f"Capacity = the smallest of ({'; '.join(parts)}) = {cap.max_points:,} points"
-        if cap.max_area is not None:
-            text += f" × {fq(cell_area(technique))} per point = {fq(cap.max_area)}"
+        if cap.max_area is not None and cap.cell_area is not None:
+            text += f" × {fq(cap.cell_area)} per point = {fq(cap.max_area)}"
             quantities["max_area"] = cap.max_area
-            quantities["cell_area"] = cell_area(technique)
+            quantities["cell_area"] = cap.cell_area
         if cap.unbounded_reason:
             text += f"; {cap.unbounded_reason}"
     return Step(text, quantities, counts)
@@ -241,7 +220,7 @@ def compound_steps(result: CompoundResult) -> list[Step]:
         steps.append(Step(f"{name}: volume of stock to draw, {draw_calculation(result, ing)}; it carries "
                           f"{fq(ing.stock)} × {fq(ing.draw)} = {fq(ing.amount)}",
                           {"stock_concentration": ing.stock, "volume": ing.draw, "amount": ing.amount}))
-        steps.append(mixed_concentration_step(name, ing.stock, ing.draw, batch, "batch volume"))
+        steps.append(mixed_concentration_step(name, ing.stock, ing.draw, batch, "batch volume", ing.final))
         if ing.vials is not None and ing.vial_volume is not None:
             left = f", {fq(ing.left_over)} left over" if ing.left_over is not None else ""
             steps.append(Step(f"{name}: vials = ceil({fq(ing.draw)} / {fq(ing.vial_volume)} per vial) = "

@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from mesocalc import geometry as g
 from mesocalc.plan import PlanResult
 
-SQRT3 = math.sqrt(3.0)
 # More points than this make an SVG of megabytes that no one can read; the map is refused instead.
 MAX_MAP_POINTS = 10_000
 
@@ -55,7 +55,7 @@ def layout(result: PlanResult) -> InjectionMap:
     if session.points is not None:
         note += "; points given with --points"
 
-    row_pitch = spacing if technique.grid == "square" else spacing * SQRT3 / 2
+    row_pitch = g.row_pitch(technique.grid, spacing)
     columns = max(1, round(width / spacing))
     rows = max(1, math.ceil(result.points / columns))
     # centre the lattice block on the outline (cell-centred: half a cell of margin on each side)
@@ -66,9 +66,5 @@ def layout(result: PlanResult) -> InjectionMap:
     positions = []
     for index in range(result.points):
         row, col = divmod(index, columns)
-        shift = spacing / 2 if technique.grid == "hex" and row % 2 == 1 else 0.0
-        # hex: shift odd rows by half a spacing, and even rows back by a quarter, so the block stays centred
-        if technique.grid == "hex":
-            shift -= spacing / 4
-        positions.append((x0 + col * spacing + shift, y0 + row * row_pitch))
+        positions.append((x0 + col * spacing + g.row_shift(technique.grid, spacing, row), y0 + row * row_pitch))
     return InjectionMap(width, height, shape, technique.grid, spacing, tuple(positions), columns, rows, area, note)

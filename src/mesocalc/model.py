@@ -4,21 +4,65 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from mesocalc.errors import Location
 from mesocalc.record import Record
 from mesocalc.units import AMOUNTS, AREA, VOLUME, Q, dims_div
 
-SCOPES = ("point", "session", "course")
-SEVERITIES = ("hard", "soft")
-STATUSES = ("approved", "off-label", "compounded", "unapproved", "investigational")
+
+# The vocabularies. Members are their strings (StrEnum), so they compare equal to the text of a YAML
+# file or a flag and print in JSON as that text.
+class Scope(StrEnum):
+    """What a cap is held against: one point, one session, the whole course, or the final concentration."""
+
+    POINT = "point"
+    SESSION = "session"
+    COURSE = "course"
+    CONCENTRATION = "concentration"  # an agent's max_concentration; not a `scope:` of a YAML limit
+
+
+class Severity(StrEnum):
+    HARD = "hard"  # fails the plan (exit 1)
+    SOFT = "soft"  # a warning (exit 1 only with --strict)
+    INFO = "info"  # a note (warnings only; never counted)
+
+
+class CheckStatus(StrEnum):
+    OK = "ok"
+    OVER = "over"
+    UNCHECKED = "unchecked"
+
+
+class RegulatoryStatus(StrEnum):
+    APPROVED = "approved"
+    OFF_LABEL = "off-label"
+    COMPOUNDED = "compounded"
+    UNAPPROVED = "unapproved"
+    INVESTIGATIONAL = "investigational"
+
+
+class Grid(StrEnum):
+    SQUARE = "square"
+    HEX = "hex"
+
+
+class Storage(StrEnum):
+    ROOM = "room"
+    FRIDGE = "fridge"
+    FREEZER = "freezer"
+
+
+SCOPES = (Scope.POINT.value, Scope.SESSION.value, Scope.COURSE.value)  # what a library limit may give
+SEVERITIES = (Severity.HARD.value, Severity.SOFT.value)  # what a library rule may give
+STATUSES = tuple(s.value for s in RegulatoryStatus)
 ADMIXTURE = ("ok", "not-recommended", "forbidden")
-GRIDS = ("square", "hex")
+GRIDS = tuple(g.value for g in Grid)
 REGIONS = ("scalp", "face", "body")
 BASES = ("sourced", "assumption")
 CONFIDENCES = ("high", "medium", "low")
 BUD_CATEGORIES = ("immediate-use", "1", "2", "3")
-STORAGES = ("room", "fridge", "freezer")
+STORAGES = tuple(s.value for s in Storage)
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -15,36 +15,36 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
+from mesocalc import caps
 from mesocalc import checks as c
+from mesocalc import geometry as g
 from mesocalc import model as m
 from mesocalc import units as u
 from mesocalc.errors import input_error
 from mesocalc.record import Record
 from mesocalc.request import Session
 
-SQRT3 = math.sqrt(3.0)
-
 
 def cell_area(technique: m.Technique) -> u.Q:
-    """The skin area each injection point stands for: s² (square) or (√3/2)·s² (hex)."""
-    square = technique.spacing * technique.spacing
-    return square if technique.grid == "square" else square * (SQRT3 / 2)
+    """The skin area each injection point of this technique stands for (geometry.cell_area)."""
+    return g.cell_area(technique.grid, technique.spacing)
 
 
 MAX_POINTS = 1_000_000  # the largest count --points accepts; a grid beyond it is a unit slip, not a plan
 
 
 def grid_points(area: u.Q, technique: m.Technique) -> int:
-    s2 = technique.spacing.value ** 2
-    cell = s2 if technique.grid == "square" else SQRT3 * s2 / 2
-    raw = area.value / cell if cell > 0 else math.inf
+    return u.whole_ceil(_exact_points(area, technique))
+
+
+def _exact_points(area: u.Q, technique: m.Technique) -> float:
+    raw = g.exact_points(area, technique.grid, technique.spacing)
     if not math.isfinite(raw) or raw > MAX_POINTS:
         raise input_error(f"{u.format_quantity(area)} at {u.format_quantity(technique.spacing)} spacing gives more "
                           f"than {MAX_POINTS:,} injection points: check the area and spacing units", None,
                           code="too-many-points")
-    return u.whole_ceil(raw)
+    return raw
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -98,43 +98,33 @@ class ComponentResult(Record):
     stock: u.Q | None = None
     stock_volume: u.Q | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "agent": self.agent.id,
-            "name": self.agent.name,
-            "concentration": self.concentration.to_json(),
-            "dose": self.dose.to_json(),
-            "dose_per_point": self.dose_per_point.to_json(),
-            "dose_per_area": self.dose_per_area.to_json() if self.dose_per_area else None,
-            "dose_per_kg": self.dose_per_kg.to_json() if self.dose_per_kg else None,
-            "solution_volume": self.solution_volume.to_json(),
-            "checks": [ch.to_json() for ch in self.checks],
-        }
-        if self.stock is not None:
-            out["stock"] = self.stock.to_json()
-        if not self.agent.limits:
-            out["limits_note"] = "no established dose limits"
-        if self.agent.regulatory:
-            out["regulatory_status"] = self.agent.regulatory.status
-        return out
+
+@dataclass(frozen=True, eq=False, repr=False)
+class CapacityTerm(Record):
+    """One hard cap's part in the capacity: the whole points it allows, and the figures that gave them."""
+
+    agent: str
+    check: c.Check
+    allowed: int  # 0 for a cap that does not grow with the points and is already over
+    cap: u.Q | None = None  # the cap as an amount (a per-kg cap × the body weight)
+    per_point: u.Q | None = None  # what each point adds, in the cap's amount: allowed = floor(cap / per_point)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Capacity(Record):
-    max_points: int | None
-    max_area: u.Q | None
-    limited_by: dict[str, Any] | None
-    unbounded_reason: str | None = None
+    """The largest whole number of points within every hard cap, and what decided it."""
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "max_points": self.max_points,
-            "max_area": self.max_area.to_json() if self.max_area else None,
-            "limited_by": self.limited_by,
-        }
-        if self.unbounded_reason:
-            out["note"] = self.unbounded_reason
-        return out
+    max_points: int | None
+    max_area: u.Q | None  # max_points × the cell area
+    binding: CapacityTerm | None  # the first cap allowing the fewest points; None when the technique binds
+    unbounded_reason: str | None = None
+    terms: tuple[CapacityTerm, ...] = ()  # every cap that counted, in the order of the caps table
+    technique_max: int | None = None  # the technique's maximum number of points, when it has one
+    cell_area: u.Q | None = None
+
+    @property
+    def limited_by_technique(self) -> bool:
+        return self.max_points is not None and self.binding is None
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -148,6 +138,7 @@ class PlanResult(Record):
     warnings: tuple[c.Warning, ...]
     exit_code: int
     mix_total: u.Q | None = None
+    exact_points: float | None = None  # area / cell area before rounding up (None with --points)
 
     @property
     def ok(self) -> bool:
@@ -164,7 +155,8 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
         area = session.areas[0].surface
         for extra in session.areas[1:]:
             area = area + extra.surface
-    points = session.points if session.points is not None else grid_points(area, technique) if area else 0
+    exact = _exact_points(area, technique) if session.points is None and area else None
+    points = session.points if session.points is not None else u.whole_ceil(exact) if exact is not None else 0
     if points < 1:
         raise input_error("the treated area gives no injection points", None, code="no-points")
     vpp = technique.volume_per_point
@@ -184,12 +176,16 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
         solution = session_volume * share
         checks = []
         if agent.max_concentration is not None:
-            cap = m.Limit("concentration", agent.max_concentration, "hard", None, note="final concentration cap")
+            cap = m.Limit(m.Scope.CONCENTRATION, agent.max_concentration, m.Severity.HARD, None,
+                          note="final concentration cap")
             checks.append(c.evaluate(agent.id, cap, conc, None, None))
         for limit in agent.limits:
-            if limit.scope == "course" or not limit.applies(present):
+            if limit.scope == m.Scope.COURSE or not limit.applies(present):
                 continue
-            actual, reason = _actual(limit, dose, per_point, per_area, session.weight, solution, vpp * share)
+            if limit.scope == m.Scope.POINT:
+                actual, reason = caps.compared_with(limit, per_point, vpp * share, per_area, session.weight)
+            else:
+                actual, reason = caps.compared_with(limit, dose, solution, per_area, session.weight)
             confidence = _confidence(library, limit.source, agent)
             checks.append(c.evaluate(agent.id, limit, actual, reason, confidence))
         warnings += c.limit_warnings(checks, agent.name)
@@ -206,7 +202,7 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
     warnings += context_warnings(session, list(agents.values()), library)
     code = c.exit_code(warnings, strict)
     return PlanResult(session, area, points, session_volume, tuple(results), capacity, tuple(warnings), code,
-                      mix.total)
+                      mix.total, exact)
 
 
 def context_warnings(session: Session, agents: list[m.Agent], library: m.Library) -> list[c.Warning]:
@@ -238,66 +234,49 @@ def _confidence(library: m.Library, source_id: str | None, agent: m.Agent) -> st
     return source.confidence if source else None
 
 
-def _actual(limit: m.Limit, dose: u.Q, per_point: u.Q, per_area: u.Q | None, weight: u.Q | None,
-            solution: u.Q, solution_per_point: u.Q) -> tuple[u.Q | None, str | None]:
-    """The number this limit is compared with, or None and the reason it cannot be checked."""
-    amount = per_point if limit.scope == "point" else dose
-    if limit.basis == "amount":
-        return amount, None
-    if limit.basis == "per-kg":
-        if weight is None:
-            return None, "needs the patient's weight (--weight or --patient)"
-        return amount / weight, None
-    if limit.basis == "per-area":
-        if per_area is None:
-            return None, "needs the treated area (--area or --scalp)"
-        return per_area, None
-    return (solution_per_point if limit.scope == "point" else solution), None
-
-
 def compute_capacity(results: list[ComponentResult] | tuple[ComponentResult, ...], technique: m.Technique,
                      weight: u.Q | None, present: set[str]) -> Capacity:
     """The largest whole number of points within every hard cap, and which cap binds first."""
-    best: int | None = None
-    binding: dict[str, Any] | None = None
+    terms: list[CapacityTerm] = []
     unknown = []
     vpp = technique.volume_per_point
     for result in results:
         for check in result.checks:
             limit = check.limit
-            if limit.severity != "hard":
+            if limit.severity != m.Severity.HARD:
                 continue
-            if limit.scope in ("point", "concentration") or limit.basis == "per-area":
+            if not caps.grows_with_points(limit):
                 # independent of the number of points: a breach allows no points at all
-                n = 0 if check.status == "over" else None
+                if check.status == m.CheckStatus.OVER:
+                    terms.append(CapacityTerm(result.agent.id, check, 0))
+                continue
+            per_point = per_point_actual(limit, result, vpp, weight)
+            if per_point is None:
+                unknown.append(f"{result.agent.id} {limit.scope} {u.format_quantity(limit.max)}")
+                continue
+            if per_point.value <= 0:
+                continue
+            allowed = u.whole_floor(limit.max.value / per_point.value)
+            if limit.basis == "per-kg" and weight is not None:
+                terms.append(CapacityTerm(result.agent.id, check, allowed, limit.max * weight, per_point * weight))
             else:
-                per_point = per_point_actual(limit, result, vpp, weight)
-                if per_point is None:
-                    unknown.append(f"{result.agent.id} {limit.scope} {u.format_quantity(limit.max)}")
-                    continue
-                if per_point.value <= 0:
-                    continue
-                n = u.whole_floor(limit.max.value / per_point.value)
-            if n is not None and (best is None or n < best):
-                best = n
-                binding = {"agent": result.agent.id, "scope": limit.scope, "basis": limit.basis,
-                           "max": limit.max.to_json(), "source": limit.source}
+                terms.append(CapacityTerm(result.agent.id, check, allowed, limit.max, per_point))
+    binding = min(terms, key=lambda term: term.allowed, default=None)  # the first of the smallest
+    best = binding.allowed if binding is not None else None
     if technique.max_points is not None and (best is None or technique.max_points < best):
-        best = technique.max_points
-        binding = {"technique": "max_points", "max_points": technique.max_points}
+        best, binding = technique.max_points, None
     reason = None
     if unknown:
         reason = "not counted (needs the patient's weight): " + "; ".join(unknown)
+    cell = cell_area(technique)
     if best is None:
-        return Capacity(None, None, None, reason or "no hard cap limits the number of points")
-    return Capacity(best, cell_area(technique) * float(best), binding, reason)
+        return Capacity(None, None, None, reason or "no hard cap limits the number of points", tuple(terms),
+                        technique.max_points, cell)
+    return Capacity(best, cell * float(best), binding, reason, tuple(terms), technique.max_points, cell)
 
 
 def per_point_actual(limit: m.Limit, result: ComponentResult, vpp: u.Q, weight: u.Q | None) -> u.Q | None:
-    if limit.basis == "amount":
-        return result.dose_per_point
-    if limit.basis == "per-kg":
-        return result.dose_per_point / weight if weight is not None else None
-    if limit.basis == "volume":
-        return vpp * result.share
-    return None
+    """What one point adds to the number a session cap is compared with (None: per-area, or no weight)."""
+    if limit.basis == "per-area":
+        return None
+    return caps.compared_with(limit, result.dose_per_point, vpp * result.share, None, weight)[0]

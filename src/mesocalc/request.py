@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from mesocalc import model as m
 from mesocalc import units as u
@@ -29,19 +28,6 @@ class AreaUse(Record):
     height: u.Q | None = None
     source: str | None = None
     note: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "surface": self.surface.to_json(), "basis": self.basis}
-        if self.name:
-            out["name"] = self.name
-        if self.site and self.site != self.id:
-            out["site"] = self.site
-        if self.width is not None and self.height is not None:
-            out["width"] = self.width.to_json()
-            out["height"] = self.height.to_json()
-        if self.source:
-            out["source"] = self.source
-        return out
 
 
 @dataclass(frozen=True, eq=False, repr=False)

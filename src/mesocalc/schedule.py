@@ -19,8 +19,8 @@ import calendar
 import itertools
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
 
+from mesocalc import caps
 from mesocalc import checks as c
 from mesocalc import model as m
 from mesocalc import units as u
@@ -72,18 +72,18 @@ class CourseSession:
     volume: u.Q | None
     flags: tuple[str, ...] = ()  # what is wrong with this session: "over cap", "too early", "too many"
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "date": self.date.isoformat(),
-            "phase": self.phase,
-            "source": self.source,
-            "volume": self.volume.to_json() if self.volume is not None else None,
-            "doses": {agent: {"dose": d.dose.to_json(), "cumulative": d.cumulative.to_json()}
-                      for agent, d in self.doses.items()},
-            "status": "ok" if not self.flags else "not ok",
-            "flags": list(self.flags),
-        }
+
+Day = date  # a calendar day, for classes with a field named `date`
+
+
+@dataclass(frozen=True)
+class EarlySession:
+    """A session that falls before the previous one + the minimum interval."""
+
+    number: int
+    date: Day
+    previous: Day  # the previous session's date
+    earliest: Day  # the earliest date the minimum interval allows
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class CourseCheck:
     max_sessions: int | None = None
     min_interval: m.Interval | None = None
     first_over: int | None = None  # the session number where the rule was first broken
-    too_early: tuple[dict[str, Any], ...] = ()
+    too_early: tuple[EarlySession, ...] = ()
     reason: str | None = None
     fractions: dict[int, float] = field(default_factory=dict, compare=False)  # session number -> actual/max
 
@@ -110,25 +110,6 @@ class CourseCheck:
         if self.limit is None or self.actual is None or self.limit.max.value == 0:
             return None
         return self.actual.value / self.limit.max.value
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"agent": self.agent, "rule": self.rule, "status": self.status,
-                               "severity": self.severity, "source": self.source}
-        if self.limit is not None:
-            out.update(scope="course", basis=self.limit.basis, max=self.limit.max.to_json(),
-                       actual=self.actual.to_json() if self.actual is not None else None, fraction=self.fraction)
-            if self.limit.condition_text():
-                out["when"] = self.limit.condition_text()
-        if self.rule == "max_sessions":
-            out.update(max=self.max_sessions, actual=self.sessions)
-        if self.rule == "min_interval":
-            out.update(min_interval=self.min_interval.text() if self.min_interval else None,
-                       too_early=list(self.too_early))
-        if self.first_over is not None:
-            out["first_over"] = self.first_over
-        if self.reason:
-            out["reason"] = self.reason
-        return out
 
 
 @dataclass(frozen=True)
@@ -215,7 +196,7 @@ def _course_limit(agent: m.Agent, limit: m.Limit, given: list[CourseSession], we
     if limit.basis == "per-area":
         return replace(base, reason="a per-area cap is a per-session rule; not applied to a course total")
     if limit.basis == "per-kg" and weight is None:
-        return replace(base, reason="needs the patient's weight (--weight or --patient)")
+        return replace(base, reason=caps.NEEDS_WEIGHT)
     actual: u.Q | None = None
     first_over = None
     fractions: dict[int, float] = {}
@@ -226,12 +207,8 @@ def _course_limit(agent: m.Agent, limit: m.Limit, given: list[CourseSession], we
             if d.solution_volume is None:
                 return replace(base, reason=f"the volume of session {s.number} is not known")
             volume_total = d.solution_volume if volume_total is None else volume_total + d.solution_volume
-            actual = volume_total
-        elif limit.basis == "per-kg":
-            assert weight is not None
-            actual = d.cumulative / weight
-        else:
-            actual = d.cumulative
+        actual, _ = caps.compared_with(limit, d.cumulative, volume_total, None, weight)
+        assert actual is not None  # a per-area cap, or a per-kg cap without a weight, returned above
         if actual.dims != limit.max.dims:
             return replace(base, reason=f"cap in {u.format_quantity(limit.max)} cannot be compared with "
                                          f"{u.format_quantity(actual)}")
@@ -251,15 +228,14 @@ def _course_rules(agent: m.Agent, rule: m.CourseRule, given: list[CourseSession]
                                rule.source, sessions=len(given), max_sessions=rule.max_sessions,
                                first_over=first_over))
     if rule.min_interval is not None:
-        too_early: list[dict[str, Any]] = []
+        too_early: list[EarlySession] = []
         for previous, current in itertools.pairwise(given):
             earliest = add_interval(previous.date, rule.min_interval)
             if current.date < earliest:
-                too_early.append({"number": current.number, "date": current.date.isoformat(),
-                                  "previous": previous.date.isoformat(), "earliest": earliest.isoformat()})
+                too_early.append(EarlySession(current.number, current.date, previous.date, earliest))
         out.append(CourseCheck(agent.id, "min_interval", "over" if too_early else "ok", rule.severity, rule.source,
                                min_interval=rule.min_interval, too_early=tuple(too_early),
-                               first_over=int(too_early[0]["number"]) if too_early else None))
+                               first_over=too_early[0].number if too_early else None))
     return out
 
 
@@ -282,8 +258,8 @@ def _warnings(check: CourseCheck, name: str) -> list[c.Warning]:
                           f"(session {check.first_over} is the first too many)", check.agent, check.source)]
     if check.rule == "min_interval" and check.min_interval is not None:
         return [c.Warning("interval", check.severity,
-                          f"{name}: session {t['number']} on {t['date']} is less than {check.min_interval.text()} "
-                          f"after the previous one on {t['previous']} (earliest allowed {t['earliest']})",
+                          f"{name}: session {t.number} on {t.date} is less than {check.min_interval.text()} "
+                          f"after the previous one on {t.previous} (earliest allowed {t.earliest})",
                           check.agent, check.source)
                 for t in check.too_early]
     return []
@@ -304,5 +280,5 @@ def _flag(sessions: list[CourseSession], checks: list[CourseCheck]) -> list[Cour
                 flags.setdefault(n, []).append(f"{check.agent} over {check.max_sessions} sessions")
         else:
             for t in check.too_early:
-                flags.setdefault(t["number"], []).append(f"{check.agent} too early")
+                flags.setdefault(t.number, []).append(f"{check.agent} too early")
     return [replace(s, flags=tuple(dict.fromkeys(flags.get(s.number, [])))) for s in sessions]

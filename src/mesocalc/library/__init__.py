@@ -16,10 +16,12 @@ from pathlib import Path
 
 from mesocalc import cache
 from mesocalc import model as m
+from mesocalc.caps import compared_dims
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean
+from mesocalc.library import kinds
 from mesocalc.library.validate import Model, parse_interval, read_document
 from mesocalc.library.yamlio import RawDocument, decode, parse_documents, read_text
-from mesocalc.units import AREA, BODY_MASS, DIMENSIONLESS, VOLUME, Q, dims_mul, unit_string
+from mesocalc.units import VOLUME, Q, dims_mul, unit_string
 
 __all__ = ["LoadResult", "builtin_dir", "library_dirs", "load_library", "parse_interval", "read_file_documents"]
 
@@ -139,8 +141,7 @@ def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | Non
     raw_layers, files, content = _raw_layers(dirs if dirs is not None else library_dirs(extra), problems, validated)
     if validated:
         return validated[0]
-    tables: dict[str, dict[str, Model]] = {k: {} for k in ("agent", "cocktail", "area", "patient", "source",
-                                                            "beyond-use", "measurability")}
+    tables: dict[str, dict[str, Model]] = {k: {} for k in kinds.NAMES}
     origin: dict[tuple[str, str], Location] = {}
     overrides: list[str] = []
     for docs in raw_layers:
@@ -149,7 +150,7 @@ def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | Non
             obj = read_document(doc, problems)
             if obj is None:
                 continue
-            kind = _kind(obj)
+            kind = kinds.kind_of(obj).name
             key = (kind, obj.id)
             where = obj.where
             if key in seen_here:
@@ -162,16 +163,8 @@ def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | Non
                 overrides.append(f"{kind} '{obj.id}' from {where.file} replaces the one in {origin[key].file}")
             origin[key] = where
             tables[kind][obj.id] = obj
-    library = m.Library(
-        agents={k: v for k, v in tables["agent"].items() if isinstance(v, m.Agent)},
-        cocktails={k: v for k, v in tables["cocktail"].items() if isinstance(v, m.Cocktail)},
-        areas={k: v for k, v in tables["area"].items() if isinstance(v, m.Area)},
-        sources={k: v for k, v in tables["source"].items() if isinstance(v, m.Source)},
-        patients={k: v for k, v in tables["patient"].items() if isinstance(v, m.Patient)},
-        overrides=tuple(overrides),
-        beyond_use={k: v for k, v in tables["beyond-use"].items() if isinstance(v, m.BeyondUseTable)},
-        measurability={k: v for k, v in tables["measurability"].items() if isinstance(v, m.Measurability)},
-    )
+    library = m.Library(**{kind.table: tables[kind.name] for kind in kinds.REGISTRY},  # type: ignore[arg-type]
+                        overrides=tuple(overrides))
     problems.extend(cross_check(library))
     result = LoadResult(library, problems, files)
     if not result.errors:
@@ -179,11 +172,6 @@ def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | Non
 
         compiled.store(content, library, problems, files)
     return result
-
-
-def _kind(obj: Model) -> str:
-    return {m.Agent: "agent", m.Cocktail: "cocktail", m.Area: "area", m.Patient: "patient",
-            m.Source: "source", m.BeyondUseTable: "beyond-use", m.Measurability: "measurability"}[type(obj)]
 
 
 def cross_check(lib: m.Library) -> list[Problem]:
@@ -256,9 +244,7 @@ def _amount_mismatches(agent: m.Agent, concentration: Q, where: Location, index:
     for limit in agent.limits:
         if limit.basis == "volume":
             continue
-        cap_amount = dims_mul(limit.max.dims, BODY_MASS if limit.basis == "per-kg" else
-                              AREA if limit.basis == "per-area" else DIMENSIONLESS)
-        if cap_amount != amount:
+        if limit.max.dims != compared_dims(limit, amount):
             out.append(Problem(
                 "incomparable-limit",
                 f"agent '{agent.id}' caps {limit.max.value:g} {unit_string(limit.max.dims)}, which cannot be "

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from mesocalc import model as m
 from mesocalc import units as u
 from mesocalc.errors import MesocalcError, Problem, did_you_mean
+from mesocalc.library import kinds
 from mesocalc.library.yamlio import RawDocument
 
 T = TypeVar("T")
@@ -20,7 +21,7 @@ T = TypeVar("T")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 INTERVAL_RE = re.compile(r"^\s*(\d+)\s*(day|days|week|weeks|month|months)\s*$", re.I)
 
-KINDS = ("agent", "cocktail", "area", "patient", "source", "beyond-use", "measurability")
+KINDS = kinds.NAMES
 
 SOURCE_KEYS = {"id", "title", "url", "confidence", "note"}
 AGENT_KEYS = {

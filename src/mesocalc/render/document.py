@@ -33,7 +33,7 @@ def _document(result: object) -> dict[str, Any]:
 
         return schedule_doc(result)
     if isinstance(result, Conversion):
-        return result.to_json()
+        return jsondoc.conversion_doc(result)
     if isinstance(result, LibraryCheck):
         return jsondoc.check_doc(result)
     raise TypeError(f"no JSON document for {type(result).__name__}")

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mesocalc import model as m
 from mesocalc.errors import Problem
-from mesocalc.library.check import LibraryCheck
-from mesocalc.plan import PlanResult
+
+if TYPE_CHECKING:  # annotations only: a plan document need not import compound, conversion, explain
+    from mesocalc.checks import Check, Warning
+    from mesocalc.compound import BeyondUse, CompoundResult, Ingredient
+    from mesocalc.conversion import Conversion
+    from mesocalc.explain import Step
+    from mesocalc.library.check import LibraryCheck
+    from mesocalc.plan import Capacity, ComponentResult, PlanResult
+    from mesocalc.request import AreaUse
 
 VERSION = 1
 
@@ -63,22 +70,41 @@ def plan_doc(result: PlanResult) -> dict[str, Any]:
         "version": VERSION,
         "cocktail": {"id": session.cocktail.id, "name": session.cocktail.name},
         "area": result.area.to_json() if result.area is not None else None,
-        "areas": [a.to_json() for a in session.areas],
+        "areas": [area_use_item(a) for a in session.areas],
         "technique": tech,
         "points": result.points,
         "points_from": "option" if session.points is not None else "grid",
         "total_volume": result.session_volume.to_json(),
         "weight": session.weight.to_json() if session.weight is not None else None,
         "patient": session.patient.id if session.patient is not None else None,
-        "components": [comp.to_json() for comp in result.components],
-        "capacity": result.capacity.to_json(),
-        "warnings": [w.to_json() for w in result.warnings],
+        "components": [component_item(comp) for comp in result.components],
+        "capacity": capacity_doc(result.capacity),
+        "warnings": [warning_item(w) for w in result.warnings],
         "ok": result.ok,
         "exit_code": result.exit_code,
     }
     if result.mix_total is not None:
         doc["mix_volume"] = result.mix_total.to_json()
     return doc
+
+
+def capacity_doc(capacity: Capacity) -> dict[str, Any]:
+    """The plan's `capacity`: the largest number of points, and the cap (or the technique) that binds."""
+    limited_by: dict[str, Any] | None = None
+    if capacity.binding is not None:
+        limit = capacity.binding.check.limit
+        limited_by = {"agent": capacity.binding.agent, "scope": limit.scope, "basis": limit.basis,
+                      "max": limit.max.to_json(), "source": limit.source}
+    elif capacity.limited_by_technique:
+        limited_by = {"technique": "max_points", "max_points": capacity.technique_max}
+    out: dict[str, Any] = {
+        "max_points": capacity.max_points,
+        "max_area": capacity.max_area.to_json() if capacity.max_area else None,
+        "limited_by": limited_by,
+    }
+    if capacity.unbounded_reason:
+        out["note"] = capacity.unbounded_reason
+    return out
 
 
 def agent_item(agent: m.Agent, library: m.Library) -> dict[str, Any]:
@@ -146,11 +172,8 @@ def area_item(area: m.Area) -> dict[str, Any]:
 # ---- issue 3: compound ----
 
 
-def compound_doc(result: Any) -> dict[str, Any]:
+def compound_doc(result: CompoundResult) -> dict[str, Any]:
     """`compound --json` (SPEC §6): ingredients, diluent, total_volume, final, checks, warnings, beyond_use."""
-    from mesocalc.compound import CompoundResult
-
-    assert isinstance(result, CompoundResult)
     bud = result.beyond_use
     return {
         "kind": "compound",
@@ -161,15 +184,152 @@ def compound_doc(result: Any) -> dict[str, Any]:
         "overfill": result.overfill.to_json() if result.overfill is not None else None,
         "total_volume": result.total_volume.to_json(),
         "scale": result.scale,
-        "ingredients": [i.to_json() for i in result.ingredients],
+        "ingredients": [ingredient_item(i) for i in result.ingredients],
         "diluent": {"name": result.diluent_name, "volume": result.diluent_volume.to_json()},
         "final": [{"agent": i.agent.id, "concentration": i.final.to_json()} for i in result.ingredients],
-        "checks": [ch.to_json() for ch in result.checks],
-        "warnings": [w.to_json() for w in result.warnings],
+        "checks": [check_item(ch) for ch in result.checks],
+        "warnings": [warning_item(w) for w in result.warnings],
         "prepared": bud.prepared.isoformat() if bud else None,
         "beyond_use": bud.until.isoformat() if bud else None,
-        "beyond_use_rule": bud.to_json() if bud else None,
+        "beyond_use_rule": beyond_use_item(bud) if bud else None,
         "patient": result.patient.id if result.patient is not None else None,
         "ok": result.ok,
         "exit_code": result.exit_code,
+    }
+
+
+# ---- the parts of the documents ----
+
+
+def area_use_item(area: AreaUse) -> dict[str, Any]:
+    """One treated area of the plan: id, surface, basis, and the measured sides when given."""
+    out: dict[str, Any] = {"id": area.id, "surface": area.surface.to_json(), "basis": area.basis}
+    if area.name:
+        out["name"] = area.name
+    if area.site and area.site != area.id:
+        out["site"] = area.site
+    if area.width is not None and area.height is not None:
+        out["width"] = area.width.to_json()
+        out["height"] = area.height.to_json()
+    if area.source:
+        out["source"] = area.source
+    return out
+
+
+def component_item(comp: ComponentResult) -> dict[str, Any]:
+    """One agent of the plan: concentration, doses, solution volume and every cap held against them."""
+    out: dict[str, Any] = {
+        "agent": comp.agent.id,
+        "name": comp.agent.name,
+        "concentration": comp.concentration.to_json(),
+        "dose": comp.dose.to_json(),
+        "dose_per_point": comp.dose_per_point.to_json(),
+        "dose_per_area": comp.dose_per_area.to_json() if comp.dose_per_area else None,
+        "dose_per_kg": comp.dose_per_kg.to_json() if comp.dose_per_kg else None,
+        "solution_volume": comp.solution_volume.to_json(),
+        "checks": [check_item(ch) for ch in comp.checks],
+    }
+    if comp.stock is not None:
+        out["stock"] = comp.stock.to_json()
+    if not comp.agent.limits:
+        out["limits_note"] = "no established dose limits"
+    if comp.agent.regulatory:
+        out["regulatory_status"] = comp.agent.regulatory.status
+    return out
+
+
+def check_item(check: Check) -> dict[str, Any]:
+    """One cap held against one number: ok, over or unchecked (with the reason)."""
+    out: dict[str, Any] = {
+        "scope": check.limit.scope,
+        "basis": check.limit.basis,
+        "max": check.limit.max.to_json(),
+        "actual": check.actual.to_json() if check.actual is not None else None,
+        "fraction": check.fraction,
+        "status": check.status,
+        "severity": check.limit.severity,
+        "source": check.limit.source,
+    }
+    if check.confidence:
+        out["confidence"] = check.confidence
+    if check.limit.condition_text():
+        out["when"] = check.limit.condition_text()
+    if check.reason:
+        out["reason"] = check.reason
+    if check.limit.note:
+        out["note"] = check.limit.note
+    return out
+
+
+def warning_item(warning: Warning) -> dict[str, Any]:
+    """One warning: code, severity (hard, soft, info), message, agent and source when known."""
+    out: dict[str, Any] = {"code": warning.code, "severity": warning.severity, "message": warning.message}
+    if warning.agent:
+        out["agent"] = warning.agent
+    if warning.source:
+        out["source"] = warning.source
+    return out
+
+
+def ingredient_item(ing: Ingredient) -> dict[str, Any]:
+    """One stock vial drawn into the batch."""
+    return {
+        "agent": ing.agent.id,
+        "name": ing.agent.name,
+        "stock": {"id": ing.stock_id, "label": ing.stock_label, "concentration": ing.stock.to_json()},
+        "stock_concentration": ing.stock.to_json(),
+        "volume": ing.draw.to_json(),
+        "amount": ing.amount.to_json(),
+        "final_concentration": ing.final.to_json(),
+        "vial_volume": ing.vial_volume.to_json() if ing.vial_volume else None,
+        "vials": ing.vials,
+        "left_over": ing.left_over.to_json() if ing.left_over else None,
+    }
+
+
+def beyond_use_item(bud: BeyondUse) -> dict[str, Any]:
+    """The beyond-use date and the row of the USP <797> table it comes from."""
+    source = bud.source
+    return {
+        "table": bud.table.id,
+        "prepared": bud.prepared.isoformat(),
+        "beyond_use": bud.until.isoformat(),
+        "category": bud.rule.category,
+        "storage": bud.rule.storage,
+        "storage_defaulted": bud.storage_defaulted,
+        "condition": bud.rule.condition,
+        "limit": bud.rule.limit.to_json(),
+        "hours": round(bud.rule.limit.value * 24, 6),
+        "confirmed": bud.rule.confirmed,
+        "source": None if source is None else {"id": source.id, "title": source.title, "url": source.url,
+                                               "confidence": source.confidence},
+        "note": bud.rule.note,
+    }
+
+
+def step_item(step: Step) -> dict[str, Any]:
+    """One --explain step: its text, the quantities and counts it involves."""
+    out: dict[str, Any] = {"text": step.text, "quantities": {k: q.to_json() for k, q in step.quantities.items()}}
+    if step.counts:
+        out["counts"] = dict(step.counts)
+    return out
+
+
+def steps_doc(steps: list[Step]) -> list[dict[str, Any]]:
+    """The `explain` list of a plan or compound document."""
+    return [step_item(step) for step in steps]
+
+
+def conversion_doc(conversion: Conversion) -> dict[str, Any]:
+    """`convert --json`: the quantity as given, in the unit asked for, and its equivalents."""
+    to: dict[str, Any] = {"value": conversion.value, "unit": conversion.unit, "text": conversion.shown}
+    if conversion.ratio_denominator is not None:
+        to["ratio"] = f"1:{conversion.ratio_denominator:.15g}"
+        to["denominator"] = conversion.ratio_denominator
+    return {
+        "kind": "conversion",
+        "version": 1,
+        "from": {"text": conversion.given, **conversion.quantity.to_json()},
+        "to": to,
+        "equivalents": list(conversion.equivalents),
     }

@@ -75,11 +75,8 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
 
     cap = result.capacity
     if cap.max_points is not None:
-        by = cap.limited_by or {}
-        if "technique" in by:
-            binding = "the technique's maximum number of points"
-        else:
-            binding = f"{by.get('agent')} {by.get('scope')} cap"
+        binding = ("the technique's maximum number of points" if cap.binding is None
+                   else f"{cap.binding.agent} {cap.binding.check.limit.scope} cap")
         area_text = f" ({format_quantity(cap.max_area)})" if cap.max_area is not None else ""
         console.print(f"Capacity  at most {cap.max_points:,} points{area_text} within every hard cap; "
                       f"limited by {binding}")

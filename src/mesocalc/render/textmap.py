@@ -6,7 +6,8 @@ Only for small grids (at most TEXT_MAP_MAX_POINTS points): a larger map is unrea
 
 from __future__ import annotations
 
-from mesocalc.injection_map import SQRT3, InjectionMap
+from mesocalc.geometry import row_pitch
+from mesocalc.injection_map import InjectionMap
 
 TEXT_MAP_MAX_POINTS = 400
 DOT = "o"
@@ -18,7 +19,7 @@ def text_map(drawing: InjectionMap) -> list[str]:
     if count > TEXT_MAP_MAX_POINTS:
         return [f"(map not drawn in the terminal: {count:,} points is more than {TEXT_MAP_MAX_POINTS}; "
                 "use --map FILE.svg)"]
-    pitch = drawing.spacing if drawing.grid == "square" else drawing.spacing * SQRT3 / 2
+    pitch = row_pitch(drawing.grid, drawing.spacing)
     min_x = min(x for x, _ in drawing.points)
     min_y = min(y for _, y in drawing.points)
     cells: dict[tuple[int, int], str] = {}

@@ -1,0 +1,38 @@
+"""The kinds of library document, in one place: the `kind:` a YAML document gives, the model object it
+becomes, and the table of the Library that holds it by id.
+
+Validation (validate.py: the keys and reader of each kind), loading (layers, overrides) and the
+`library` JSON Schema's list of kinds all read this registry; a new kind is added here first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mesocalc import model as m
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    name: str  # `kind: agent`
+    model: type  # the model class a document of this kind becomes
+    table: str  # the Library field that holds them by id
+
+
+REGISTRY: tuple[DocumentKind, ...] = (
+    DocumentKind("agent", m.Agent, "agents"),
+    DocumentKind("cocktail", m.Cocktail, "cocktails"),
+    DocumentKind("area", m.Area, "areas"),
+    DocumentKind("patient", m.Patient, "patients"),
+    DocumentKind("source", m.Source, "sources"),
+    DocumentKind("beyond-use", m.BeyondUseTable, "beyond_use"),
+    DocumentKind("measurability", m.Measurability, "measurability"),
+)
+
+NAMES: tuple[str, ...] = tuple(kind.name for kind in REGISTRY)
+_BY_MODEL = {kind.model: kind for kind in REGISTRY}
+
+
+def kind_of(obj: object) -> DocumentKind:
+    """The kind of a model object read from a library document."""
+    return _BY_MODEL[type(obj)]

@@ -1,0 +1,70 @@
+"""The one-way flow: requests -> core -> render -> cli. The core knows nothing of Typer, Rich or JSON;
+results are typed (no JSON-shaped dicts); JSON is shaped only in render/."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "mesocalc"
+SHELL = {"cli.py", "docgen.py", "__main__.py"}  # the command line and the docs generator
+# A quantity's JSON form ({"value", "unit"}) and a problem's are part of those value types.
+VALUE_TYPES = {"units.py", "errors.py"}
+
+
+def modules(exclude_render: bool = True) -> list[Path]:
+    out = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE)
+        if relative.name in SHELL and len(relative.parts) == 1:
+            continue
+        if exclude_render and relative.parts[0] == "render":
+            continue
+        out.append(path)
+    return out
+
+
+def imported(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("path", modules(exclude_render=False), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_module_but_the_shell_imports_typer(path):
+    assert "typer" not in imported(path) and "click" not in imported(path)
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_the_core_and_requests_import_no_rich_and_no_renderer(path):
+    assert "rich" not in imported(path)
+    text = path.read_text(encoding="utf-8")
+    # the public API re-exports the JSON renderer; the --batch front end writes JSON lines with it
+    if path.relative_to(PACKAGE).as_posix() not in ("__init__.py", "api.py", "batch.py"):
+        assert "mesocalc.render" not in text, f"{path.name} reaches into render/"
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_json_is_shaped_in_render_only(path):
+    if path.name in VALUE_TYPES and path.parent == PACKAGE:
+        return
+    assert "def to_json" not in path.read_text(encoding="utf-8"), f"{path.name}: move the JSON shape to render/"
+
+
+def test_results_carry_no_json_shaped_dicts():
+    # the modules by their full names: `mesocalc.plan` is the API function
+    plan, schedule, compound = (importlib.import_module(f"mesocalc.{n}") for n in ("plan", "schedule", "compound"))
+    results = [plan.PlanResult, plan.Capacity, plan.CapacityTerm, plan.ComponentResult, schedule.ScheduleResult,
+               schedule.CourseSession, schedule.CourseCheck, schedule.EarlySession, compound.CompoundResult,
+               compound.Ingredient, compound.BeyondUse]
+    for result in results:
+        for f in dataclasses.fields(result):
+            assert "Any" not in str(f.type), f"{result.__name__}.{f.name}: {f.type}"
