@@ -61,6 +61,8 @@ def cap_step(agent_name: str, check: Check, weight: u.Q | None) -> Step:
     when = f", {limit.condition_text()}" if limit.condition_text() else ""
     label = f"{agent_name} {limit.scope} cap {fq(limit.max)} ({limit.severity}{when}; source {limit.source or 'none'})"
     quantities: dict[str, u.Q] = {"max": limit.max}
+    if check.status == "not-applicable":
+        return Step(f"{label}: not applicable: {check.reason}", quantities)
     if check.actual is None:
         return Step(f"{label}: not checked: {check.reason}", quantities)
     quantities["actual"] = check.actual
@@ -92,7 +94,7 @@ def plan_steps(result: PlanResult) -> list[Step]:
     for comp in result.components:
         steps.append(_dose_step(comp, result))
     for comp in result.components:
-        if not comp.checks and comp.agent.limits:
+        if comp.agent.limits and all(ch.status == "not-applicable" for ch in comp.checks):
             conditions = sorted({lim.condition_text() or "to the whole course" for lim in comp.agent.limits})
             steps.append(Step(f"{comp.agent.name}: none of its caps applies to this session "
                               f"(they apply {', '.join(conditions)})"))

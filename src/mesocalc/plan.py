@@ -20,6 +20,7 @@ from typing import Any
 from mesocalc import checks as c
 from mesocalc import model as m
 from mesocalc import units as u
+from mesocalc import vocabulary
 from mesocalc.errors import input_error
 from mesocalc.record import Record
 from mesocalc.request import Session
@@ -158,7 +159,6 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
     cocktail = session.cocktail
     technique = session.technique
     agents = {comp.agent: library.agents[comp.agent] for comp in cocktail.components}
-    present = set(agents)
     area = None
     if session.areas:
         area = session.areas[0].surface
@@ -187,12 +187,18 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
             cap = m.Limit("concentration", agent.max_concentration, "hard", None, note="final concentration cap")
             checks.append(c.evaluate(agent.id, cap, conc, None, None))
         for limit in agent.limits:
-            if limit.scope == "course" or not limit.applies(present):
+            if limit.scope == "course":
+                continue
+            confidence = _confidence(library, limit.source, agent)
+            if not limit.applies(mix.concentrations):
+                checks.append(c.not_applicable(agent.id, limit, mix.concentrations, confidence))
                 continue
             actual, reason = _actual(limit, dose, per_point, per_area, session.weight, solution, vpp * share)
-            confidence = _confidence(library, limit.source, agent)
+            if limit.counts_injections:
+                actual, reason = u.Q(float(points), u.DIMENSIONLESS), None
             checks.append(c.evaluate(agent.id, limit, actual, reason, confidence))
         warnings += c.limit_warnings(checks, agent.name)
+        warnings += c.caps_not_applied(agent, checks)
         stock = stock_concentration(comp, agents) if cocktail.mixed_from_stocks else None
         results.append(ComponentResult(agent, conc, dose, per_point, per_area, per_kg, solution, tuple(checks),
                                        share, stock, comp.volume))
@@ -202,7 +208,7 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
         warnings.append(c.Warning("technique-over", "hard",
                                   f"{points} injection points is over the technique's maximum of {max_points}",
                                   source=technique.source))
-    capacity = compute_capacity(results, technique, session.weight, present)
+    capacity = compute_capacity(results, technique, session.weight)
     warnings += context_warnings(session, list(agents.values()), library)
     code = c.exit_code(warnings, strict)
     return PlanResult(session, area, points, session_volume, tuple(results), capacity, tuple(warnings), code,
@@ -216,7 +222,8 @@ def context_warnings(session: Session, agents: list[m.Agent], library: m.Library
     sites = [a.site for a in session.areas] or [session.cocktail.area]
     warnings += c.regulatory_warnings(agents, sites)
     warnings += c.admixture_warnings(session.cocktail, library.agents)
-    warnings += c.patient_warnings(agents, session.patient)
+    components = {comp.agent: comp for comp in session.cocktail.components}
+    warnings += vocabulary.patient_warnings(agents, session.patient, library, components)
     for area in session.areas:
         if area.basis == "assumption":
             warnings.append(c.Warning(
@@ -256,7 +263,7 @@ def _actual(limit: m.Limit, dose: u.Q, per_point: u.Q, per_area: u.Q | None, wei
 
 
 def compute_capacity(results: list[ComponentResult] | tuple[ComponentResult, ...], technique: m.Technique,
-                     weight: u.Q | None, present: set[str]) -> Capacity:
+                     weight: u.Q | None) -> Capacity:
     """The largest whole number of points within every hard cap, and which cap binds first."""
     best: int | None = None
     binding: dict[str, Any] | None = None
@@ -265,7 +272,7 @@ def compute_capacity(results: list[ComponentResult] | tuple[ComponentResult, ...
     for result in results:
         for check in result.checks:
             limit = check.limit
-            if limit.severity != "hard":
+            if limit.severity != "hard" or check.status == "not-applicable":
                 continue
             if limit.scope in ("point", "concentration") or limit.basis == "per-area":
                 # independent of the number of points: a breach allows no points at all
@@ -294,6 +301,8 @@ def compute_capacity(results: list[ComponentResult] | tuple[ComponentResult, ...
 
 
 def per_point_actual(limit: m.Limit, result: ComponentResult, vpp: u.Q, weight: u.Q | None) -> u.Q | None:
+    if limit.counts_injections:
+        return u.Q(1.0, u.DIMENSIONLESS)
     if limit.basis == "amount":
         return result.dose_per_point
     if limit.basis == "per-kg":

@@ -12,11 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from mesocalc import model as m
-from mesocalc.checks import Check, Warning
+from mesocalc.checks import Check, Warning, quantity_text
 from mesocalc.plan import PlanResult
 from mesocalc.units import format_number, format_quantity
 
-STATUS_STYLE = {"ok": "green", "over": "bold red", "unchecked": "yellow"}
+STATUS_STYLE = {"ok": "green", "over": "bold red", "unchecked": "yellow", "not-applicable": "dim"}
 SEVERITY_STYLE = {"hard": "bold red", "soft": "yellow", "info": "cyan"}
 SEVERITY_MARK = {"hard": "✗", "soft": "!", "info": "i"}
 
@@ -119,12 +119,12 @@ def _check_cells(check: Check) -> list[Any]:
     limit = check.limit
     scope = limit.scope + (f" ({limit.condition_text()})" if limit.condition_text() else "")
     used = f"{check.fraction * 100:.0f} %" if check.fraction is not None else "—"
-    actual = q(check.actual) if check.actual is not None else "—"
-    source = limit.source or "no source"
+    actual = quantity_text(limit, check.actual) if check.actual is not None else "—"
+    source = ("derived from " if limit.derived else "") + (limit.source or "no source")
     if check.confidence:
         source += f" ({check.confidence})"
     status = Text(check.status, style=STATUS_STYLE[check.status])
-    return [check.agent, scope, format_quantity(limit.max), actual, used, status, limit.severity, source]
+    return [check.agent, scope, quantity_text(limit, limit.max), actual, used, status, limit.severity, source]
 
 
 def render_warnings(warnings: list[Warning], console: Console) -> None:
@@ -175,8 +175,9 @@ def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
         table.add_column(header, no_wrap=True)
     for lim in agent.limits:
         src = library.source_for(lim.source, agent)
-        table.add_row(lim.scope, format_quantity(lim.max), lim.condition_text() or "always", lim.severity,
-                      f"{lim.source} ({src.confidence})" if src else (lim.source or "no source"))
+        table.add_row(lim.scope, quantity_text(lim, lim.max), lim.condition_text() or "always", lim.severity,
+                      ("derived from " if lim.derived else "")
+                      + (f"{lim.source} ({src.confidence})" if src else (lim.source or "no source")))
     if agent.limits:
         console.print(table)
     else:
