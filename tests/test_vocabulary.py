@@ -141,3 +141,14 @@ def test_a_condition_document_with_its_own_sources_is_read(cli: Any, write: Any)
                     "  - {id: own-area, title: A measured patch, confidence: low}\n").parent)
     assert cli("check", "-L", lib).exit_code == 0
     assert cli("plan", "submental-dca", "-L", lib, "--area", "patch").exit_code == 0
+
+
+def test_conditions_lists_the_vocabulary_and_finds_a_condition_by_any_synonym(cli: Any) -> None:
+    listing = cli("conditions", "--json")
+    ids = [item["id"] for item in listing.json["items"]]
+    assert listing.exit_code == 0 and "pregnant" in ids and "sulfite-sensitivity" in ids
+    one = cli("conditions", "Breast feeding", "--json")
+    assert one.json["id"] == "breastfeeding" and "lactation" in one.json["synonyms"]
+    assert {"agent": "minoxidil", "rule": "caution", "severity": "soft"} in one.json["named_by"]
+    unknown = cli("conditions", "pregnency")
+    assert unknown.exit_code == 2 and "pregnancy" in unknown.stderr
