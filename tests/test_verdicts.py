@@ -139,3 +139,51 @@ def test_derived_limits_are_marked_and_shown_as_derived(cli: Any) -> None:
                if c.get("derived")}
     assert derived == {("point", 2.0), ("session", 100.0)}
     assert "derived from kybella-pi" in cli("plan", "submental-dca").stdout
+
+
+# ---- published sessions and technique ranges (issue 10 items 4, 5) ---------------------------------------
+
+
+@pytest.mark.parametrize(("cocktail", "volume", "agent", "dose"), [
+    # Saceda-Corralo 2017: 1 mL of dutasteride 0.01 % (0.1 mg/mL) = 0.1 mg per session (REFERENCE §4.2)
+    ("mesohair-dutasteride", 1.0, "dutasteride", 0.1),
+    # NCT01655108: 2 mL of minoxidil 0.5 % (5 mg/mL) = 10 mg per session (REFERENCE §4.2)
+    ("mesohair-minoxidil", 2.0, "minoxidil", 10.0),
+])
+def test_a_regimen_cocktails_default_plan_is_its_published_session(cli: Any, cocktail: str, volume: float,
+                                                                   agent: str, dose: float) -> None:
+    run = cli("plan", cocktail, "--json")
+    assert run.json["total_volume"]["value"] == pytest.approx(volume)
+    assert run.json["points_from"] == "reference"
+    assert component(run.json, agent)["dose"]["value"] == pytest.approx(dose)
+    assert run.json["reference"]["share"] == pytest.approx(1.0)
+    assert "above-reference" not in codes(run.json)
+    assert "this session is 100 % of it" in cli("plan", cocktail).stdout
+
+
+def test_a_plan_above_the_published_session_says_by_how_much(cli: Any) -> None:
+    # the whole 500 cm² scalp at 1 cm and 0.05 mL: 500 points = 25 mL, 25 times the 1 mL session (2,500 %)
+    run = cli("plan", "mesohair-dutasteride", "--scalp", "whole", "--json")
+    assert run.json["reference"]["share"] == pytest.approx(25.0)
+    above = [w for w in run.json["warnings"] if w["code"] == "above-reference"]
+    assert above and above[0]["severity"] == "soft" and "2,500 %" in above[0]["message"]
+    assert run.exit_code == 0 and cli("plan", "mesohair-dutasteride", "--scalp", "whole", "--strict").exit_code == 1
+
+
+def test_5_ml_typed_for_0_05_ml_is_caught_on_the_minoxidil_cocktail(cli: Any) -> None:
+    # 40 points × 5 mL × 5 mg/mL = 1,000 mg, 100 times the published 10 mg; minoxidil has no caps, so the
+    # technique range (scalp 0.02-0.2 mL per point, an assumption in regions.yaml) and the reference catch it
+    run = cli("plan", "mesohair-minoxidil", "--volume-per-point", "5 mL", "--json")
+    unusual = [w for w in run.json["warnings"] if w["code"] == "technique-unusual"]
+    assert unusual and "5 mL" in unusual[0]["message"] and unusual[0]["severity"] == "soft"
+    assert "above-reference" in codes(run.json)
+    assert cli("plan", "mesohair-minoxidil", "--volume-per-point", "5 mL", "--strict").exit_code == 1
+    # the usual technique raises nothing
+    assert "technique-unusual" not in codes(cli("plan", "mesohair-minoxidil", "--json").json)
+
+
+def test_the_kybella_label_technique_is_the_usual_range_of_submental_dca(cli: Any) -> None:
+    # label: 0.2 mL per injection, 1 cm apart (PI §2.1); 2 cm spacing is outside it
+    run = cli("plan", "submental-dca", "--spacing", "2 cm", "--json")
+    unusual = [w for w in run.json["warnings"] if w["code"] == "technique-unusual"]
+    assert unusual and unusual[0]["source"] == "kybella-pi" and "spacing" in unusual[0]["message"]

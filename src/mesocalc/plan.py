@@ -19,8 +19,8 @@ from typing import Any
 
 from mesocalc import checks as c
 from mesocalc import model as m
+from mesocalc import practice, vocabulary
 from mesocalc import units as u
-from mesocalc import vocabulary
 from mesocalc.errors import input_error
 from mesocalc.record import Record
 from mesocalc.request import Session
@@ -149,6 +149,7 @@ class PlanResult(Record):
     warnings: tuple[c.Warning, ...]
     exit_code: int
     mix_total: u.Q | None = None
+    reference: practice.ReferenceShare | None = None  # the published session, for a regimen cocktail
 
     @property
     def ok(self) -> bool:
@@ -210,9 +211,12 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
                                   source=technique.source))
     capacity = compute_capacity(results, technique, session.weight)
     warnings += context_warnings(session, list(agents.values()), library)
+    reference = practice.reference_share(cocktail, session_volume, mix.concentrations)
+    warnings += practice.reference_warnings(reference, cocktail)
+    warnings += practice.technique_warnings(session, library)
     code = c.exit_code(warnings, strict)
     return PlanResult(session, area, points, session_volume, tuple(results), capacity, tuple(warnings), code,
-                      mix.total)
+                      mix.total, reference)
 
 
 def context_warnings(session: Session, agents: list[m.Agent], library: m.Library) -> list[c.Warning]:

@@ -42,7 +42,8 @@ def plan_doc(result: PlanResult) -> dict[str, Any]:
         "areas": [a.to_json() for a in session.areas],
         "technique": tech,
         "points": result.points,
-        "points_from": "option" if session.points is not None else "grid",
+        "points_from": "reference" if session.points_from_reference else
+        "option" if session.points is not None else "grid",
         "total_volume": result.session_volume.to_json(),
         "weight": session.weight.to_json() if session.weight is not None else None,
         "patient": session.patient.id if session.patient is not None else None,
@@ -54,6 +55,8 @@ def plan_doc(result: PlanResult) -> dict[str, Any]:
     }
     if result.mix_total is not None:
         doc["mix_volume"] = result.mix_total.to_json()
+    if result.reference is not None:
+        doc["reference"] = result.reference.to_json()
     return doc
 
 

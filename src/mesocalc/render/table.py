@@ -56,8 +56,11 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
     lines.append(f"Technique {technique.grid} grid, {format_quantity(technique.spacing)} spacing, "
                  f"{format_quantity(technique.volume_per_point)} per point"
                  + (f", depth {format_quantity(technique.depth)}" if technique.depth else ""))
-    origin = "given" if session.points is not None else "from the grid"
+    origin = "the published session" if session.points_from_reference else \
+        "given" if session.points is not None else "from the grid"
     lines.append(f"Points    {result.points:,} ({origin})    Session volume {format_quantity(result.session_volume)}")
+    if result.reference is not None:
+        lines.append(f"Reference {result.reference.text()}")
     if session.weight is not None:
         lines.append(f"Weight    {format_number(session.weight.value)} kg")
     for line in lines:
