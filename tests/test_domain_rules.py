@@ -97,4 +97,4 @@ def test_vocabularies_are_the_library_strings():
     assert m.Scope.CONCENTRATION == "concentration" and json.dumps(m.Grid.HEX) == '"hex"'
     assert m.SEVERITIES == ("hard", "soft") and m.Severity.INFO == "info"
     assert m.STATUSES == ("approved", "off-label", "compounded", "unapproved", "investigational")
-    assert [s.value for s in m.CheckStatus] == ["ok", "over", "unchecked"]
+    assert [s.value for s in m.CheckStatus] == ["ok", "over", "unchecked", "not-applicable"]

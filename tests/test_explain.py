@@ -95,10 +95,13 @@ def test_agent_without_limits_is_said_so(cli):
 
 
 def test_caps_that_do_not_apply_in_this_cocktail_are_named(cli):
-    # the KYBELLA caps apply without phosphatidylcholine; in PC/DC none of them applies
+    # the KYBELLA caps are set aside in PC/DC (phosphatidylcholine 25 mg/mL or more, deoxycholic-acid.yaml);
+    # each is still named, with the reason, and the 100 mg maximum recommended dose is compared instead
     run = cli("plan", "pcdc-abdomen", "--area", "10 cm x 8 cm", "--explain", "--json")
-    assert any("Deoxycholic acid: none of its caps applies" in t and "without phosphatidylcholine" in t
-               for t in _texts(run.json))
+    texts = _texts(run.json)
+    assert any(t.startswith("Deoxycholic acid point cap 2 mg") and "not applicable" in t
+               and "phosphatidylcholine" in t and "this cocktail has 25 mg/mL" in t for t in texts)
+    assert any(t.startswith("Deoxycholic acid session cap 100 mg (soft, with phosphatidylcholine") for t in texts)
 
 
 def test_compound_explain_shows_each_draw_and_the_beyond_use_date(cli) -> None:  # type: ignore[no-untyped-def]

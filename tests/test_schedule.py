@@ -136,9 +136,9 @@ def test_two_phases_have_their_names_and_the_second_starts_one_of_its_intervals_
         # last intensive session Jan 22 + 1 month = Feb 22, then anchored monthly
         ("2026-02-22", "maintenance"), ("2026-03-22", "maintenance"), ("2026-04-22", "maintenance")]
     assert [p["phase"] for p in doc["phases"]] == ["intensive", "maintenance"]
-    # default scalp-midscalp preset 70 cm² -> 70 points × 0.05 mL × 5 mg/mL = 17.5 mg; 7 sessions = 122.5 mg
+    # the default is the published session (NCT01655108): 2 mL × 5 mg/mL = 10 mg; 7 sessions = 70 mg
     minox = doc["sessions"][-1]["doses"]["minoxidil"]
-    assert minox["dose"]["value"] == pytest.approx(17.5) and minox["cumulative"]["value"] == pytest.approx(122.5)
+    assert minox["dose"]["value"] == pytest.approx(10.0) and minox["cumulative"]["value"] == pytest.approx(70.0)
 
 
 def test_the_cocktail_protocol_is_used_without_phase(cli: Any) -> None:

@@ -30,7 +30,7 @@ class Check(Record):
     agent: str
     limit: m.Limit
     actual: Q | None
-    status: str  # ok | over | unchecked
+    status: str  # ok | over | unchecked | not-applicable
     reason: str | None = None
     confidence: str | None = None
 
@@ -41,13 +41,29 @@ class Check(Record):
         return self.actual.value / self.limit.max.value
 
 
+def quantity_text(limit: m.Limit, q: Q, digits: int = 3) -> str:
+    """A cap or an actual as a person reads it; a count of injections is a whole number of injections."""
+    if limit.counts_injections:
+        return f"{q.value:,.0f} injection{'' if q.value == 1 else 's'}"
+    return format_quantity(q, digits)
+
+
+def not_applicable(agent_id: str, limit: m.Limit, concentrations: Mapping[str, Q], confidence: str | None) -> Check:
+    """A cap whose `when` does not hold in this cocktail: listed with the reason, never dropped (SPEC §3)."""
+    other = limit.when_with or limit.when_without or ""
+    found = concentrations.get(other)
+    has = f"this cocktail has {format_quantity(found)}" if found is not None and found.value > 0 else \
+        f"this cocktail has no {other}"
+    return Check(agent_id, limit, None, "not-applicable", f"applies {limit.condition_text()}; {has}", confidence)
+
+
 def evaluate(agent_id: str, limit: m.Limit, actual: Q | None, reason: str | None,
              confidence: str | None) -> Check:
     if actual is None:
         return Check(agent_id, limit, None, "unchecked", reason, confidence)
     if actual.dims != limit.max.dims:
         return Check(agent_id, limit, None, "unchecked",
-                     f"cap in {format_quantity(limit.max)} cannot be compared with {format_quantity(actual)}",
+                     f"cap in {quantity_text(limit, limit.max)} cannot be compared with {format_quantity(actual)}",
                      confidence)
     status = "ok" if at_most(actual.value, limit.max.value) else "over"
     return Check(agent_id, limit, actual, status, None, confidence)
@@ -58,7 +74,12 @@ def limit_warnings(checks: list[Check], agent_name: str) -> list[Warning]:
     for check in checks:
         limit = check.limit
         when = f" ({limit.condition_text()})" if limit.condition_text() else ""
-        if check.status == "over" and check.actual is not None:
+        if check.status == "over" and check.actual is not None and limit.counts_injections:
+            out.append(Warning(
+                "limit-over", limit.severity,
+                f"{agent_name}: {quantity_text(limit, check.actual)} in one session is over the {limit.severity} "
+                f"cap of {quantity_text(limit, limit.max)}{when}", check.agent, limit.source))
+        elif check.status == "over" and check.actual is not None:
             actual, cap = distinct(check.actual, limit.max)
             out.append(Warning(
                 "limit-over", limit.severity,
@@ -69,9 +90,20 @@ def limit_warnings(checks: list[Check], agent_name: str) -> list[Warning]:
         elif check.status == "unchecked":
             out.append(Warning(
                 "limit-unchecked", "soft",
-                f"{agent_name}: {limit.scope} cap of {format_quantity(limit.max)}{when} not checked: "
+                f"{agent_name}: {limit.scope} cap of {quantity_text(limit, limit.max)}{when} not checked: "
                 f"{check.reason}", check.agent, limit.source))
     return out
+
+
+def caps_not_applied(agent: m.Agent, checks: list[Check]) -> list[Warning]:
+    """An agent that has caps, none of which applies here: said, never shown as "no established dose limits"."""
+    session_checks = [ch for ch in checks if ch.limit.scope != "concentration"]
+    if not session_checks or any(ch.status != "not-applicable" for ch in session_checks):
+        return []
+    reasons = sorted({ch.reason or "" for ch in session_checks})
+    return [Warning("caps-not-applied", "soft",
+                    f"{agent.name} has dose caps, but none applies to this cocktail ({'; '.join(reasons)}): "
+                    "its dose is not checked against any cap", agent.id)]
 
 
 def distinct(actual: Q, cap: Q) -> tuple[str, str]:
@@ -82,33 +114,6 @@ def distinct(actual: Q, cap: Q) -> tuple[str, str]:
         if shown[0] != shown[1]:
             return shown
     return shown
-
-
-def patient_warnings(agents: list[m.Agent], patient: m.Patient | None) -> list[Warning]:
-    """Contraindications, cautions and allergies of this patient against these agents."""
-    if patient is None:
-        return []
-    out = []
-    conditions = set(patient.conditions)
-    allergies = set(patient.allergies)
-    for agent in agents:
-        for rule in agent.contraindications:
-            if rule.condition in conditions:
-                note = f": {rule.note}" if rule.note else ""
-                out.append(Warning("contraindication", rule.severity,
-                                   f"{agent.name} is contraindicated with {rule.condition}{note}",
-                                   agent.id, rule.source))
-        for rule in agent.cautions:
-            if rule.condition in conditions:
-                note = f": {rule.note}" if rule.note else ""
-                out.append(Warning("caution", "soft", f"{agent.name}, caution with {rule.condition}{note}",
-                                   agent.id, rule.source))
-        hit = allergies & ({agent.id} | set(agent.classes))
-        for allergy in sorted(hit):
-            out.append(Warning("contraindication", "hard",
-                               f"patient is allergic to {allergy}: {agent.name} ({agent.id}) must not be given",
-                               agent.id))
-    return out
 
 
 def regulatory_warnings(agents: list[m.Agent], site_ids: list[str | None]) -> list[Warning]:

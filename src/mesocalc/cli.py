@@ -232,6 +232,51 @@ def areas(
 
 
 @app.command()
+def conditions(
+    condition_id: Annotated[str | None, typer.Argument(
+        metavar="[TERM]", help="One condition, by id or any synonym.")] = None,
+    library: LibraryOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The patient vocabulary: condition ids, names, synonyms, and the agents that name each one.
+
+    A patient file's `conditions` resolve through these ids and synonyms (case, spaces, underscores
+    and hyphens do not matter); allergies resolve through agent ids, aliases, classes and excipients.
+
+    Example: mesocalc conditions pregnancy
+    """
+    from mesocalc.render import conditions as rc
+    from mesocalc.vocabulary import condition_index, norm
+
+    try:
+        lib = load(library)
+        items = sorted(lib.conditions.values(), key=lambda c: c.id)
+        if condition_id is not None:
+            found = lib.conditions.get(condition_index(lib).get(norm(condition_id), ""))
+            if found is None:
+                from mesocalc.errors import Location, did_you_mean, input_error
+
+                raise input_error(f"unknown condition '{condition_id}'", Location(key="TERM"),
+                                  code="unknown-condition", hint=did_you_mean(norm(condition_id),
+                                                                              list(condition_index(lib))))
+            items = [found]
+    except MesocalcError as exc:
+        fail(exc, json_out)
+    if json_out:
+        from mesocalc.render.jsondoc import VERSION
+
+        if condition_id is not None:
+            emit_json({"kind": "condition", "version": VERSION, **rc.condition_item(items[0], lib)})
+        else:
+            emit_json({"kind": "conditions", "version": VERSION,
+                       "items": [rc.condition_item(c, lib) for c in items]})
+        return
+    from mesocalc.render import table as t
+
+    rc.render_conditions(items, lib, t.make_console())
+
+
+@app.command()
 def check(
     paths: Annotated[list[str] | None, typer.Argument(metavar="[PATH]...", help="Library files or folders.")] = None,
     library: LibraryOpt = None,

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from mesocalc import checks as c
 from mesocalc import model as m
 from mesocalc import units as u
+from mesocalc import vocabulary
 from mesocalc.errors import Location, input_error
 from mesocalc.plan import stock_concentration
 from mesocalc.request_compound import CompoundRequest
@@ -161,7 +162,9 @@ def compound(cocktail: m.Cocktail, request: CompoundRequest, library: m.Library,
         warnings += measurability_warnings(ingredients, diluent_name, diluent, rule)
     warnings += c.admixture_warnings(_as_mixed(cocktail, ingredients, diluent), library.agents)
     warnings += c.regulatory_warnings(list(agents.values()), [])
-    warnings += c.patient_warnings(list(agents.values()), patient)
+    drawn = {i.agent.id: m.Component(i.agent.id, stock_id=i.stock_id) if i.agent.stock(i.stock_id or "")
+             else m.Component(i.agent.id, stock=i.stock) for i in ingredients}
+    warnings += vocabulary.patient_warnings(list(agents.values()), patient, library, drawn)
     warnings += beyond_use_warnings(bud)
     code = c.exit_code(warnings, strict)
     return CompoundResult(cocktail, form, requested, overfill, total, tuple(ingredients), diluent_name, diluent,

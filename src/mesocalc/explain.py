@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mesocalc import units as u
-from mesocalc.checks import Check
+from mesocalc.checks import Check, quantity_text
 from mesocalc.compound import CompoundResult
 from mesocalc.model import Grid
 from mesocalc.plan import ComponentResult, PlanResult
@@ -49,8 +49,12 @@ def cap_step(agent_name: str, check: Check, weight: u.Q | None) -> Step:
     """One cap held against its number: the cap, what it is compared with, the share used, the verdict."""
     limit = check.limit
     when = f", {limit.condition_text()}" if limit.condition_text() else ""
+    if limit.counts_injections:  # a count of injections (KYBELLA: 50 per session), not a quantity
+        return _count_cap_step(agent_name, check)
     label = f"{agent_name} {limit.scope} cap {fq(limit.max)} ({limit.severity}{when}; source {limit.source or 'none'})"
     quantities: dict[str, u.Q] = {"max": limit.max}
+    if check.status == "not-applicable":
+        return Step(f"{label}: not applicable: {check.reason}", quantities)
     if check.actual is None:
         return Step(f"{label}: not checked: {check.reason}", quantities)
     quantities["actual"] = check.actual
@@ -62,6 +66,18 @@ def cap_step(agent_name: str, check: Check, weight: u.Q | None) -> Step:
         quantities["max_for_patient"] = absolute
         text += f" (for {fn(weight.value)} kg: {fq(limit.max)} × {fn(weight.value)} kg = {fq(absolute)})"
     return Step(text, quantities)
+
+
+def _count_cap_step(agent_name: str, check: Check) -> Step:
+    limit = check.limit
+    label = (f"{agent_name} {limit.scope} cap {quantity_text(limit, limit.max)} ({limit.severity}; "
+             f"source {limit.source or 'none'})")
+    counts = {"max_injections": int(limit.max.value)}
+    if check.actual is None:
+        return Step(f"{label}: {check.status}: {check.reason}", {}, counts)
+    counts["injections"] = int(check.actual.value)
+    return Step(f"{label}: {quantity_text(limit, check.actual)} / {quantity_text(limit, limit.max)} = "
+                f"{fn((check.fraction or 0) * 100)} % -> {check.status}", {}, counts)
 
 
 # ---- plan ---------------------------------------------------------------------------------------
@@ -82,7 +98,7 @@ def plan_steps(result: PlanResult) -> list[Step]:
     for comp in result.components:
         steps.append(_dose_step(comp, result))
     for comp in result.components:
-        if not comp.checks and comp.agent.limits:
+        if comp.agent.limits and all(ch.status == "not-applicable" for ch in comp.checks):
             conditions = sorted({lim.condition_text() or "to the whole course" for lim in comp.agent.limits})
             steps.append(Step(f"{comp.agent.name}: none of its caps applies to this session "
                               f"(they apply {', '.join(conditions)})"))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from mesocalc.errors import Location
 from mesocalc.record import Record
-from mesocalc.units import AMOUNTS, AREA, VOLUME, Q, dims_div
+from mesocalc.units import AMOUNTS, AREA, REL_TOL, VOLUME, Q, dims_div, format_quantity
 
 
 # The vocabularies. Members are their strings (StrEnum), so they compare equal to the text of a YAML
@@ -32,6 +33,7 @@ class CheckStatus(StrEnum):
     OK = "ok"
     OVER = "over"
     UNCHECKED = "unchecked"
+    NOT_APPLICABLE = "not-applicable"
 
 
 class RegulatoryStatus(StrEnum):
@@ -96,10 +98,15 @@ class Limit(Record):
     when_without: str | None = None
     note: str | None = None
     where: Location = field(default_factory=Location, compare=False)
+    when_min: Q | None = None  # threshold of the `when` agent's final concentration (issue 10)
+    derived: bool = False  # computed from its source by arithmetic (SPEC §3)
+    counts_injections: bool = False  # `max: 50 injections`: caps the number of points (SPEC §3)
 
     @property
     def basis(self) -> str:
-        """What the cap is compared with: amount, per-kg, per-area or volume."""
+        """What the cap is compared with: amount, per-kg, per-area, volume or injections."""
+        if self.counts_injections:
+            return "injections"
         if self.max.dims == VOLUME:
             return "volume"
         if self.max.dims[4] == -1:
@@ -108,17 +115,32 @@ class Limit(Record):
             return "per-area"
         return "amount"
 
-    def applies(self, agents_present: set[str]) -> bool:
-        if self.when_with is not None and self.when_with not in agents_present:
+    def applies(self, concentrations: Mapping[str, Q]) -> bool:
+        """Whether the `when` condition holds for a cocktail with these final concentrations.
+
+        `with: {agent, min}` holds only when that agent is present at `min` or more; `without` is its exact
+        negation, so a trace below the threshold never switches a cap (SPEC §3)."""
+        if self.when_with is not None:
+            return self._reaches(concentrations.get(self.when_with))
+        if self.when_without is not None:
+            return not self._reaches(concentrations.get(self.when_without))
+        return True
+
+    def _reaches(self, found: Q | None) -> bool:
+        if found is None or found.value <= 0:
             return False
-        return not (self.when_without is not None and self.when_without in agents_present)
+        if self.when_min is None:
+            return True
+        return found.dims == self.when_min.dims and found.value >= self.when_min.value * (1 - REL_TOL)
 
     def condition_text(self) -> str | None:
-        if self.when_with:
-            return f"with {self.when_with}"
-        if self.when_without:
-            return f"without {self.when_without}"
-        return None
+        other = self.when_with or self.when_without
+        if other is None:
+            return None
+        word = "with" if self.when_with else "without"
+        if self.when_min is None:
+            return f"{word} {other}"
+        return f"{word} {other} at {format_quantity(self.when_min)} or more"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -148,6 +170,7 @@ class Stock(Record):
     label: str | None
     concentration: Q
     volume: Q | None
+    excipients: tuple[str, ...] = ()  # matched against patient allergies (SPEC §3)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -220,6 +243,27 @@ class Phase(Record):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
+class TechniqueRange(Record):
+    """The usual technique for an area, region or cocktail; a plan outside it is `technique-unusual`."""
+
+    volume_per_point: tuple[Q, Q] | None
+    spacing: tuple[Q, Q] | None
+    basis: str  # sourced | assumption
+    source: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Reference(Record):
+    """The session of the published regimen a cocktail is named after (SPEC §3)."""
+
+    volume: Q | None
+    points: int | None
+    source: str | None
+    note: str | None = None
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class Cocktail(Record):
     id: str
     name: str
@@ -232,6 +276,8 @@ class Cocktail(Record):
     notes: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
     where: Location = field(default_factory=Location, compare=False)
+    technique_range: TechniqueRange | None = None
+    reference: Reference | None = None
 
     @property
     def mixed_from_stocks(self) -> bool:
@@ -249,6 +295,36 @@ class Area(Record):
     aliases: tuple[str, ...] = ()
     note: str | None = None
     where: Location = field(default_factory=Location, compare=False)
+    sources: tuple[Source, ...] = ()
+    technique_range: TechniqueRange | None = None
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Region(Record):
+    """A region (scalp, face, body) as a document: the usual technique range of its areas."""
+
+    id: str
+    name: str
+    technique_range: TechniqueRange | None = None
+    note: str | None = None
+    sources: tuple[Source, ...] = ()
+    where: Location = field(default_factory=Location, compare=False)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Condition(Record):
+    """A word of the patient vocabulary: a condition id, its name and the synonyms people write."""
+
+    id: str
+    name: str
+    synonyms: tuple[str, ...] = ()
+    source: str | None = None
+    note: str | None = None
+    age_under: int | None = None  # an age term: holds below this age in years (only where a source defines it)
+    age_from: int | None = None  # holds from this age in years
+    excipients: tuple[str, ...] = ()  # a sensitivity to these stock excipients (e.g. sulfites)
+    sources: tuple[Source, ...] = ()
+    where: Location = field(default_factory=Location, compare=False)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -260,6 +336,9 @@ class Patient(Record):
     conditions: tuple[str, ...] = ()
     allergies: tuple[str, ...] = ()
     where: Location = field(default_factory=Location, compare=False)
+    age: int | None = None
+    birth_date: str | None = None  # ISO date
+    sources: tuple[Source, ...] = ()
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -309,13 +388,15 @@ class Library(Record):
     overrides: tuple[str, ...] = ()  # "id: file replaces file", for the output to say so
     beyond_use: dict[str, BeyondUseTable] = field(default_factory=dict)  # issue 3: USP <797> tables
     measurability: dict[str, Measurability] = field(default_factory=dict)  # issue 3: smallest draw
+    conditions: dict[str, Condition] = field(default_factory=dict)  # issue 10: the patient vocabulary
+    regions: dict[str, Region] = field(default_factory=dict)  # issue 10: region technique ranges
 
-    def source_for(self, source_id: str | None, owner: Agent | Cocktail | None = None) -> Source | None:
+    def source_for(self, source_id: str | None, owner: Any = None) -> Source | None:
         if source_id is None:
             return None
-        if owner is not None:
-            for s in owner.sources:
-                if s.id == source_id:
-                    return s
+        own: tuple[Source, ...] = getattr(owner, "sources", ())
+        for s in own:
+            if s.id == source_id:
+                return s
         return self.sources.get(source_id)
 

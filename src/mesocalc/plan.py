@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from mesocalc import caps
+from mesocalc import caps, practice, vocabulary
 from mesocalc import checks as c
 from mesocalc import geometry as g
 from mesocalc import model as m
@@ -139,6 +139,7 @@ class PlanResult(Record):
     exit_code: int
     mix_total: u.Q | None = None
     exact_points: float | None = None  # area / cell area before rounding up (None with --points)
+    reference: practice.ReferenceShare | None = None  # the published session, for a regimen cocktail
 
     @property
     def ok(self) -> bool:
@@ -149,7 +150,6 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
     cocktail = session.cocktail
     technique = session.technique
     agents = {comp.agent: library.agents[comp.agent] for comp in cocktail.components}
-    present = set(agents)
     area = None
     if session.areas:
         area = session.areas[0].surface
@@ -180,15 +180,22 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
                           note="final concentration cap")
             checks.append(c.evaluate(agent.id, cap, conc, None, None))
         for limit in agent.limits:
-            if limit.scope == m.Scope.COURSE or not limit.applies(present):
+            if limit.scope == m.Scope.COURSE:
                 continue
-            if limit.scope == m.Scope.POINT:
+            confidence = _confidence(library, limit.source, agent)
+            if not limit.applies(mix.concentrations):
+                checks.append(c.not_applicable(agent.id, limit, mix.concentrations, confidence))
+                continue
+            actual: u.Q | None
+            if limit.counts_injections:
+                actual, reason = u.Q(float(points), u.DIMENSIONLESS), None
+            elif limit.scope == m.Scope.POINT:
                 actual, reason = caps.compared_with(limit, per_point, vpp * share, per_area, session.weight)
             else:
                 actual, reason = caps.compared_with(limit, dose, solution, per_area, session.weight)
-            confidence = _confidence(library, limit.source, agent)
             checks.append(c.evaluate(agent.id, limit, actual, reason, confidence))
         warnings += c.limit_warnings(checks, agent.name)
+        warnings += c.caps_not_applied(agent, checks)
         stock = stock_concentration(comp, agents) if cocktail.mixed_from_stocks else None
         results.append(ComponentResult(agent, conc, dose, per_point, per_area, per_kg, solution, tuple(checks),
                                        share, stock, comp.volume))
@@ -198,11 +205,14 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
         warnings.append(c.Warning("technique-over", "hard",
                                   f"{points} injection points is over the technique's maximum of {max_points}",
                                   source=technique.source))
-    capacity = compute_capacity(results, technique, session.weight, present)
+    capacity = compute_capacity(results, technique, session.weight)
     warnings += context_warnings(session, list(agents.values()), library)
+    reference = practice.reference_share(cocktail, session_volume, mix.concentrations)
+    warnings += practice.reference_warnings(reference, cocktail)
+    warnings += practice.technique_warnings(session, library)
     code = c.exit_code(warnings, strict)
     return PlanResult(session, area, points, session_volume, tuple(results), capacity, tuple(warnings), code,
-                      mix.total, exact)
+                      mix.total, exact, reference)
 
 
 def context_warnings(session: Session, agents: list[m.Agent], library: m.Library) -> list[c.Warning]:
@@ -212,7 +222,8 @@ def context_warnings(session: Session, agents: list[m.Agent], library: m.Library
     sites = [a.site for a in session.areas] or [session.cocktail.area]
     warnings += c.regulatory_warnings(agents, sites)
     warnings += c.admixture_warnings(session.cocktail, library.agents)
-    warnings += c.patient_warnings(agents, session.patient)
+    components = {comp.agent: comp for comp in session.cocktail.components}
+    warnings += vocabulary.patient_warnings(agents, session.patient, library, components)
     for area in session.areas:
         if area.basis == "assumption":
             warnings.append(c.Warning(
@@ -235,7 +246,7 @@ def _confidence(library: m.Library, source_id: str | None, agent: m.Agent) -> st
 
 
 def compute_capacity(results: list[ComponentResult] | tuple[ComponentResult, ...], technique: m.Technique,
-                     weight: u.Q | None, present: set[str]) -> Capacity:
+                     weight: u.Q | None) -> Capacity:
     """The largest whole number of points within every hard cap, and which cap binds first."""
     terms: list[CapacityTerm] = []
     unknown = []
@@ -243,7 +254,7 @@ def compute_capacity(results: list[ComponentResult] | tuple[ComponentResult, ...
     for result in results:
         for check in result.checks:
             limit = check.limit
-            if limit.severity != m.Severity.HARD:
+            if limit.severity != m.Severity.HARD or check.status == m.CheckStatus.NOT_APPLICABLE:
                 continue
             if not caps.grows_with_points(limit):
                 # independent of the number of points: a breach allows no points at all
@@ -277,6 +288,8 @@ def compute_capacity(results: list[ComponentResult] | tuple[ComponentResult, ...
 
 def per_point_actual(limit: m.Limit, result: ComponentResult, vpp: u.Q, weight: u.Q | None) -> u.Q | None:
     """What one point adds to the number a session cap is compared with (None: per-area, or no weight)."""
+    if limit.counts_injections:
+        return u.Q(1.0, u.DIMENSIONLESS)
     if limit.basis == "per-area":
         return None
     return caps.compared_with(limit, result.dose_per_point, vpp * result.share, None, weight)[0]

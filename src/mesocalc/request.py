@@ -55,6 +55,7 @@ class Session(Record):
     weight: u.Q | None  # body mass (kg)
     patient: m.Patient | None
     overrides: tuple[str, ...] = field(default=())
+    points_from_reference: bool = False  # the default plan of a regimen cocktail: its published session
 
 
 _DIMENSIONS = re.compile(r"^\s*(.+?)(?:\s+[xX]\s+|\s*×\s*)(.+?)\s*$")
@@ -217,6 +218,7 @@ def resolve_session(cocktail: m.Cocktail, options: SessionOptions, library: m.Li
                           Location(key="--points"))
 
     areas = [resolve_area(text, library, cocktail.area) for text in options.areas]
+    points_from_reference = None
     if options.scalp is not None:
         areas.append(resolve_scalp(options.scalp, library))
     if not areas and options.points is None:
@@ -224,6 +226,10 @@ def resolve_session(cocktail: m.Cocktail, options: SessionOptions, library: m.Li
             raise input_error(f"cocktail '{cocktail.id}' has no default area: give --area, --scalp or --points",
                               Location(key="--area"), code="no-area")
         areas.append(area_use(library.areas[cocktail.area]))
+        if cocktail.reference is not None:  # a regimen cocktail's default plan is its published session
+            from mesocalc.practice import reference_points
+
+            points_from_reference = reference_points(cocktail)
 
     patient = load_patient(options.patient, library) if options.patient else None
     weight = None
@@ -234,4 +240,6 @@ def resolve_session(cocktail: m.Cocktail, options: SessionOptions, library: m.Li
     if weight is not None and not 0.5 <= weight.value <= 650:
         raise input_error(f"a body weight of {u.format_number(weight.value)} kg is not plausible",
                           Location(key="--weight"))
-    return Session(cocktail, technique, tuple(areas), options.points, weight, patient, tuple(changed))
+    points = options.points if points_from_reference is None else points_from_reference
+    return Session(cocktail, technique, tuple(areas), points, weight, patient, tuple(changed),
+                   points_from_reference is not None)

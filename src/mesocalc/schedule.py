@@ -92,7 +92,7 @@ class CourseCheck:
 
     agent: str
     rule: str  # limit | max_sessions | min_interval
-    status: str  # ok | over | unchecked
+    status: str  # ok | over | unchecked | not-applicable
     severity: str
     source: str | None
     limit: m.Limit | None = None
@@ -173,13 +173,19 @@ def compute_schedule(plan: PlanResult, phases: tuple[m.Phase, ...], start: date 
 
     checks: list[CourseCheck] = []
     warnings: list[c.Warning] = []
-    present = set(components)
+    present = {agent_id: comp.concentration for agent_id, comp in components.items()}
     for agent_id, comp in components.items():
         agent = comp.agent
         with_agent = [s for s in sessions if agent_id in s.doses]
         for limit in agent.limits:
-            if limit.scope == "course" and limit.applies(present):
+            if limit.scope != "course":
+                continue
+            if limit.applies(present):
                 checks.append(_course_limit(agent, limit, with_agent, plan.session.weight))
+            else:  # listed with the reason, never dropped (SPEC §3)
+                reason = c.not_applicable(agent.id, limit, present, None).reason
+                checks.append(CourseCheck(agent.id, "limit", "not-applicable", limit.severity, limit.source, limit,
+                                          reason=reason))
         if agent.course is not None:
             checks += _course_rules(agent, agent.course, with_agent)
     for check in checks:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mesocalc import cache
 from mesocalc import model as m
@@ -22,6 +23,7 @@ from mesocalc.library import kinds
 from mesocalc.library.validate import Model, parse_interval, read_document
 from mesocalc.library.yamlio import RawDocument, decode, parse_documents, read_text
 from mesocalc.units import VOLUME, Q, dims_mul, unit_string
+from mesocalc.vocabulary import vocabulary_problems
 
 __all__ = ["LoadResult", "builtin_dir", "library_dirs", "load_library", "parse_interval", "read_file_documents"]
 
@@ -182,7 +184,7 @@ def cross_check(lib: m.Library) -> list[Problem]:
         problems.append(Problem(f"unknown-{kind}", f"unknown {kind} '{ref}'",
                                 Location(where.file, where.line, key), did_you_mean(ref, choices)))
 
-    def source_ok(ref: str | None, owner: m.Agent | m.Cocktail | None, where: Location, key: str) -> None:
+    def source_ok(ref: str | None, owner: Any, where: Location, key: str) -> None:
         if ref is not None and lib.source_for(ref, owner) is None:
             local = [s.id for s in owner.sources] if owner else []
             missing("source", ref, where, key, local + list(lib.sources))
@@ -225,7 +227,20 @@ def cross_check(lib: m.Library) -> list[Problem]:
             missing("area", cocktail.area, cocktail.where, "area", list(lib.areas))
         source_ok(cocktail.technique.source, cocktail, cocktail.where, "technique.source")
     for area in lib.areas.values():
-        source_ok(area.source, None, area.where, "source")
+        source_ok(area.source, area, area.where, "source")
+        if area.technique_range:
+            source_ok(area.technique_range.source, area, area.where, "technique_range.source")
+    for cocktail in lib.cocktails.values():
+        if cocktail.technique_range:
+            source_ok(cocktail.technique_range.source, cocktail, cocktail.where, "technique_range.source")
+        if cocktail.reference:
+            source_ok(cocktail.reference.source, cocktail, cocktail.where, "reference.source")
+    for region in lib.regions.values():
+        if region.technique_range:
+            source_ok(region.technique_range.source, region, region.where, "technique_range.source")
+    for condition in lib.conditions.values():
+        source_ok(condition.source, condition, condition.where, "source")
+    problems.extend(vocabulary_problems(lib))
     for table in lib.beyond_use.values():
         local = {s.id for s in table.sources}
         for i, bud in enumerate(table.rules):
@@ -242,7 +257,7 @@ def _amount_mismatches(agent: m.Agent, concentration: Q, where: Location, index:
     amount = dims_mul(concentration.dims, VOLUME)
     out = []
     for limit in agent.limits:
-        if limit.basis == "volume":
+        if limit.basis in ("volume", "injections"):
             continue
         if limit.max.dims != compared_dims(limit, amount):
             out.append(Problem(

@@ -21,13 +21,14 @@ from mesocalc import model as m
 from mesocalc.errors import Location, Problem
 from mesocalc.units import Q
 
-FORMAT = "validated-2"
+FORMAT = "validated-3"
 
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls
     for cls in (Location, Problem, m.Source, m.Interval, m.Limit, m.CourseRule, m.ConditionRule, m.Stock,
                 m.Regulatory, m.Agent, m.Technique, m.Component, m.Diluent, m.Phase, m.Cocktail, m.Area,
-                m.Patient, m.BeyondUseRule, m.BeyondUseTable, m.Measurability, m.Library)
+                m.Patient, m.BeyondUseRule, m.BeyondUseTable, m.Measurability, m.Library, m.Condition,
+                m.Region, m.TechniqueRange, m.Reference)
 }
 _FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _CLASSES.items()}
 

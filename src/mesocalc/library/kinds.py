@@ -27,6 +27,8 @@ REGISTRY: tuple[DocumentKind, ...] = (
     DocumentKind("source", m.Source, "sources"),
     DocumentKind("beyond-use", m.BeyondUseTable, "beyond_use"),
     DocumentKind("measurability", m.Measurability, "measurability"),
+    DocumentKind("condition", m.Condition, "conditions"),
+    DocumentKind("region", m.Region, "regions"),
 )
 
 NAMES: tuple[str, ...] = tuple(kind.name for kind in REGISTRY)

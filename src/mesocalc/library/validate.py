@@ -31,10 +31,18 @@ AGENT_KEYS = {
 }
 COCKTAIL_KEYS = {
     "kind", "id", "name", "description", "area", "technique", "components", "diluent", "protocol",
-    "notes", "sources",
+    "notes", "sources", "technique_range", "reference",
 }
-AREA_KEYS = {"kind", "id", "name", "region", "surface", "basis", "source", "aliases", "note"}
-PATIENT_KEYS = {"kind", "id", "name", "weight", "sex", "conditions", "allergies", "note"}
+AREA_KEYS = {"kind", "id", "name", "region", "surface", "basis", "source", "aliases", "note", "sources",
+             "technique_range"}
+PATIENT_KEYS = {"kind", "id", "name", "weight", "sex", "conditions", "allergies", "note", "age", "birth_date",
+                "sources"}
+CONDITION_KEYS = {"kind", "id", "name", "synonyms", "source", "note", "age_under", "age_from", "excipients",
+                  "sources"}
+REGION_KEYS = {"kind", "id", "name", "technique_range", "note", "sources"}
+RANGE_KEYS = {"volume_per_point", "spacing", "basis", "source", "note"}
+REFERENCE_KEYS = {"volume", "points", "source", "note"}
+INJECTIONS_RE = re.compile(r"^\s*(\d+)\s*injections?\s*$")
 BEYOND_USE_KEYS = {"kind", "id", "name", "rules", "note", "sources"}
 BEYOND_USE_RULE_KEYS = {"category", "storage", "limit", "confirmed", "condition", "source", "note"}
 MEASURABILITY_KEYS = {"kind", "id", "name", "min_volume", "basis", "source", "note", "sources"}
@@ -226,28 +234,51 @@ def read_source(r: Reader, value: Any, path: str) -> m.Source | None:
 
 
 def read_limit(r: Reader, value: Any, path: str) -> m.Limit | None:
-    data = r.mapping(value, path, {"scope", "max", "severity", "source", "when", "note"}, ("scope", "max"))
+    data = r.mapping(value, path, {"scope", "max", "severity", "source", "when", "note", "derived"},
+                     ("scope", "max"))
     if data is None:
         return None
     scope = r.choice(data, "scope", path, m.SCOPES)
-    cap = r.quantity(data, "max", path, u.LIMIT_KIND)
+    injections = INJECTIONS_RE.match(data["max"]) if isinstance(data.get("max"), str) else None
+    if injections is not None:  # `50 injections`: a count of points, not a dose (SPEC §3)
+        cap: u.Q | None = u.Q(float(injections.group(1)), u.DIMENSIONLESS)
+        if scope != "session":
+            r.problem(_join(path, "max"), "a cap in injections is a session cap (scope: session)", "bad-value")
+    else:
+        cap = r.quantity(data, "max", path, u.LIMIT_KIND)
     severity = r.choice(data, "severity", path, m.SEVERITIES, "hard")
     source = r.source_ref(data, path, "this limit")
+    derived = data.get("derived", False)
+    if not isinstance(derived, bool):
+        r.problem(_join(path, "derived"), f"expected true or false, got {_type_name(derived)}", "wrong-type")
+        derived = False
     when_with = when_without = None
+    when_min = None
     when = data.get("when")
     if when is not None:
-        when_data = r.mapping(when, _join(path, "when"), {"with", "without"})
+        when_path = _join(path, "when")
+        when_data = r.mapping(when, when_path, {"with", "without"})
         if when_data is not None:
             if len(when_data) != 1:
-                r.problem(_join(path, "when"), "give exactly one of 'with' or 'without'", "bad-value")
-            when_with = r.ident(when_data, "with", _join(path, "when"))
-            when_without = r.ident(when_data, "without", _join(path, "when"))
+                r.problem(when_path, "give exactly one of 'with' or 'without'", "bad-value")
+            for word in ("with", "without"):
+                other = when_data.get(word)
+                if isinstance(other, dict):  # {agent: epinephrine, min: "1:200,000"}
+                    cond = r.mapping(other, _join(when_path, word), {"agent", "min"}, ("agent", "min"))
+                    if cond is None:
+                        continue
+                    found = r.ident(cond, "agent", _join(when_path, word))
+                    when_min = r.quantity(cond, "min", _join(when_path, word), u.CONCENTRATION)
+                else:
+                    found = r.ident(when_data, word, when_path)
+                if word == "with":
+                    when_with = found
+                else:
+                    when_without = found
     if scope is None or cap is None or severity is None:
         return None
-    if cap.dims == u.VOLUME and scope == "course":
-        pass  # a course volume cap is legitimate (total solution over the course)
     return m.Limit(scope, cap, severity, source, when_with, when_without, r.text(data, "note", path),
-                   r.doc.where(path))
+                   r.doc.where(path), when_min, derived, injections is not None)
 
 
 def read_condition(r: Reader, value: Any, path: str, default_severity: str) -> m.ConditionRule | None:
@@ -263,7 +294,7 @@ def read_condition(r: Reader, value: Any, path: str, default_severity: str) -> m
 
 
 def read_stock(r: Reader, value: Any, path: str) -> m.Stock | None:
-    data = r.mapping(value, path, {"id", "label", "concentration", "volume"}, ("id", "concentration"))
+    data = r.mapping(value, path, {"id", "label", "concentration", "volume", "excipients"}, ("id", "concentration"))
     if data is None:
         return None
     stock_id = r.ident(data, "id", path)
@@ -271,7 +302,7 @@ def read_stock(r: Reader, value: Any, path: str) -> m.Stock | None:
     volume = r.quantity(data, "volume", path, u.VOLUME_KIND)
     if stock_id is None or concentration is None:
         return None
-    return m.Stock(stock_id, r.text(data, "label", path), concentration, volume)
+    return m.Stock(stock_id, r.text(data, "label", path), concentration, volume, r.words(data, "excipients", path))
 
 
 def read_agent(r: Reader, data: dict[str, Any]) -> m.Agent | None:
@@ -403,6 +434,8 @@ def read_cocktail(r: Reader, data: dict[str, Any]) -> m.Cocktail | None:
         notes=r.words(data, "notes", "", ids=False),
         sources=r.items(data, "sources", "", lambda v, p: read_source(r, v, p)),
         where=r.doc.where(""),
+        technique_range=read_technique_range(r, data.get("technique_range"), "technique_range"),
+        reference=read_reference(r, data.get("reference"), "reference"),
     )
 
 
@@ -419,15 +452,109 @@ def read_area(r: Reader, data: dict[str, Any]) -> m.Area | None:
         r.problem("", "a sourced area names no source", "missing-source", severity="warning")
     if area_id is None or name is None or surface is None or basis is None:
         return None
+    sources = r.items(data, "sources", "", lambda v, p: read_source(r, v, p))
+    _unique(r, [s.id for s in sources], "sources")
     return m.Area(area_id, name, region or "body", surface, basis, source, r.words(data, "aliases", "", ids=False),
-                  r.text(data, "note", ""), r.doc.where(""))
+                  r.text(data, "note", ""), r.doc.where(""), sources,
+                  read_technique_range(r, data.get("technique_range"), "technique_range"))
 
 
 def read_patient(r: Reader, data: dict[str, Any]) -> m.Patient | None:
     patient_id = r.ident(data, "id", "") or "patient"
     weight = r.quantity(data, "weight", "", u.WEIGHT_KIND)
+    age = data.get("age")
+    if age is not None and (isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= 130):
+        r.problem("age", f"expected an age in whole years from 0 to 130, got {_type_name(age)}", "wrong-type")
+        age = None
+    birth = data.get("birth_date")
+    birth_date = None
+    if birth is not None:
+        import datetime
+
+        text = birth.isoformat() if isinstance(birth, datetime.date) else birth
+        try:
+            birth_date = datetime.date.fromisoformat(text).isoformat() if isinstance(text, str) else None
+        except ValueError:
+            birth_date = None
+        if birth_date is None:
+            r.problem("birth_date", f"expected a date such as 1990-04-02, got {_type_name(birth)}", "wrong-type")
+    # the words people write ("Pregnancy", "breast feeding"): matched through the vocabulary, not as ids
     return m.Patient(patient_id, r.text(data, "name", ""), weight, r.text(data, "sex", ""),
-                     r.words(data, "conditions", ""), r.words(data, "allergies", ""), r.doc.where(""))
+                     r.words(data, "conditions", "", ids=False), r.words(data, "allergies", "", ids=False),
+                     r.doc.where(""), age, birth_date, r.items(data, "sources", "", lambda v, p: read_source(r, v, p)))
+
+
+def read_range_pair(r: Reader, data: dict[str, Any], key: str, path: str, kind: u.Kind) -> tuple[u.Q, u.Q] | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 2:
+        r.problem(_join(path, key), f"expected [lowest, highest], got {_type_name(value)}", "wrong-type")
+        return None
+    low = r.quantity({key: value[0]}, key, path, kind)
+    high = r.quantity({key: value[1]}, key, path, kind)
+    if low is None or high is None:
+        return None
+    if low.value > high.value:
+        r.problem(_join(path, key), "the lowest value is above the highest", "bad-value")
+        return None
+    return low, high
+
+
+def read_technique_range(r: Reader, value: Any, path: str) -> m.TechniqueRange | None:
+    if value is None:
+        return None
+    data = r.mapping(value, path, RANGE_KEYS, ("basis",))
+    if data is None:
+        return None
+    basis = r.choice(data, "basis", path, m.BASES)
+    source = r.source_ref(data, path, "this technique range") if basis == "sourced" else r.ident(data, "source", path)
+    volume = read_range_pair(r, data, "volume_per_point", path, u.VOLUME_KIND)
+    spacing = read_range_pair(r, data, "spacing", path, u.LENGTH_KIND)
+    if basis is None:
+        return None
+    return m.TechniqueRange(volume, spacing, basis, source, r.text(data, "note", path))
+
+
+def read_reference(r: Reader, value: Any, path: str) -> m.Reference | None:
+    if value is None:
+        return None
+    data = r.mapping(value, path, REFERENCE_KEYS)
+    if data is None:
+        return None
+    volume = r.quantity(data, "volume", path, u.VOLUME_KIND)
+    points = r.count(data, "points", path)
+    if (volume is None) == (points is None):
+        r.problem(path, "give the published session's 'volume' or its 'points' (one of them)", "missing-key")
+        return None
+    return m.Reference(volume, points, r.source_ref(data, path, "this reference session"), r.text(data, "note", path))
+
+
+def read_condition_doc(r: Reader, data: dict[str, Any]) -> m.Condition | None:
+    condition_id = r.ident(data, "id", "", required=True)
+    name = r.text(data, "name", "", required=True)
+    sources = r.items(data, "sources", "", lambda v, p: read_source(r, v, p))
+    ages = {}
+    for key in ("age_under", "age_from"):
+        ages[key] = r.count(data, key, "")
+    source = r.source_ref(data, "", "this age term") if any(ages.values()) else r.ident(data, "source", "")
+    if condition_id is None or name is None:
+        return None
+    return m.Condition(condition_id, name, r.words(data, "synonyms", "", ids=False), source, r.text(data, "note", ""),
+                       ages["age_under"], ages["age_from"], r.words(data, "excipients", ""), sources,
+                       r.doc.where(""))
+
+
+def read_region(r: Reader, data: dict[str, Any]) -> m.Region | None:
+    region_id = r.choice(data, "id", "", m.REGIONS)
+    name = r.text(data, "name", "", required=True)
+    if region_id is None or name is None:
+        if "id" not in data:
+            r.problem("", "missing required key 'id' (scalp, face or body)", "missing-key")
+        return None
+    return m.Region(region_id, name, read_technique_range(r, data.get("technique_range"), "technique_range"),
+                    r.text(data, "note", ""), r.items(data, "sources", "", lambda v, p: read_source(r, v, p)),
+                    r.doc.where(""))
 
 
 def _unique(r: Reader, ids: list[str], path: str) -> None:
@@ -490,7 +617,8 @@ def read_measurability(r: Reader, data: dict[str, Any]) -> m.Measurability | Non
                            r.doc.where(""))
 
 
-Model = m.Agent | m.Cocktail | m.Area | m.Patient | m.Source | m.BeyondUseTable | m.Measurability
+Model = (m.Agent | m.Cocktail | m.Area | m.Patient | m.Source | m.BeyondUseTable | m.Measurability | m.Condition
+         | m.Region)
 
 
 def read_document(doc: RawDocument, problems: list[Problem]) -> Model | None:
@@ -507,7 +635,7 @@ def read_document(doc: RawDocument, problems: list[Problem]) -> Model | None:
         return None
     allowed = {"agent": AGENT_KEYS, "cocktail": COCKTAIL_KEYS, "area": AREA_KEYS, "patient": PATIENT_KEYS,
                "source": SOURCE_KEYS | {"kind"}, "beyond-use": BEYOND_USE_KEYS,
-               "measurability": MEASURABILITY_KEYS}[kind]
+               "measurability": MEASURABILITY_KEYS, "condition": CONDITION_KEYS, "region": REGION_KEYS}[kind]
     data = r.mapping(doc.data, "", allowed)
     if data is None:
         return None
@@ -523,4 +651,8 @@ def read_document(doc: RawDocument, problems: list[Problem]) -> Model | None:
         return read_beyond_use(r, data)
     if kind == "measurability":
         return read_measurability(r, data)
+    if kind == "condition":
+        return read_condition_doc(r, data)
+    if kind == "region":
+        return read_region(r, data)
     return read_source(r, data, "")

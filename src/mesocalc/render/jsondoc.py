@@ -16,7 +16,9 @@ if TYPE_CHECKING:  # annotations only: a plan document need not import compound,
     from mesocalc.explain import Step
     from mesocalc.library.check import LibraryCheck
     from mesocalc.plan import Capacity, ComponentResult, PlanResult
+    from mesocalc.practice import ReferenceShare
     from mesocalc.request import AreaUse
+    from mesocalc.units import Q
 
 VERSION = 1
 
@@ -73,7 +75,8 @@ def plan_doc(result: PlanResult) -> dict[str, Any]:
         "areas": [area_use_item(a) for a in session.areas],
         "technique": tech,
         "points": result.points,
-        "points_from": "option" if session.points is not None else "grid",
+        "points_from": "reference" if session.points_from_reference else
+        "option" if session.points is not None else "grid",
         "total_volume": result.session_volume.to_json(),
         "weight": session.weight.to_json() if session.weight is not None else None,
         "patient": session.patient.id if session.patient is not None else None,
@@ -85,6 +88,8 @@ def plan_doc(result: PlanResult) -> dict[str, Any]:
     }
     if result.mix_total is not None:
         doc["mix_volume"] = result.mix_total.to_json()
+    if result.reference is not None:
+        doc["reference"] = reference_doc(result.reference)
     return doc
 
 
@@ -243,8 +248,8 @@ def check_item(check: Check) -> dict[str, Any]:
     out: dict[str, Any] = {
         "scope": check.limit.scope,
         "basis": check.limit.basis,
-        "max": check.limit.max.to_json(),
-        "actual": check.actual.to_json() if check.actual is not None else None,
+        "max": limit_quantity(check.limit, check.limit.max),
+        "actual": limit_quantity(check.limit, check.actual) if check.actual is not None else None,
         "fraction": check.fraction,
         "status": check.status,
         "severity": check.limit.severity,
@@ -258,7 +263,14 @@ def check_item(check: Check) -> dict[str, Any]:
         out["reason"] = check.reason
     if check.limit.note:
         out["note"] = check.limit.note
+    if check.limit.derived:
+        out["derived"] = True
     return out
+
+
+def limit_quantity(limit: m.Limit, q: Q) -> dict[str, Any]:
+    """A cap or an actual; a count of injections (KYBELLA's 50 per session) in `injections`."""
+    return {"value": q.value, "unit": "injections"} if limit.counts_injections else q.to_json()
 
 
 def warning_item(warning: Warning) -> dict[str, Any]:
@@ -333,3 +345,10 @@ def conversion_doc(conversion: Conversion) -> dict[str, Any]:
         "to": to,
         "equivalents": list(conversion.equivalents),
     }
+
+
+def reference_doc(ref: ReferenceShare) -> dict[str, Any]:
+    """This session against the published one (a regimen cocktail's `reference`)."""
+    return {"volume": ref.volume.to_json(), "points": ref.points, "source": ref.source, "share": ref.share,
+            "doses": [{"agent": agent, "dose": dose.to_json(), "reference_dose": published.to_json()}
+                      for agent, dose, published in ref.doses]}

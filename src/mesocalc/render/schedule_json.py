@@ -56,6 +56,8 @@ def course_check_item(check: CourseCheck) -> dict[str, Any]:
                    actual=check.actual.to_json() if check.actual is not None else None, fraction=check.fraction)
         if check.limit.condition_text():
             out["when"] = check.limit.condition_text()
+        if check.limit.derived:
+            out["derived"] = True
     if check.rule == "max_sessions":
         out.update(max=check.max_sessions, actual=check.sessions)
     if check.rule == "min_interval":

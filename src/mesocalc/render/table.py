@@ -10,12 +10,12 @@ from rich.console import Console
 from rich.text import Text
 
 from mesocalc import model as m
-from mesocalc.checks import Warning
+from mesocalc.checks import Warning, quantity_text
 from mesocalc.plan import PlanResult
 from mesocalc.render.textgrid import Column, NoTrailingSpaces, TextTable, print_table, print_wrapped
 from mesocalc.units import format_number, format_quantity
 
-STATUS_STYLE = {"ok": "green", "over": "bold red", "unchecked": "yellow"}
+STATUS_STYLE = {"ok": "green", "over": "bold red", "unchecked": "yellow", "not-applicable": "dim"}
 SEVERITY_STYLE = {"hard": "bold red", "soft": "yellow", "info": "cyan"}
 SEVERITY_MARK = {"hard": "✗", "soft": "!", "info": "i"}
 
@@ -55,8 +55,11 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
     lines.append(f"Technique {technique.grid} grid, {format_quantity(technique.spacing)} spacing, "
                  f"{format_quantity(technique.volume_per_point)} per point"
                  + (f", depth {format_quantity(technique.depth)}" if technique.depth else ""))
-    origin = "given" if session.points is not None else "from the grid"
+    origin = "the published session" if session.points_from_reference else \
+        "given" if session.points is not None else "from the grid"
     lines.append(f"Points    {result.points:,} ({origin})    Session volume {format_quantity(result.session_volume)}")
+    if result.reference is not None:
+        lines.append(f"Reference {result.reference.text()}")
     if session.weight is not None:
         lines.append(f"Weight    {format_number(session.weight.value)} kg")
     for line in lines:
@@ -128,12 +131,12 @@ def caps_table(result: PlanResult) -> TextTable:
             if check.reason:
                 scope += mark(check.reason)
             used = f"{check.fraction * 100:,.0f} %" if check.fraction is not None else "—"
-            actual = q(check.actual) if check.actual is not None else "—"
-            source = limit.source or "no source"
+            actual = quantity_text(limit, check.actual) if check.actual is not None else "—"
+            source = ("derived from " if limit.derived else "") + (limit.source or "no source")
             if check.confidence:
                 source += f" ({check.confidence})"
             status = check.status + (" (soft)" if limit.severity == "soft" else "")
-            table.add_row(scope, format_quantity(limit.max), actual, used,
+            table.add_row(scope, quantity_text(limit, limit.max), actual, used,
                           Text(status, style=STATUS_STYLE.get(check.status, "")), source)
     table.notes = [f"[{number}] {text}" for text, number in notes.items()]
     return table
@@ -185,8 +188,9 @@ def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
                        Column("Source", wrap=True)], title="Dose caps")
     for lim in agent.limits:
         src = library.source_for(lim.source, agent)
-        table.add_row(lim.scope, format_quantity(lim.max), lim.condition_text() or "always", lim.severity,
-                      f"{lim.source} ({src.confidence})" if src else (lim.source or "no source"))
+        table.add_row(lim.scope, quantity_text(lim, lim.max), lim.condition_text() or "always", lim.severity,
+                      ("derived from " if lim.derived else "")
+                      + (f"{lim.source} ({src.confidence})" if src else (lim.source or "no source")))
     if agent.limits:
         print_table(table, console)
     else:
