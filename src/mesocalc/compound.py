@@ -23,6 +23,7 @@ from typing import Any
 
 from mesocalc import checks as c
 from mesocalc import model as m
+from mesocalc import notation
 from mesocalc import units as u
 from mesocalc.errors import Location, input_error
 from mesocalc.plan import stock_concentration
@@ -150,14 +151,13 @@ def stock_choices(texts: tuple[str, ...], cocktail: m.Cocktail, agents: dict[str
         if not sep or not agent_id or not stock_text:
             raise input_error(f"'{text}' is not AGENT=STOCK_ID", where,
                               hint="e.g. --stock lidocaine=lidocaine-2-percent")
-        agent = agents.get(agent_id) or next((a for a in agents.values() if agent_id.lower() in
-                                               (x.lower() for x in a.aliases)), None)
+        agent = notation.find_by_id(agent_id, agents, lambda a: a.aliases)
         if agent is None:
             raise input_error(f"agent '{agent_id}' is not in cocktail '{cocktail.id}'", where, code="unknown-agent",
                               hint=f"agents: {', '.join(agents)}")
         if agent.id in out:
             raise input_error(f"--stock given twice for '{agent.id}'", where)
-        stock = agent.stock(stock_text)
+        stock = notation.find_by_id(stock_text, {s.id: s for s in agent.stocks})
         if stock is None:
             if not (stock_text[:1].isdigit() or stock_text[:1] == "."):
                 known = ", ".join(s.id for s in agent.stocks) or "none in the library"
@@ -175,10 +175,11 @@ def parse_prepared(text: str | None, now: datetime | None = None) -> datetime:
     """ISO 8601 date or date and time; default now (local time, to the second)."""
     if text is None:
         return (now or datetime.now().astimezone()).replace(microsecond=0)
+    notation.check_length(text, Location(key="--prepared"), "--prepared")
     try:
         return datetime.fromisoformat(text.strip())
     except ValueError:
-        raise input_error(f"'{text}' is not an ISO 8601 date and time", Location(key="--prepared"),
+        raise input_error(f"'{notation.excerpt(text)}' is not an ISO 8601 date and time", Location(key="--prepared"),
                           code="bad-datetime", hint="e.g. 2026-03-01T09:30") from None
 
 
@@ -193,8 +194,8 @@ def beyond_use(library: m.Library, prepared: datetime, category: str | None, sto
     """The USP <797> beyond-use date; None when neither --category nor --immediate-use is given."""
     if immediate_use and category is not None:
         raise input_error("give either --immediate-use or --category, not both", Location(key="--category"))
-    if storage is not None and storage not in m.STORAGES:
-        raise input_error(f"unknown storage '{storage}'", Location(key="--storage"), hint="room, fridge or freezer")
+    if storage is not None:
+        storage = notation.word_value(storage, m.STORAGES, Location(key="--storage"), "storage")
     if category is not None and category not in m.BUD_CATEGORIES[1:]:
         raise input_error(f"unknown category '{category}'", Location(key="--category"), hint="1, 2 or 3")
     if not immediate_use and category is None:
@@ -217,7 +218,11 @@ def beyond_use(library: m.Library, prepared: datetime, category: str | None, sto
                           code="no-beyond-use", hint=hint)
     # Several rows of one category (sterility tested or not, ...): the shortest is the conservative one.
     rule, table = min(candidates, key=lambda rt: rt[0].limit.value)
-    until = prepared + timedelta(days=rule.limit.value)  # durations are held in days
+    try:
+        until = prepared + timedelta(days=rule.limit.value)  # durations are held in days
+    except OverflowError:  # the calendar ends with the year 9999
+        raise input_error(f"the beyond-use date of a preparation made {prepared.isoformat()} would fall past the "
+                          "year 9999", Location(key="--prepared"), code="date-out-of-range") from None
     return BeyondUse(prepared, until, rule, table, defaulted)
 
 

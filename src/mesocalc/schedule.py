@@ -25,26 +25,32 @@ from typing import Any
 
 from mesocalc import checks as c
 from mesocalc import model as m
+from mesocalc import notation
 from mesocalc import units as u
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error
 from mesocalc.plan import PlanResult
 
 HISTORY_KEYS = ("date", "volume", "doses", "phase", "note")
-_PHASE = re.compile(r"^\s*([^:]+?)\s*:\s*(\d+)\s+every\s+(.+?)\s*$", re.I)
+_PHASE = re.compile(r"(\d+) +every +(\S.*)", re.I)
 
 
 # ---- calendar arithmetic ---------------------------------------------------------------------
 
 def add_interval(start: date, every: m.Interval, times: int = 1) -> date:
     """start + times × every; months keep the day of the month, clamped to the month's last day."""
-    if every.unit == "month":
-        month_index = start.month - 1 + every.count * times
-        year = start.year + month_index // 12
-        month = month_index % 12 + 1
-        day = min(start.day, calendar.monthrange(year, month)[1])
-        return date(year, month, day)
-    days = every.count * times * (7 if every.unit == "week" else 1)
-    return date.fromordinal(start.toordinal() + days)
+    try:
+        if every.unit == "month":
+            month_index = start.month - 1 + every.count * times
+            year = start.year + month_index // 12
+            month = month_index % 12 + 1
+            day = min(start.day, calendar.monthrange(year, month)[1])
+            return date(year, month, day)
+        days = every.count * times * (7 if every.unit == "week" else 1)
+        return date.fromordinal(start.toordinal() + days)
+    except (ValueError, OverflowError):  # the calendar ends with the year 9999
+        raise input_error(f"a course from {start.isoformat()} would run past the year 9999",
+                          Location(key="--start"), code="date-out-of-range",
+                          hint="give a start date that leaves room for every session") from None
 
 
 def phase_dates(start: date, phases: tuple[m.Phase, ...]) -> list[tuple[date, str]]:
@@ -64,11 +70,13 @@ def parse_date(text: object, where: Location) -> date:
     if isinstance(text, date):
         return text
     if not isinstance(text, str):
-        raise input_error(f"expected a date such as 2026-12-01, got {text!r}", where, code="bad-date")
+        raise input_error(f"expected a date such as 2026-12-01, got {notation.excerpt(repr(text))}", where,
+                          code="bad-date")
+    notation.check_length(text, where, "date")
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise input_error(f"'{text}' is not a date: expected YYYY-MM-DD such as 2026-12-01", where,
+        raise input_error(f"'{notation.excerpt(text)}' is not a date: expected YYYY-MM-DD such as 2026-12-01", where,
                           code="bad-date") from None
 
 
@@ -77,19 +85,24 @@ def parse_phase(text: str) -> m.Phase:
     from mesocalc.library.validate import parse_interval
 
     where = Location(key="--phase")
-    match = _PHASE.match(text or "")
+    notation.check_length(text or "", where, "phase")
+    # Split at the first colon, then match the stripped rest: no pattern scans a run of spaces twice.
+    name, colon, rest = (text or "").partition(":")
+    match = _PHASE.fullmatch(rest.strip()) if colon and name.strip() else None
     example = "'intensive:4 every 1 week' or 'maintenance:6 every 1 month'"
     if not match:
-        raise input_error(f"'{text}' is not a phase: expected NAME:COUNT every INTERVAL, e.g. {example}", where,
-                          code="bad-phase")
-    name, count, every_text = match.groups()
+        raise input_error(f"'{notation.excerpt(text)}' is not a phase: expected NAME:COUNT every INTERVAL, "
+                          f"e.g. {example}", where, code="bad-phase")
+    name = " ".join(name.split())
+    count, every_text = match.groups()
     every = parse_interval(every_text)
     if every is None:
-        raise input_error(f"'{every_text}' in phase '{text}' is not a calendar interval such as '2 weeks' or "
-                          "'1 month' (days, weeks or months)", where, code="bad-phase")
+        raise input_error(f"'{every_text}' in phase '{notation.excerpt(text)}' is not a calendar interval such as "
+                          "'2 weeks' or '1 month' (days, weeks or months)", where, code="bad-phase")
     sessions = int(count)
     if not 1 <= sessions <= 200:
-        raise input_error(f"phase '{text}': the number of sessions must be from 1 to 200", where, code="bad-phase")
+        raise input_error(f"phase '{notation.excerpt(text)}': the number of sessions must be from 1 to 200", where,
+                          code="bad-phase")
     return m.Phase(name, sessions, every)
 
 
