@@ -221,9 +221,10 @@ _PERCENT = re.compile(r"%\s*(w\s*/\s*v|v\s*/\s*v|w\s*/\s*w)?", re.I)
 _BARE_U = re.compile(r"(?<![A-Za-z])[Uu](?![A-Za-z])")
 _GLUED_POWER = re.compile(r"\b([a-zA-Zµμ]+)([23])\b")
 MAX_TEXT = 80
-# The largest magnitude accepted, in the canonical unit (mg, cm, units, particles, kg, day): far beyond
-# any dose, area or count (1e18 mg is a million tonnes), and far enough below float overflow that every
-# product of two accepted quantities stays finite and printable.
+# The largest magnitude accepted, in the canonical unit (mg, cm, units, particles, kg, day), and its
+# inverse the smallest non-zero one: far beyond any dose, area or count (1e18 mg is a million tonnes,
+# 1e-18 mg an attogram), and far enough from float overflow that every product and quotient of a few
+# accepted quantities (a dose per cm² of a tiny area) stays finite and printable.
 MAX_MAGNITUDE = 1e18
 
 
@@ -299,8 +300,11 @@ def _parse_quantity(text: object, kind: Kind, where: Location | None, minimum: s
     factor, dims = unit_factor(unit_text, kind, where)
     value = _clean(number * factor)
     if not abs(value) <= MAX_MAGNITUDE:
-        raise input_error(f"'{text}' is too large: mesocalc computes with at most {MAX_MAGNITUDE:.0e} "
-                          f"{unit_string(dims)}", where, code="too-large")
+        raise input_error(f"'{notation.excerpt(text)}' is too large: mesocalc computes with at most "
+                          f"{MAX_MAGNITUDE:.0e} {unit_string(dims)}", where, code="too-large")
+    if 0 < abs(value) < 1 / MAX_MAGNITUDE:
+        raise input_error(f"'{notation.excerpt(text)}' is too small: mesocalc computes with at least "
+                          f"{1 / MAX_MAGNITUDE:.0e} {unit_string(dims)}", where, code="too-small")
     if dims not in kind.allowed:
         raise input_error(
             f"'{text}' is {describe_dims(dims)}; expected {kind.name} such as {kind.example}",
