@@ -155,3 +155,13 @@ def test_parsers_take_linear_time_on_long_input(text: str) -> None:
     _quick(notation.split_dimensions, text)
     _quick(lambda t: notation.normalise_unit(t, where), text)
     _quick(parse_phase, text)
+
+
+def test_history_doses_name_agents_in_any_case_or_by_alias(cli: Any, write: Any) -> None:
+    # 80 mg given under the KYBELLA alias, then 0,5 mg (a decimal comma: 0.5 mg): 80.5 mg so far
+    history = write("given.yaml", "- {date: 2026-01-15, doses: {KYBELLA: 80 mg}}\n"
+                                  "- {date: 2026-02-16, doses: {Deoxycholic-Acid: '0,5 mg'}}\n")
+    doc = cli("schedule", "submental-dca", "--history", str(history), "--area", "25 cm²", "--json").json
+    given = [s["doses"]["deoxycholic-acid"] for s in doc["sessions"][:2]]
+    assert [d["dose"]["value"] for d in given] == [pytest.approx(80), pytest.approx(0.5)]
+    assert given[1]["cumulative"] == {"value": pytest.approx(80.5), "unit": "mg"}

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from mesocalc.errors import Location, MesocalcError, did_you_mean, input_error
+from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error
 
 # The longest option value or quantity text mesocalc parses: a quantity with a unit ("0.125 mg/cm^2",
 # "5 cm x 4 cm") is a few dozen characters; anything far longer is a paste accident or an attack.
@@ -278,3 +278,20 @@ def word_value(text: str, choices: Iterable[str], where: Location, what: str) ->
         raise input_error(f"unknown {what} '{excerpt(text)}'", where, code=f"unknown-{what}",
                           hint=f"{listed}; {near}" if near else listed)
     return chosen
+
+
+def alias_clashes(kind: str, table: Mapping[str, T]) -> list[Problem]:
+    """An alias that is also another entry's id or alias (ignoring case) would make a name resolve to
+    either entry: reported by `check` as an error naming both."""
+    owner: dict[str, str] = {key.casefold(): key for key in table}
+    problems: list[Problem] = []
+    for key, entry in table.items():
+        for i, alias in enumerate(getattr(entry, "aliases", ())):
+            folded = alias.casefold()
+            other = owner.setdefault(folded, key)
+            if other != key:
+                where: Location = getattr(entry, "where", Location())
+                problems.append(Problem("alias-clash", f"alias '{alias}' of {kind} '{key}' also names {kind} "
+                                        f"'{other}'", Location(where.file, where.line, f"aliases[{i}]"),
+                                        "an id or alias names one entry only"))
+    return problems

@@ -167,11 +167,15 @@ def _history_item(item: Any, path: str, doc: Any, present: set[str], library: m.
         if not isinstance(item["doses"], dict) or not item["doses"]:
             raise input_error("'doses' maps agent ids to amounts, e.g. {deoxycholic-acid: 80 mg}",
                               doc.where(f"{path}.doses"), code="bad-history")
-        for agent_id, amount in item["doses"].items():
-            key = f"{path}.doses.{agent_id}"
-            if agent_id not in library.agents:
-                raise input_error(f"unknown agent '{agent_id}'", doc.where(key), code="unknown-agent",
-                                  hint=did_you_mean(agent_id, list(library.agents)))
+        for typed, amount in item["doses"].items():
+            key = f"{path}.doses.{typed}"
+            agent = notation.find_by_id(str(typed), library.agents, lambda a: a.aliases)  # any case, or an alias
+            if agent is None:
+                raise input_error(f"unknown agent '{notation.excerpt(str(typed))}'", doc.where(key),
+                                  code="unknown-agent", hint=notation.near_miss(str(typed), list(library.agents)))
+            agent_id = agent.id
+            if agent_id in doses:
+                raise input_error(f"agent '{agent_id}' given twice", doc.where(key), code="bad-history")
             if agent_id not in present:
                 raise input_error(f"agent '{agent_id}' is not in this cocktail ({', '.join(sorted(present))})",
                                   doc.where(key), code="bad-history")
