@@ -165,3 +165,18 @@ def test_history_doses_name_agents_in_any_case_or_by_alias(cli: Any, write: Any)
     given = [s["doses"]["deoxycholic-acid"] for s in doc["sessions"][:2]]
     assert [d["dose"]["value"] for d in given] == [pytest.approx(80), pytest.approx(0.5)]
     assert given[1]["cumulative"] == {"value": pytest.approx(80.5), "unit": "mg"}
+
+
+def test_a_99_kb_batch_line_is_refused_at_once_and_the_next_line_is_planned(cli: Any) -> None:
+    import json
+
+    long_area = json.dumps({"cocktail": "submental-dca", "area": "1" + " " * 99_000 + "z"})
+    good = json.dumps({"cocktail": "SUBMENTAL-DCA", "area": "25 cm²"})
+    start = time.perf_counter()
+    run = cli("plan", "--batch", "-", input=f"{long_area}\n{good}\n")
+    assert time.perf_counter() - start < 2.0
+    first, second = (json.loads(line) for line in run.stdout.splitlines())
+    assert first["kind"] == "error" and "too long (99,002 characters" in first["errors"][0]["message"]
+    assert len(first["errors"][0]["message"]) < 200  # a short excerpt, not the 99 KB typed
+    assert second["kind"] == "plan" and second["points"] == 25  # label: 25 cm² at 1 cm = 25 points
+    assert run.exit_code == 2

@@ -183,9 +183,10 @@ def resolve_scalp(text: str, library: m.Library) -> AreaUse:
 
 
 def load_patient(text: str, library: m.Library) -> m.Patient:
-    """A patient from a YAML file (`kind: patient`), or a patient id of the library."""
-    if text in library.patients:
-        return library.patients[text]
+    """A patient from a YAML file (`kind: patient`), or a patient id of the library (any case)."""
+    known = notation.find_by_id(text, library.patients)
+    if known is not None:
+        return known
     path = Path(text)
     if not _is_file(path) and not _is_file(path, folder=True) and not text.endswith((".yaml", ".yml", ".json")):
         raise input_error(f"no patient file or patient id '{notation.excerpt(text)}'", Location(key="--patient"),
