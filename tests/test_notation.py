@@ -114,13 +114,17 @@ def test_stock_agent_and_stock_ids_ignore_case(cli: Any) -> None:
 
 
 @pytest.mark.parametrize(("value", "shown"), [(1e28, "1e+28"), (1.234e30, "1.23e+30"), (1e-300, "1e-300"),
-                                              (123456.7, "123,457"), (0.000123456, "0.000123")])
+                                              (2e-14, "2e-14"), (123456.7, "123,457"), (0.000123456, "0.000123")])
 def test_every_finite_value_can_be_shown(value: float, shown: str) -> None:
     assert u.format_number(value) == shown
 
 
-def test_a_value_shown_in_scientific_form_is_read_back() -> None:
+def test_a_value_shown_in_scientific_form_is_read_back(cli: Any) -> None:
     assert u.parse_quantity(f"{u.format_number(1.234e16)} mg", u.AMOUNT).value == pytest.approx(1.23e16)
+    # 1e-15 mg/mL as a ratio strength: 1000 / 1e-15 = 1e18, printed 1:1e+18, and read back as 1e-15 mg/mL
+    shown = cli("convert", "1e-15 mg/mL", "ratio", "--json").json["to"]["text"]
+    assert shown == "1:1e+18"
+    assert u.parse_quantity(shown, u.CONCENTRATION).value == pytest.approx(1e-15)
 
 
 # ---- linear time: every parser on long input, the length cap lifted ---------------------------------

@@ -139,8 +139,9 @@ def as_read(text: str) -> str:
 
 # ---- ratio strength ----------------------------------------------------------------------------
 
-# 1:N, where commas or single spaces group N's thousands (`1:100,000`, `1:200 000`).
-_RATIO = re.compile(r"1 ?: ?(\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+(?:\.\d+)?)")
+# 1:N, where commas or single spaces group N's thousands (`1:100,000`, `1:200 000`), or N in the
+# scientific form mesocalc prints from 1e15 on (`1:1e+18`).
+_RATIO = re.compile(r"1 ?: ?(\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+(?:\.\d+)?(?:[eE]\+?\d+)?)")
 _SLASH_RATIO = re.compile(r"1 ?/ ?\d[\d, ]*")
 
 

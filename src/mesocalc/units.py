@@ -450,9 +450,10 @@ def body_weight_kg(weight: Q) -> Q:
 # no trailing zeros, thousands separators. Display rounding only; JSON keeps full precision.
 
 _PRETTY = {"cm^2": "cm²", "cm^3": "mL"}
-# From 1e15 on a float has no exact whole-number digits left to show, and below 1e-15 a fixed-point
-# number is a row of zeros: scientific notation instead.
+# From 1e15 on a float has no exact whole-number digits left to show, and below 1e-6 a fixed-point
+# number is a row of zeros to count: scientific notation instead (2e-14, 1.23e+16).
 _SCIENTIFIC = 15
+_SMALLEST_FIXED = -6
 
 
 def format_number(x: float, *, volume: bool = False, digits: int = 3) -> str:
@@ -460,7 +461,7 @@ def format_number(x: float, *, volume: bool = False, digits: int = 3) -> str:
     if x == 0 or not math.isfinite(x):
         return "0" if x == 0 else str(x)
     magnitude = math.floor(math.log10(abs(x)))
-    if not -_SCIENTIFIC < magnitude < _SCIENTIFIC:  # 1.23e+30, 1e-20: readable, and mesocalc reads it back
+    if not _SMALLEST_FIXED <= magnitude < _SCIENTIFIC:  # 1.23e+30, 1e-20: readable, and mesocalc reads it back
         mantissa, _, exponent = f"{x:.{digits - 1}e}".partition("e")
         if "." in mantissa:
             mantissa = mantissa.rstrip("0").rstrip(".")
