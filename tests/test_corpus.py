@@ -17,7 +17,10 @@ from conftest import Run
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus"
-CASES: dict[str, list[dict[str, Any]]] = json.loads((CORPUS / "cases.json").read_text(encoding="utf-8"))
+CASES: dict[str, list[dict[str, Any]]] = {}
+for _file in sorted(CORPUS.glob("*.json")):  # cases.json, and one file per theme (notation.json, ...)
+    for _section, _cases in json.loads(_file.read_text(encoding="utf-8")).items():
+        CASES.setdefault(_section, []).extend(_cases)
 PWNED = Path("/tmp/mesocalc-pwned")
 
 

@@ -65,6 +65,7 @@ def test_library_format_examples_load(cli, tmp_path):
     blocks = [b.split("```", 1)[0] for b in text.split("```yaml\n")[1:]]
     assert len(blocks) == 2
     agent = blocks[0].replace("id: deoxycholic-acid", "id: doc-dca").replace("kybella-pi", "doc-pi")
+    agent = agent.replace("[DCA, ATX-101, Kybella]", "[doc-dca-example]")  # the built-in agent owns those names
     (tmp_path / "agent.yaml").write_text(agent, encoding="utf-8")
     (tmp_path / "cocktail.yaml").write_text(blocks[1], encoding="utf-8")
     assert cli("check", "--library", str(tmp_path)).exit_code == 0

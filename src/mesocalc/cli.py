@@ -152,11 +152,10 @@ def _browse(kind: str, item_id: str | None, library: list[str] | None, json_out:
     try:
         lib = load(library)
         table = {"agents": lib.agents, "cocktails": lib.cocktails, "areas": lib.areas}[kind]
-        if item_id is not None and item_id not in table:
-            from mesocalc.errors import Location, did_you_mean, input_error
+        if item_id is not None:  # by id or alias, ignoring case (notation.lookup)
+            from mesocalc.notation import lookup
 
-            raise input_error(f"unknown {kind[:-1]} '{item_id}'", Location(key="ID"), code=f"unknown-{kind[:-1]}",
-                              hint=did_you_mean(item_id, list(table)) or f"known: {', '.join(sorted(table))}")
+            item_id = lookup(item_id, table, kind[:-1], Location(key="ID")).id
     except MesocalcError as exc:
         fail(exc, json_out)
     from mesocalc.render import jsondoc

@@ -121,7 +121,11 @@ def beyond_use(library: m.Library, prepared: datetime, category: str | None, sto
                           code="no-beyond-use", hint=hint)
     # Several rows of one category (sterility tested or not, ...): the shortest is the conservative one.
     rule, table = min(candidates, key=lambda rt: rt[0].limit.value)
-    until = prepared + timedelta(days=rule.limit.value)  # durations are held in days
+    try:
+        until = prepared + timedelta(days=rule.limit.value)  # durations are held in days
+    except OverflowError:  # the calendar ends with the year 9999
+        raise input_error(f"the beyond-use date of a preparation made {prepared.isoformat()} would fall past the "
+                          "year 9999", Location(key="--prepared"), code="date-out-of-range") from None
     return BeyondUse(prepared, until, rule, table, defaulted)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mesocalc import notation
 from mesocalc import units as u
 from mesocalc.errors import Location, input_error
 
@@ -33,6 +34,7 @@ class Conversion:
 def convert(text: str, unit_text: str | None) -> Conversion:
     """`text` (e.g. "1:100000", "2 %", "0.2 mg") in `unit_text` (e.g. "mg/mL", "mcg", "ratio")."""
     quantity = u.parse_quantity(text, u.ANY_KIND, Location(key="QUANTITY"))
+    text = notation.as_read(text)  # echo what was read: "0,2 mL" is shown as "0.2 mL"
     equivalents = concentration_equivalents(quantity) if quantity.dims == MASS_PER_VOLUME else ()
     if unit_text is None or not unit_text.strip():
         value, unit = u.display(quantity)

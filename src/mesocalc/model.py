@@ -269,6 +269,7 @@ class Cocktail(Record):
     name: str
     technique: Technique
     components: tuple[Component, ...]
+    aliases: tuple[str, ...] = ()  # other names it is known by (`kybella`), accepted wherever its id is
     description: str | None = None
     area: str | None = None
     diluent: Diluent | None = None

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mesocalc import model as m
+from mesocalc import notation
 from mesocalc import units as u
-from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error
+from mesocalc.errors import Location, MesocalcError, Problem, input_error
 from mesocalc.record import Record
 
 
@@ -58,15 +59,14 @@ class Session(Record):
     points_from_reference: bool = False  # the default plan of a regimen cocktail: its published session
 
 
-_DIMENSIONS = re.compile(r"^\s*(.+?)(?:\s+[xX]\s+|\s*×\s*)(.+?)\s*$")
-_BARE_NUMBER = re.compile(r"^\s*[\d.,]+\s*$")
-_SHARE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+_SHARE = re.compile(r"(\d+(?:\.\d+)?) ?%")
 
 
 def find_cocktail(text: str, library: m.Library) -> m.Cocktail:
-    """A cocktail by library id, or from a YAML file path."""
-    if text in library.cocktails:
-        return library.cocktails[text]
+    """A cocktail by library id or alias (ignoring case), or from a YAML file path."""
+    known = notation.find_by_id(text, library.cocktails, lambda cocktail: cocktail.aliases)
+    if known is not None:
+        return known
     path = Path(text)
     if text.endswith((".yaml", ".yml")) or _is_file(path):
         from mesocalc.library import cross_check, read_file_documents
@@ -90,8 +90,8 @@ def find_cocktail(text: str, library: m.Library) -> m.Cocktail:
         if errors:
             raise MesocalcError(errors)
         return cocktail
-    raise input_error(f"unknown cocktail '{text}'", Location(key="COCKTAIL"), code="unknown-cocktail",
-                      hint=did_you_mean(text, list(library.cocktails))
+    raise input_error(f"unknown cocktail '{notation.excerpt(text)}'", Location(key="COCKTAIL"),
+                      code="unknown-cocktail", hint=notation.near_miss(text, list(library.cocktails))
                       or f"known: {', '.join(sorted(library.cocktails))}")
 
 
@@ -104,13 +104,8 @@ def _is_file(path: Path, folder: bool = False) -> bool:
 
 
 def find_area(text: str, library: m.Library) -> m.Area | None:
-    if text in library.areas:
-        return library.areas[text]
-    lowered = text.strip().lower()
-    for area in library.areas.values():
-        if lowered in (a.lower() for a in area.aliases):
-            return area
-    return None
+    """An area by id or alias, ignoring case."""
+    return notation.find_by_id(text, library.areas, lambda area: area.aliases)
 
 
 def area_use(area: m.Area) -> AreaUse:
@@ -118,34 +113,38 @@ def area_use(area: m.Area) -> AreaUse:
 
 
 def resolve_area(text: str, library: m.Library, site: str | None, option: str = "--area") -> AreaUse:
-    """An area id, a surface (`25 cm^2`) or dimensions (`5 cm x 4 cm`)."""
+    """An area id, a surface (`25 cm^2`, `25 cm²`) or dimensions (`5 cm x 4 cm`, `5x4 cm`, SPEC §2)."""
     where = Location(key=option)
     if not isinstance(text, str) or not text.strip():
         raise input_error("empty area: give an area id, a surface such as '25 cm^2', or '5 cm x 4 cm'", where)
+    notation.check_length(text, where, "area")
     preset = find_area(text, library)
     if preset is not None:
         return area_use(preset)
-    dims = _DIMENSIONS.match(text)
-    if dims and not text.strip()[0].isalpha():
-        height = u.parse_quantity(dims.group(2), u.LENGTH_KIND, where)
-        first = dims.group(1)
-        if _BARE_NUMBER.match(first):  # "5 x 4 cm": the unit written once applies to both sides
-            first = f"{first} {dims.group(2).lstrip('0123456789., ')}"
-        width = u.parse_quantity(first, u.LENGTH_KIND, where)
-        return AreaUse(width * height, "measured", None, f"{text.strip()}", site, width, height)
-    if text.strip()[:1].isdigit() or text.strip()[:1] in ".+-":
+    stripped = text.strip()
+    sides = notation.split_dimensions(stripped)
+    if sides is not None:
+        width = u.parse_quantity(sides[0], u.LENGTH_KIND, where)
+        height = u.parse_quantity(sides[1], u.LENGTH_KIND, where)
+        surface = width * height
+        if not surface.value <= u.MAX_MAGNITUDE:
+            raise input_error(f"'{stripped}' is too large an area", where, code="too-large")
+        name = f"{notation.as_read(sides[0])} x {notation.as_read(sides[1])}" if "," in stripped else stripped
+        return AreaUse(surface, "measured", None, name, site, width, height)
+    if stripped[:1].isdigit() or stripped[:1] in ".+-":
         surface = u.parse_quantity(text, u.AREA_KIND, where)
         return AreaUse(surface, "measured", None, None, site)
-    raise input_error(f"unknown area '{text}'", where, code="unknown-area",
-                      hint=did_you_mean(text, list(library.areas))
+    raise input_error(f"unknown area '{notation.excerpt(stripped)}'", where, code="unknown-area",
+                      hint=notation.near_miss(stripped, list(library.areas))
                       or "give an area id (mesocalc areas), a surface such as '25 cm^2', or '5 cm x 4 cm'")
 
 
 def resolve_scalp(text: str, library: m.Library) -> AreaUse:
     """`whole`, a scalp region id, a hair-loss stage preset, or a share of the whole scalp (`40%`)."""
     where = Location(key="--scalp")
+    notation.check_length(text, where, "--scalp")
     scalp = library.areas.get("scalp")
-    share = _SHARE.match(text or "")
+    share = _SHARE.fullmatch(text.strip())
     if text.strip().lower() == "whole" or share:
         if scalp is None:
             raise input_error("the library has no 'scalp' area", where, code="unknown-area")
@@ -160,19 +159,24 @@ def resolve_scalp(text: str, library: m.Library) -> AreaUse:
         area = find_area(candidate, library)
         if area is not None and area.region == "scalp":
             return area_use(area)
+    if text.strip()[:1].isdigit() and not text.strip().endswith("%"):
+        raise input_error(f"'{notation.excerpt(text.strip())}' is not a scalp surface", where, code="unknown-area",
+                          hint="use --area for a measured surface (--area \"100 cm^2\"); --scalp takes whole, "
+                          "a share such as 40%, or a scalp region id")
     scalp_ids = [a.id for a in library.areas.values() if a.region == "scalp"]
-    raise input_error(f"unknown scalp surface '{text}'", where, code="unknown-area",
-                      hint=did_you_mean(text, scalp_ids)
+    raise input_error(f"unknown scalp surface '{notation.excerpt(text)}'", where, code="unknown-area",
+                      hint=notation.near_miss(text, scalp_ids)
                       or f"whole, NN%, or one of: {', '.join(sorted(scalp_ids))}")
 
 
 def load_patient(text: str, library: m.Library) -> m.Patient:
-    """A patient from a YAML file (`kind: patient`), or a patient id of the library."""
-    if text in library.patients:
-        return library.patients[text]
+    """A patient from a YAML file (`kind: patient`), or a patient id of the library (any case)."""
+    known = notation.find_by_id(text, library.patients)
+    if known is not None:
+        return known
     path = Path(text)
     if not _is_file(path) and not _is_file(path, folder=True) and not text.endswith((".yaml", ".yml", ".json")):
-        raise input_error(f"no patient file or patient id '{text}'", Location(key="--patient"),
+        raise input_error(f"no patient file or patient id '{notation.excerpt(text)}'", Location(key="--patient"),
                           code="unknown-patient")
     from mesocalc.library import read_file_documents
     from mesocalc.library.validate import read_document
@@ -207,10 +211,8 @@ def resolve_session(cocktail: m.Cocktail, options: SessionOptions, library: m.Li
             options.volume_per_point, u.VOLUME_KIND, Location(key="--volume-per-point")))
         changed.append("volume per point")
     if options.grid is not None:
-        if options.grid not in m.GRIDS:
-            raise input_error(f"unknown grid '{options.grid}'", Location(key="--grid"),
-                              hint="square or hex")
-        technique = replace(technique, grid=options.grid)
+        grid = notation.word_value(options.grid, m.GRIDS, Location(key="--grid"), "grid")
+        technique = replace(technique, grid=grid)
         changed.append("grid")
     if options.points is not None and (isinstance(options.points, bool) or not isinstance(options.points, int)
                                        or not 1 <= options.points <= 1_000_000):

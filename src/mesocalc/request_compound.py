@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mesocalc import model as m
+from mesocalc import notation
 from mesocalc import units as u
 from mesocalc.errors import Location, input_error
 
@@ -44,14 +45,13 @@ def stock_choices(texts: tuple[str, ...], cocktail: m.Cocktail, agents: dict[str
         if not sep or not agent_id or not stock_text:
             raise input_error(f"'{text}' is not AGENT=STOCK_ID", where,
                               hint="e.g. --stock lidocaine=lidocaine-2-percent")
-        agent = agents.get(agent_id) or next((a for a in agents.values() if agent_id.lower() in
-                                               (x.lower() for x in a.aliases)), None)
+        agent = notation.find_by_id(agent_id, agents, lambda a: a.aliases)
         if agent is None:
             raise input_error(f"agent '{agent_id}' is not in cocktail '{cocktail.id}'", where, code="unknown-agent",
                               hint=f"agents: {', '.join(agents)}")
         if agent.id in out:
             raise input_error(f"--stock given twice for '{agent.id}'", where)
-        stock = agent.stock(stock_text)
+        stock = notation.find_by_id(stock_text, {s.id: s for s in agent.stocks})
         if stock is None:
             if not (stock_text[:1].isdigit() or stock_text[:1] == "."):
                 known = ", ".join(s.id for s in agent.stocks) or "none in the library"
@@ -69,10 +69,11 @@ def parse_prepared(text: str | None, now: datetime | None = None) -> datetime:
     """ISO 8601 date or date and time; default now (local time, to the second)."""
     if text is None:
         return (now or datetime.now().astimezone()).replace(microsecond=0)
+    notation.check_length(text, Location(key="--prepared"), "--prepared")
     try:
         return datetime.fromisoformat(text.strip())
     except ValueError:
-        raise input_error(f"'{text}' is not an ISO 8601 date and time", Location(key="--prepared"),
+        raise input_error(f"'{notation.excerpt(text)}' is not an ISO 8601 date and time", Location(key="--prepared"),
                           code="bad-datetime", hint="e.g. 2026-03-01T09:30") from None
 
 
@@ -100,8 +101,6 @@ def check_beyond_use_options(category: str | None, storage: str | None, immediat
     """--category, --storage and --immediate-use: known values, and only combinations that make sense."""
     if immediate_use and category is not None:
         raise input_error("give either --immediate-use or --category, not both", Location(key="--category"))
-    if storage is not None and storage not in m.STORAGES:
-        raise input_error(f"unknown storage '{storage}'", Location(key="--storage"), hint="room, fridge or freezer")
     if category is not None and category not in m.BUD_CATEGORIES[1:]:
         raise input_error(f"unknown category '{category}'", Location(key="--category"), hint="1, 2 or 3")
     if not immediate_use and category is None and storage is not None:
@@ -116,11 +115,14 @@ def resolve_compound(cocktail: m.Cocktail, options: CompoundOptions, library: m.
     overfill = resolve_volume(options.overfill, "--overfill", "non-negative") if options.overfill else None
     stocks = stock_choices(options.stocks, cocktail, agents)
     prepared = parse_prepared(options.prepared, now)
-    check_beyond_use_options(options.category, options.storage, options.immediate_use)
+    storage = options.storage
+    if storage is not None:  # any case (FRIDGE), did-you-mean for a near miss
+        storage = notation.word_value(storage, m.STORAGES, Location(key="--storage"), "storage")
+    check_beyond_use_options(options.category, storage, options.immediate_use)
     patient = None
     if options.patient:
         from mesocalc.request import load_patient
 
         patient = load_patient(options.patient, library)
     return CompoundRequest(requested, overfill, stocks, options.diluent, prepared, options.category,
-                           options.storage, options.immediate_use, patient)
+                           storage, options.immediate_use, patient)

@@ -14,22 +14,25 @@ from pathlib import Path
 from typing import Any
 
 from mesocalc import model as m
+from mesocalc import notation
 from mesocalc import units as u
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error
 
 HISTORY_KEYS = ("date", "volume", "doses", "phase", "note")
-_PHASE = re.compile(r"^\s*([^:]+?)\s*:\s*(\d+)\s+every\s+(.+?)\s*$", re.I)
+_PHASE = re.compile(r"(\d+) +every +(\S.*)", re.I)
 
 
 def parse_date(text: object, where: Location) -> date:
     if isinstance(text, date):
         return text
     if not isinstance(text, str):
-        raise input_error(f"expected a date such as 2026-12-01, got {text!r}", where, code="bad-date")
+        raise input_error(f"expected a date such as 2026-12-01, got {notation.excerpt(repr(text))}", where,
+                          code="bad-date")
+    notation.check_length(text, where, "date")
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise input_error(f"'{text}' is not a date: expected YYYY-MM-DD such as 2026-12-01", where,
+        raise input_error(f"'{notation.excerpt(text)}' is not a date: expected YYYY-MM-DD such as 2026-12-01", where,
                           code="bad-date") from None
 
 
@@ -38,19 +41,24 @@ def parse_phase(text: str) -> m.Phase:
     from mesocalc.library.validate import parse_interval
 
     where = Location(key="--phase")
-    match = _PHASE.match(text or "")
+    notation.check_length(text or "", where, "phase")
+    # Split at the first colon, then match the stripped rest: no pattern scans a run of spaces twice.
+    name, colon, rest = (text or "").partition(":")
+    match = _PHASE.fullmatch(rest.strip()) if colon and name.strip() else None
     example = "'intensive:4 every 1 week' or 'maintenance:6 every 1 month'"
     if not match:
-        raise input_error(f"'{text}' is not a phase: expected NAME:COUNT every INTERVAL, e.g. {example}", where,
-                          code="bad-phase")
-    name, count, every_text = match.groups()
+        raise input_error(f"'{notation.excerpt(text)}' is not a phase: expected NAME:COUNT every INTERVAL, "
+                          f"e.g. {example}", where, code="bad-phase")
+    name = " ".join(name.split())
+    count, every_text = match.groups()
     every = parse_interval(every_text)
     if every is None:
-        raise input_error(f"'{every_text}' in phase '{text}' is not a calendar interval such as '2 weeks' or "
-                          "'1 month' (days, weeks or months)", where, code="bad-phase")
+        raise input_error(f"'{every_text}' in phase '{notation.excerpt(text)}' is not a calendar interval such as "
+                          "'2 weeks' or '1 month' (days, weeks or months)", where, code="bad-phase")
     sessions = int(count)
     if not 1 <= sessions <= 200:
-        raise input_error(f"phase '{text}': the number of sessions must be from 1 to 200", where, code="bad-phase")
+        raise input_error(f"phase '{notation.excerpt(text)}': the number of sessions must be from 1 to 200", where,
+                          code="bad-phase")
     return m.Phase(name, sessions, every)
 
 
@@ -115,11 +123,15 @@ def _history_item(item: Any, path: str, doc: Any, present: set[str], library: m.
         if not isinstance(item["doses"], dict) or not item["doses"]:
             raise input_error("'doses' maps agent ids to amounts, e.g. {deoxycholic-acid: 80 mg}",
                               doc.where(f"{path}.doses"), code="bad-history")
-        for agent_id, amount in item["doses"].items():
-            key = f"{path}.doses.{agent_id}"
-            if agent_id not in library.agents:
-                raise input_error(f"unknown agent '{agent_id}'", doc.where(key), code="unknown-agent",
-                                  hint=did_you_mean(agent_id, list(library.agents)))
+        for typed, amount in item["doses"].items():
+            key = f"{path}.doses.{typed}"
+            agent = notation.find_by_id(str(typed), library.agents, lambda a: a.aliases)  # any case, or an alias
+            if agent is None:
+                raise input_error(f"unknown agent '{notation.excerpt(str(typed))}'", doc.where(key),
+                                  code="unknown-agent", hint=notation.near_miss(str(typed), list(library.agents)))
+            agent_id = agent.id
+            if agent_id in doses:
+                raise input_error(f"agent '{agent_id}' given twice", doc.where(key), code="bad-history")
             if agent_id not in present:
                 raise input_error(f"agent '{agent_id}' is not in this cocktail ({', '.join(sorted(present))})",
                                   doc.where(key), code="bad-history")

@@ -32,14 +32,19 @@ from mesocalc.request_schedule import GivenSession
 
 def add_interval(start: date, every: m.Interval, times: int = 1) -> date:
     """start + times × every; months keep the day of the month, clamped to the month's last day."""
-    if every.unit == "month":
-        month_index = start.month - 1 + every.count * times
-        year = start.year + month_index // 12
-        month = month_index % 12 + 1
-        day = min(start.day, calendar.monthrange(year, month)[1])
-        return date(year, month, day)
-    days = every.count * times * (7 if every.unit == "week" else 1)
-    return date.fromordinal(start.toordinal() + days)
+    try:
+        if every.unit == "month":
+            month_index = start.month - 1 + every.count * times
+            year = start.year + month_index // 12
+            month = month_index % 12 + 1
+            day = min(start.day, calendar.monthrange(year, month)[1])
+            return date(year, month, day)
+        days = every.count * times * (7 if every.unit == "week" else 1)
+        return date.fromordinal(start.toordinal() + days)
+    except (ValueError, OverflowError):  # the calendar ends with the year 9999
+        raise input_error(f"a course from {start.isoformat()} would run past the year 9999",
+                          Location(key="--start"), code="date-out-of-range",
+                          hint="give a start date that leaves room for every session") from None
 
 
 def phase_dates(start: date, phases: tuple[m.Phase, ...]) -> list[tuple[date, str]]:

@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache as memoised
 from typing import Any
 
-from mesocalc import cache
+from mesocalc import cache, notation
 from mesocalc.errors import Location, input_error
 from mesocalc.record import Record
 
@@ -221,16 +221,16 @@ ANY_KIND = Kind(
 # ----------------------------------------------------------------------------------------------
 # Parsing
 
-_NUMBER = re.compile(
-    r"^\s*([+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$",
-    re.S,
-)
-_RATIO = re.compile(r"^\s*1\s*:\s*(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*$")
 _UNIT_CHARS = re.compile(r"^[A-Za-zµμ%/*^()·.\s\d_-]*$")
 _PERCENT = re.compile(r"%\s*(w\s*/\s*v|v\s*/\s*v|w\s*/\s*w)?", re.I)
 _BARE_U = re.compile(r"(?<![A-Za-z])[Uu](?![A-Za-z])")
 _GLUED_POWER = re.compile(r"\b([a-zA-Zµμ]+)([23])\b")
 MAX_TEXT = 80
+# The largest magnitude accepted, in the canonical unit (mg, cm, units, particles, kg, day), and its
+# inverse the smallest non-zero one: far beyond any dose, area or count (1e18 mg is a million tonnes,
+# 1e-18 mg an attogram), and far enough from float overflow that every product and quotient of a few
+# accepted quantities (a dose per cm² of a tiny area) stays finite and printable.
+MAX_MAGNITUDE = 1e18
 
 
 def parse_quantity(
@@ -272,31 +272,28 @@ def _parse_quantity(text: object, kind: Kind, where: Location | None, minimum: s
         )
     if not isinstance(text, str):
         raise input_error(f"expected {kind.name} such as {kind.example} as a string", where)
-    if len(text) > MAX_TEXT:
-        raise input_error(f"quantity text is too long ({len(text)} characters)", where)
+    notation.check_length(text, where, "quantity text", MAX_TEXT)
     stripped = text.strip()
     if not stripped:
         raise input_error(f"empty value: expected {kind.name} such as {kind.example}", where)
 
-    ratio = _RATIO.match(stripped)
-    if ratio:
+    denominator = notation.read_ratio(stripped, where)
+    if denominator is not None:
         if not kind.percent_is_concentration:
             raise input_error(
                 f"'{text}' is a ratio strength (a concentration); expected {kind.name}", where
             )
-        denominator = float(ratio.group(1).replace(",", ""))
         if denominator <= 0:
             raise input_error(f"'{text}': ratio strength 1:N needs N greater than zero", where)
         return Q(_clean(RATIO_MG_PER_ML / denominator), dims_div(MASS, VOLUME))
 
-    match = _NUMBER.match(stripped)
-    if not match:
+    read = notation.read_number(stripped, where)
+    if read is None:
         raise input_error(
-            f"'{text}' is not a number with a unit: expected {kind.name} such as {kind.example}",
+            f"'{notation.excerpt(text)}' is not a number with a unit: expected {kind.name} such as {kind.example}",
             where,
         )
-    number_text, unit_text = match.groups()
-    number = float(number_text.replace(",", ""))
+    number, unit_text = read.value, read.rest
     if not math.isfinite(number):
         raise input_error(f"'{text}' is too large", where)
     if not unit_text:
@@ -307,8 +304,12 @@ def _parse_quantity(text: object, kind: Kind, where: Location | None, minimum: s
         )
     factor, dims = unit_factor(unit_text, kind, where)
     value = _clean(number * factor)
-    if not math.isfinite(value):
-        raise input_error(f"'{text}' is too large", where)
+    if not abs(value) <= MAX_MAGNITUDE:
+        raise input_error(f"'{notation.excerpt(text)}' is too large: mesocalc computes with at most "
+                          f"{MAX_MAGNITUDE:.0e} {unit_string(dims)}", where, code="too-large")
+    if 0 < abs(value) < 1 / MAX_MAGNITUDE:
+        raise input_error(f"'{notation.excerpt(text)}' is too small: mesocalc computes with at least "
+                          f"{1 / MAX_MAGNITUDE:.0e} {unit_string(dims)}", where, code="too-small")
     if dims not in kind.allowed:
         raise input_error(
             f"'{text}' is {describe_dims(dims)}; expected {kind.name} such as {kind.example}",
@@ -339,6 +340,8 @@ def _clean(x: float) -> float:
 
 def unit_factor(unit_text: str, kind: Kind, where: Location) -> tuple[float, Dims]:
     """Factor from `unit_text` to the canonical unit, and its dimension vector."""
+    notation.check_length(unit_text, where, "unit", MAX_TEXT)
+    unit_text = notation.normalise_unit(unit_text, where)
     if not _UNIT_CHARS.match(unit_text):
         raise input_error(f"'{unit_text}' is not a unit mesocalc knows", where, code="unknown-unit")
     if _BARE_U.search(unit_text):
@@ -391,13 +394,13 @@ def registry() -> Any:
 
 def _pint_factor(unit_text: str, where: Location) -> tuple[float, Dims]:
     ureg = registry()
-    import pint
-
     try:
         parsed = ureg.parse_units(unit_text)
         dims = [0, 0, 0, 0, 0, 0]
         factor = 1.0
         for name, exp in parsed._units.items():
+            if exp != int(exp):  # never truncate mL^1.2 to mL (notation.normalise_unit refuses it first)
+                raise ValueError(f"fractional power {exp} of {name}")
             term_dims = dict(ureg.get_dimensionality(name).items())
             body = term_dims == {"[mass]": 1} and exp < 0
             canonical = []
@@ -411,7 +414,10 @@ def _pint_factor(unit_text: str, where: Location) -> tuple[float, Dims]:
             term = ureg.Quantity(1.0, name).to(" * ".join(canonical)).magnitude
             factor *= float(term) ** exp
         factor = _clean(factor)
-    except (pint.errors.PintError, AttributeError, TypeError, ValueError, KeyError) as exc:
+    except (OverflowError, ZeroDivisionError, RecursionError) as exc:
+        raise input_error(f"'{unit_text}' cannot be used as a unit", where, code="unknown-unit") from exc
+    except Exception as exc:  # pint's parser fails in many ways on a stray operator ('mg/', '*/mg'): all mean
+        # "not a unit"; the text was already checked for brackets, powers and characters
         hint = None
         glued = _GLUED_POWER.search(unit_text)
         if glued:
@@ -419,8 +425,6 @@ def _pint_factor(unit_text: str, where: Location) -> tuple[float, Dims]:
         raise input_error(
             f"'{unit_text}' is not a unit mesocalc knows", where, code="unknown-unit", hint=hint
         ) from exc
-    except (OverflowError, ZeroDivisionError, RecursionError) as exc:
-        raise input_error(f"'{unit_text}' cannot be used as a unit", where, code="unknown-unit") from exc
     if not math.isfinite(factor) or factor == 0:
         raise input_error(f"'{unit_text}' cannot be used as a unit", where, code="unknown-unit")
     return factor, tuple(dims)  # type: ignore[return-value]
@@ -451,6 +455,10 @@ def body_weight_kg(weight: Q) -> Q:
 # no trailing zeros, thousands separators. Display rounding only; JSON keeps full precision.
 
 _PRETTY = {"cm^2": "cm²", "cm^3": "mL"}
+# From 1e15 on a float has no exact whole-number digits left to show, and below 1e-6 a fixed-point
+# number is a row of zeros to count: scientific notation instead (2e-14, 1.23e+16).
+_SCIENTIFIC = 15
+_SMALLEST_FIXED = -6
 
 
 def format_number(x: float, *, volume: bool = False, digits: int = 3) -> str:
@@ -458,6 +466,11 @@ def format_number(x: float, *, volume: bool = False, digits: int = 3) -> str:
     if x == 0 or not math.isfinite(x):
         return "0" if x == 0 else str(x)
     magnitude = math.floor(math.log10(abs(x)))
+    if not _SMALLEST_FIXED <= magnitude < _SCIENTIFIC:  # 1.23e+30, 1e-20: readable, and mesocalc reads it back
+        mantissa, _, exponent = f"{x:.{digits - 1}e}".partition("e")
+        if "." in mantissa:
+            mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa}e{int(exponent):+d}"
     decimals = max(0, digits - 1 - magnitude)
     if volume:
         decimals = max(decimals, 2)

@@ -206,6 +206,10 @@ def cross_check(lib: m.Library) -> list[Problem]:
                 if area_id not in lib.areas:
                     missing("area", area_id, agent.where, f"regulatory.approved_areas[{i}]", list(lib.areas))
         source_ok(agent.admixture_source, agent, agent.where, "admixture_source")
+    from mesocalc.notation import alias_clashes
+
+    problems += alias_clashes("agent", lib.agents) + alias_clashes("cocktail", lib.cocktails)
+    problems += alias_clashes("area", lib.areas)
     for cocktail in lib.cocktails.values():
         for i, comp in enumerate(cocktail.components):
             used = lib.agents.get(comp.agent)

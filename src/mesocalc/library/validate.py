@@ -30,7 +30,7 @@ AGENT_KEYS = {
     "contraindications", "cautions", "notes", "sources",
 }
 COCKTAIL_KEYS = {
-    "kind", "id", "name", "description", "area", "technique", "components", "diluent", "protocol",
+    "kind", "id", "name", "aliases", "description", "area", "technique", "components", "diluent", "protocol",
     "notes", "sources", "technique_range", "reference",
 }
 AREA_KEYS = {"kind", "id", "name", "region", "surface", "basis", "source", "aliases", "note", "sources",
@@ -429,6 +429,7 @@ def read_cocktail(r: Reader, data: dict[str, Any]) -> m.Cocktail | None:
         return None
     return m.Cocktail(
         id=cocktail_id, name=name, technique=technique, components=components,
+        aliases=r.words(data, "aliases", "", ids=False),
         description=r.text(data, "description", ""), area=r.ident(data, "area", ""), diluent=diluent,
         protocol=r.items(data, "protocol", "", lambda v, p: read_phase(r, v, p)),
         notes=r.words(data, "notes", "", ids=False),

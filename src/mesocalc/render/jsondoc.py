@@ -152,6 +152,7 @@ def cocktail_item(cocktail: m.Cocktail) -> dict[str, Any]:
     return {
         "id": cocktail.id,
         "name": cocktail.name,
+        "aliases": list(cocktail.aliases),
         "description": cocktail.description,
         "area": cocktail.area,
         "technique": {"grid": t.grid, "spacing": t.spacing.to_json(), "volume_per_point": t.volume_per_point.to_json(),

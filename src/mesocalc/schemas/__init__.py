@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mesocalc.errors import Location, did_you_mean, input_error
+from mesocalc.errors import Location
 
 _HERE = Path(__file__).resolve().parent
 
@@ -20,8 +20,7 @@ def names() -> list[str]:
 
 def schema_text(name: str) -> str:
     """The schema `name` as JSON text; an unknown name is an input error naming the known ones."""
-    known = names()
-    if name not in known:
-        raise input_error(f"unknown schema '{name}'", Location(key="NAME"), code="unknown-schema",
-                          hint=did_you_mean(name, known) or f"one of: {', '.join(known)}")
+    from mesocalc.notation import word_value
+
+    name = word_value(name, names(), Location(key="NAME"), "schema")  # any case: PLAN is plan
     return (_HERE / f"{name}.json").read_text(encoding="utf-8")
