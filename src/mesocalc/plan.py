@@ -173,6 +173,7 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
 
     results = []
     warnings: list[c.Warning] = []
+    regions = treated_regions(session, library)
     for comp in cocktail.components:
         agent = agents[comp.agent]
         conc = mix.concentrations[comp.agent]
@@ -187,7 +188,7 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
             cap = m.Limit("concentration", agent.max_concentration, "hard", None, note="final concentration cap")
             checks.append(c.evaluate(agent.id, cap, conc, None, None))
         for limit in agent.limits:
-            if limit.scope == "course" or not limit.applies(present):
+            if limit.scope == "course" or not limit.applies(present, regions, session.weight):
                 continue
             actual, reason = _actual(limit, dose, per_point, per_area, session.weight, solution, vpp * share)
             confidence = _confidence(library, limit.source, agent)
@@ -207,6 +208,18 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
     code = c.exit_code(warnings, strict)
     return PlanResult(session, area, points, session_volume, tuple(results), capacity, tuple(warnings), code,
                       mix.total)
+
+
+def treated_regions(session: Session, library: m.Library) -> frozenset[str] | None:
+    """The regions (scalp, face, body) of the treated areas, for region-conditioned caps; None when one of
+    them is not known (a measured area of a cocktail with no default area): such caps then apply."""
+    regions = set()
+    for site in [a.site for a in session.areas] or [session.cocktail.area]:
+        area = library.areas.get(site) if site else None
+        if area is None:
+            return None
+        regions.add(area.region)
+    return frozenset(regions)
 
 
 def context_warnings(session: Session, agents: list[m.Agent], library: m.Library) -> list[c.Warning]:

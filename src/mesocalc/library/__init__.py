@@ -140,7 +140,8 @@ def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | Non
     if validated:
         return validated[0]
     tables: dict[str, dict[str, Model]] = {k: {} for k in ("agent", "cocktail", "area", "patient", "source",
-                                                            "beyond-use", "measurability")}
+                                                            "beyond-use", "measurability", "product",
+                                                            "class-limit")}
     origin: dict[tuple[str, str], Location] = {}
     overrides: list[str] = []
     for docs in raw_layers:
@@ -171,6 +172,8 @@ def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | Non
         overrides=tuple(overrides),
         beyond_use={k: v for k, v in tables["beyond-use"].items() if isinstance(v, m.BeyondUseTable)},
         measurability={k: v for k, v in tables["measurability"].items() if isinstance(v, m.Measurability)},
+        products={k: v for k, v in tables["product"].items() if isinstance(v, m.Product)},
+        class_limits={k: v for k, v in tables["class-limit"].items() if isinstance(v, m.ClassLimit)},
     )
     problems.extend(cross_check(library))
     result = LoadResult(library, problems, files)
@@ -183,7 +186,8 @@ def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | Non
 
 def _kind(obj: Model) -> str:
     return {m.Agent: "agent", m.Cocktail: "cocktail", m.Area: "area", m.Patient: "patient",
-            m.Source: "source", m.BeyondUseTable: "beyond-use", m.Measurability: "measurability"}[type(obj)]
+            m.Source: "source", m.BeyondUseTable: "beyond-use", m.Measurability: "measurability",
+            m.Product: "product", m.ClassLimit: "class-limit"}[type(obj)]
 
 
 def cross_check(lib: m.Library) -> list[Problem]:
@@ -246,6 +250,10 @@ def cross_check(lib: m.Library) -> list[Problem]:
     for drawn in lib.measurability.values():
         if drawn.source is not None and drawn.source not in {s.id for s in drawn.sources} | set(lib.sources):
             missing("source", drawn.source, drawn.where, "source", [s.id for s in drawn.sources] + list(lib.sources))
+    if lib.products or lib.class_limits:  # issue 14
+        from mesocalc.library.products import cross_check_products
+
+        problems.extend(cross_check_products(lib))
     return problems
 
 

@@ -26,7 +26,8 @@ _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls
     for cls in (Location, Problem, m.Source, m.Interval, m.Limit, m.CourseRule, m.ConditionRule, m.Stock,
                 m.Regulatory, m.Agent, m.Technique, m.Component, m.Diluent, m.Phase, m.Cocktail, m.Area,
-                m.Patient, m.BeyondUseRule, m.BeyondUseTable, m.Measurability, m.Library)
+                m.Patient, m.BeyondUseRule, m.BeyondUseTable, m.Measurability, m.Library,
+                m.SiteCondition, m.ProductComponent, m.Product, m.ClassLimit)
 }
 _FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _CLASSES.items()}
 
@@ -35,7 +36,7 @@ def _code_files() -> list[Path]:
     here = Path(__file__).resolve().parent
     package = here.parent
     return [here / "validate.py", here / "__init__.py", package / "model.py", package / "units.py",
-            package / "pharmacy_units.txt", here / "compiled.py"]
+            package / "pharmacy_units.txt", here / "compiled.py", here / "products.py"]
 
 
 def cache_name(content_key: str) -> str:

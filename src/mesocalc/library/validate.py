@@ -20,7 +20,7 @@ T = TypeVar("T")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 INTERVAL_RE = re.compile(r"^\s*(\d+)\s*(day|days|week|weeks|month|months)\s*$", re.I)
 
-KINDS = ("agent", "cocktail", "area", "patient", "source", "beyond-use", "measurability")
+KINDS = ("agent", "cocktail", "area", "patient", "source", "beyond-use", "measurability", "product", "class-limit")
 
 SOURCE_KEYS = {"id", "title", "url", "confidence", "note"}
 AGENT_KEYS = {
@@ -37,6 +37,9 @@ PATIENT_KEYS = {"kind", "id", "name", "weight", "sex", "conditions", "allergies"
 BEYOND_USE_KEYS = {"kind", "id", "name", "rules", "note", "sources"}
 BEYOND_USE_RULE_KEYS = {"category", "storage", "limit", "confirmed", "condition", "source", "note"}
 MEASURABILITY_KEYS = {"kind", "id", "name", "min_volume", "basis", "source", "note", "sources"}
+PRODUCT_KEYS = {"kind", "id", "name", "aliases", "route", "measure", "unit_of_sale", "density", "components",
+                "session_total", "limits", "notes", "sources"}
+CLASS_LIMIT_KEYS = {"kind", "id", "name", "class", "rule", "max", "severity", "source", "derived", "note", "sources"}
 
 
 class Reader:
@@ -232,21 +235,25 @@ def read_limit(r: Reader, value: Any, path: str) -> m.Limit | None:
     cap = r.quantity(data, "max", path, u.LIMIT_KIND)
     severity = r.choice(data, "severity", path, m.SEVERITIES, "hard")
     source = r.source_ref(data, path, "this limit")
-    when_with = when_without = None
+    when_with = when_without = site = None
     when = data.get("when")
     if when is not None:
-        when_data = r.mapping(when, _join(path, "when"), {"with", "without"})
+        from mesocalc.library.products import SITE_KEYS, read_site_condition
+
+        when_data = r.mapping(when, _join(path, "when"), {"with", "without", *SITE_KEYS})
         if when_data is not None:
             if len(when_data) != 1:
-                r.problem(_join(path, "when"), "give exactly one of 'with' or 'without'", "bad-value")
+                r.problem(_join(path, "when"), "give exactly one of 'with' or 'without' (or of "
+                          + ", ".join(f"'{k}'" for k in SITE_KEYS) + ")", "bad-value")
             when_with = r.ident(when_data, "with", _join(path, "when"))
             when_without = r.ident(when_data, "without", _join(path, "when"))
+            site = read_site_condition(r, when_data, _join(path, "when"))
     if scope is None or cap is None or severity is None:
         return None
     if cap.dims == u.VOLUME and scope == "course":
         pass  # a course volume cap is legitimate (total solution over the course)
     return m.Limit(scope, cap, severity, source, when_with, when_without, r.text(data, "note", path),
-                   r.doc.where(path))
+                   r.doc.where(path), when_site=site)
 
 
 def read_condition(r: Reader, value: Any, path: str, default_severity: str) -> m.ConditionRule | None:
@@ -489,7 +496,8 @@ def read_measurability(r: Reader, data: dict[str, Any]) -> m.Measurability | Non
                            r.doc.where(""))
 
 
-Model = m.Agent | m.Cocktail | m.Area | m.Patient | m.Source | m.BeyondUseTable | m.Measurability
+Model = (m.Agent | m.Cocktail | m.Area | m.Patient | m.Source | m.BeyondUseTable | m.Measurability | m.Product
+         | m.ClassLimit)
 
 
 def read_document(doc: RawDocument, problems: list[Problem]) -> Model | None:
@@ -506,10 +514,14 @@ def read_document(doc: RawDocument, problems: list[Problem]) -> Model | None:
         return None
     allowed = {"agent": AGENT_KEYS, "cocktail": COCKTAIL_KEYS, "area": AREA_KEYS, "patient": PATIENT_KEYS,
                "source": SOURCE_KEYS | {"kind"}, "beyond-use": BEYOND_USE_KEYS,
-               "measurability": MEASURABILITY_KEYS}[kind]
+               "measurability": MEASURABILITY_KEYS, "product": PRODUCT_KEYS, "class-limit": CLASS_LIMIT_KEYS}[kind]
     data = r.mapping(doc.data, "", allowed)
     if data is None:
         return None
+    if kind in ("product", "class-limit"):  # issue 14
+        from mesocalc.library.products import read_class_limit, read_product
+
+        return read_product(r, data) if kind == "product" else read_class_limit(r, data)
     if kind == "agent":
         return read_agent(r, data)
     if kind == "cocktail":
