@@ -173,7 +173,8 @@ def _product_session(product: m.Product, item: VisitItem, request: VisitRequest)
     assert item.volume is not None
     technique = m.Technique("square", u.Q(1.0, u.LENGTH), item.volume)
     components = tuple(m.Component(pc.agent, concentration=pc.strength, where=pc.where) for pc in product.components)
-    cocktail = m.Cocktail(product.id, product.name, technique, components, notes=product.notes, sources=product.sources)
+    cocktail = m.Cocktail(product.id, product.name, technique, components, area=item.site, notes=product.notes,
+                          sources=product.sources)
     return Session(cocktail, technique, (), 1, request.weight, request.patient)
 
 

@@ -31,7 +31,7 @@ from mesocalc.request import AreaUse, Session, SessionOptions, load_patient, res
 
 VISIT_KEYS = ("kind", "id", "patient", "weight", "date", "items", "note")
 SIZE_KEYS = ("area", "scalp", "points", "spacing", "grid", "volume_per_point")  # sized like `plan`
-ITEM_KEYS = ("cocktail", "product", *SIZE_KEYS, "volume", "mass", "note")
+ITEM_KEYS = ("cocktail", "product", *SIZE_KEYS, "volume", "mass", "site", "note")
 MAX_ITEMS = 200
 
 
@@ -48,6 +48,7 @@ class VisitItem(Record):
     area: AreaUse | None = None  # a topical product: the skin area it covers
     note: str | None = None
     where: Location = field(default_factory=Location)
+    site: str | None = None  # where a product is given (an area id), for region caps
 
     @property
     def id(self) -> str:
@@ -201,14 +202,32 @@ class VisitReader:
         mass = None
         if "mass" in raw:
             mass = self.quantity(raw, "mass", path, u.Kind("an amount of product (g)", (u.MASS,), "5 g"))
+        site = None
+        if raw.get("site") is not None:
+            site = self._site(raw, path)
         if has == ["cocktail"]:
-            result = self.cocktail_item(raw, index, path, volume, note)
+            result = self.cocktail_item(raw, index, path, volume, note, site)
         else:
-            result = self.product_item(raw, index, path, volume, mass, note)
+            result = self.product_item(raw, index, path, volume, mass, note, site)
         return result if len(self.problems) == before else None
 
+    def _site(self, raw: dict[str, Any], path: str) -> str | None:
+        """`site`: the area id where an item sized by volume (or a product) is given, for region caps and labels."""
+        from mesocalc.request import find_area
+
+        value = raw["site"]
+        area = find_area(value, self.library) if isinstance(value, str) else None
+        if area is None:
+            self.problem(f"{path}.site", f"unknown site {value!r}: give an area id", "unknown-area",
+                         did_you_mean(str(value), list(self.library.areas)) or "see mesocalc areas")
+            return None
+        if any(raw.get(k) is not None for k in ("area", "scalp")):
+            self.problem(f"{path}.site", "'site' names where an item given by volume goes; this item has an area",
+                         "ambiguous-size")
+        return area.id
+
     def cocktail_item(self, raw: dict[str, Any], index: int, path: str, volume: u.Q | None,
-                      note: str | None) -> VisitItem | None:
+                      note: str | None, site: str | None) -> VisitItem | None:
         from mesocalc.request import find_cocktail
 
         before = len(self.problems)
@@ -258,7 +277,7 @@ class VisitReader:
         if len(self.problems) > before:
             return None
         try:
-            session = self._session(cocktail, options, volume)
+            session = self._session(replace(cocktail, area=site) if site else cocktail, options, volume)
         except MesocalcError as exc:
             self.problems.extend(self._relocate(exc.problems, path))
             return None
@@ -281,7 +300,7 @@ class VisitReader:
         return replace(session, weight=self.weight, patient=self.patient)
 
     def product_item(self, raw: dict[str, Any], index: int, path: str, volume: u.Q | None, mass: u.Q | None,
-                     note: str | None) -> VisitItem | None:
+                     note: str | None, site: str | None) -> VisitItem | None:
         product_id = raw["product"]
         product = self.library.products.get(product_id) or self._by_alias(product_id)
         if product is None:
@@ -320,7 +339,7 @@ class VisitReader:
                 except MesocalcError as exc:
                     self.problems.extend(self._relocate(exc.problems, f"{path}.area"))
         return VisitItem(index + 1, None, product, None, volume=volume, mass=mass, area=area, note=note,
-                         where=self.doc.where(path))
+                         where=self.doc.where(path), site=site)
 
     def _by_alias(self, text: str) -> m.Product | None:
         lowered = text.strip().lower()
