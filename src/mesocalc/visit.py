@@ -19,6 +19,7 @@ Pure functions of model objects (no Typer, no Rich). The order follows SPEC §4-
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -128,8 +129,10 @@ class VisitResult(Record):
         return self.exit_code == 0
 
 
-def visit(file: str | Path, library: m.Library | None = None, *, strict: bool = False) -> VisitResult:
-    """The visit in a YAML or JSON file, computed against `library` (default: the layered library)."""
+def visit(file: str | Path | Mapping[str, Any], library: m.Library | None = None, *,
+          strict: bool = False) -> VisitResult:
+    """The visit in a YAML or JSON file (or given as a mapping, keys as in the file), computed against
+    `library` (default: the layered library). Raises MesocalcError for a bad visit."""
     from mesocalc.library import load_library
     from mesocalc.library.yamlio import read_text
 
@@ -138,8 +141,11 @@ def visit(file: str | Path, library: m.Library | None = None, *, strict: bool = 
         if loaded.errors:
             raise MesocalcError(loaded.errors)
         library = loaded.library
-    path = Path(file)
-    return compute_visit(read_visit(read_text(path), str(file), library), library, strict)
+    if isinstance(file, Mapping):
+        import json
+
+        return compute_visit(read_visit(json.dumps(dict(file), default=str), "<visit>", library), library, strict)
+    return compute_visit(read_visit(read_text(Path(file)), str(file), library), library, strict)
 
 
 def compute_visit(request: VisitRequest, library: m.Library, strict: bool = False) -> VisitResult:

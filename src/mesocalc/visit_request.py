@@ -135,7 +135,7 @@ class VisitReader:
         patient = None
         if data.get("patient") is not None:
             try:
-                patient = load_patient(str(data["patient"]), self.library)
+                patient = load_patient(self._beside_file(str(data["patient"])), self.library)
             except MesocalcError as exc:
                 self.problems.extend(self._relocate(exc.problems, "patient"))
         if weight is None and patient is not None and patient.weight is not None:
@@ -158,6 +158,19 @@ class VisitReader:
         if self.problems:
             raise MesocalcError(self.problems)
         return VisitRequest(tuple(items), weight, patient, date, note, self.doc.file)
+
+    def _beside_file(self, text: str) -> str:
+        """A relative patient path is looked for next to the visit file first, then from the working folder."""
+        from pathlib import Path
+
+        if self.doc.file and self.doc.file != "-" and not Path(text).is_absolute():
+            beside = Path(self.doc.file).parent / text
+            try:
+                if beside.is_file():
+                    return str(beside)
+            except OSError:
+                pass
+        return text
 
     def _date(self, value: Any) -> dt.date | None:
         if value is None:

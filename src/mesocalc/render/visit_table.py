@@ -18,10 +18,18 @@ STYLE = {**STATUS_STYLE, "not-applicable": "dim"}
 
 
 def _table(title: str | None, *headers: str, right: tuple[str, ...] = ()) -> Table:
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.caption = title  # printed above by _print, as a plain line (a Rich title pads and wraps)
     for header in headers:
         table.add_column(header, justify="right" if header in right else "left", no_wrap=True)
     return table
+
+
+def _print(table: Table, console: Console) -> None:
+    if table.caption:
+        console.print(Text(str(table.caption), style="bold"))
+        table.caption = None
+    print_table(table, console)
 
 
 def render_visit(result: VisitResult, console: Console, steps: list[Any] | None = None) -> None:
@@ -40,7 +48,7 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
         items.add_row(str(r.item.number), _item_name(r), r.item.product.route if r.item.product else "injected",
                       _given(r), "; ".join(f"{d.agent} {format_quantity(d.amount)}" + ("" if d.counted else " (beside)")
                                            for d in r.doses))
-    print_table(items, console)
+    _print(items, console)
 
     caps = _table("Each item's caps", "#", "Agent", "Scope", "Cap", "Actual", "Used", "Status", "Source",
                   right=("#", "Cap", "Actual", "Used"))
@@ -50,7 +58,7 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
         for check in r.product_checks:
             caps.add_row(str(r.item.number), *_cells(check, product=True))
     if caps.row_count:
-        print_table(caps, console)
+        _print(caps, console)
 
     totals = _table("Totals across the visit", "Agent", "Total", "From items", "Beside (topical)", "Binding cap",
                     "Used", right=("Total", "Beside (topical)", "Binding cap", "Used"))
@@ -59,8 +67,9 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
         used = "—"
         if t.binding is not None and t.binding_cap is not None:
             when = t.binding.limit.condition_text()
-            binding = (f"{format_quantity(t.binding_cap)} ({t.binding.limit.source or 'no source'}"
-                       + (f", {when}" if when else "") + ")")
+            binding = (f"{'at most ' if t.binding_note else ''}{format_quantity(t.binding_cap)} "
+                       f"({t.binding.limit.source or 'no source'}" + (f", {when}" if when else "")
+                       + (", needs the weight" if t.binding_note else "") + ")")
             if t.total is not None:
                 used = f"{t.total.value / t.binding_cap.value * 100:.0f} %"
         elif t.total is not None and not t.checks:
@@ -69,7 +78,7 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
         totals.add_row(t.agent.id, format_quantity(t.total) if t.total is not None else "—", items_text,
                        f"{format_quantity(t.beside)} (item {', '.join(map(str, t.beside_items))})"
                        if t.beside is not None else "", binding, used)
-    print_table(totals, console)
+    _print(totals, console)
 
     total_caps = _table("Caps on the totals", "Agent", "Scope", "Cap", "Total", "Used", "Status", "Source",
                         right=("Cap", "Total", "Used"))
@@ -77,7 +86,7 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
         for check in t.checks:
             total_caps.add_row(*_cells(check))
     if total_caps.row_count:
-        print_table(total_caps, console)
+        _print(total_caps, console)
 
     for cl in result.class_limits:
         limit = cl.limit
@@ -93,7 +102,7 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
         status = Text(cl.status, style=STYLE.get(cl.status, ""))
         shares.add_row(Text("sum", style="bold"), "", "", format_number(cl.total), status)
         shares.add_row(Text("remaining", style="bold"), "", "", format_number(cl.remaining), "")
-        print_table(shares, console)
+        _print(shares, console)
         for agent, amount in cl.beside:
             console.print(f"  beside, applied topically and not in the sum: {agent.id} {format_quantity(amount)}")
         if cl.reason:
