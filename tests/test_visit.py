@@ -368,3 +368,17 @@ def test_the_python_api_takes_a_file_or_a_mapping_and_returns_frozen_results(lib
     assert total(from_mapping, "procaine").total is not None
     with pytest.raises(dataclasses.FrozenInstanceError):
         from_mapping.exit_code = 0  # type: ignore[misc]
+
+
+def test_a_product_is_one_amount_so_per_point_caps_are_not_held_against_all_of_it(cli, write):
+    # a clinic's procaine 2 % vial as a product: 10 mL = 200 mg in one amount. Procaine's 10 mg per skin wheal
+    # (German SmPC) cannot be checked on it (no points); held against the whole 200 mg it would be a false "over".
+    write("lib/procaine-vial.yaml", "kind: product\nid: procaine-vial\nname: Procaine 2 % vial\nroute: injected\n"
+          "measure: volume\ncomponents: [{agent: procaine, concentration: '2 %'}]\n")
+    visit = write("visit.yaml", "kind: visit\nweight: 70 kg\nitems:\n  - {product: procaine-vial, volume: 10 mL, "
+                  "site: abdomen}\n")
+    doc = cli("visit", str(visit), "--library", str(visit.parent / "lib"), "--json").json
+    checks = doc["items"][0]["plan"]["components"][0]["checks"]
+    point = [ch for ch in checks if ch["scope"] == "point"]
+    assert point and point[0]["status"] == "not-applicable" and "one amount" in point[0]["reason"]
+    assert doc["exit_code"] == 0  # 200 mg within min(500, 7 × 70 = 490, 600) on the abdomen

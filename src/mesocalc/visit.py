@@ -186,6 +186,8 @@ def _product_session(product: m.Product, item: VisitItem, request: VisitRequest)
 
 def _planned(item: VisitItem, session: Session, library: m.Library, strict: bool) -> ItemResult:
     plan = compute(session, library, strict)
+    if item.product is not None:
+        plan = _without_points(plan)
     doses = tuple(Dose(item.number, comp.agent.id, comp.dose, True, "injected", comp.solution_volume, plan.area)
                   for comp in plan.components)
     caps = tuple((check.agent, check.limit) for comp in plan.components for check in comp.checks
@@ -196,6 +198,22 @@ def _planned(item: VisitItem, session: Session, library: m.Library, strict: bool
         product_checks = _product_checks(item.product, item, library)
         warnings += _product_limit_warnings(item.product, product_checks)
     return ItemResult(item, plan, plan.session_volume, doses, product_checks, tuple(warnings), caps)
+
+
+def _without_points(plan: PlanResult) -> PlanResult:
+    """A product is given as one amount, not as injection points: its per-point caps cannot be held against
+    anything, so they are listed as not applicable (with the reason) instead of against the whole amount."""
+    reason = "the product is given as one amount, not as injection points"
+    components = []
+    dropped: set[str] = set()
+    for comp in plan.components:
+        point = [ch for ch in comp.checks if ch.limit.scope == "point"]
+        dropped |= {w.message for w in c.limit_warnings(point, comp.agent.name)}
+        checks = tuple(c.Check(ch.agent, ch.limit, None, "not-applicable", reason, ch.confidence)
+                       if ch.limit.scope == "point" else ch for ch in comp.checks)
+        components.append(replace(comp, checks=checks))
+    warnings = tuple(w for w in plan.warnings if w.message not in dropped)
+    return replace(plan, components=tuple(components), warnings=warnings)
 
 
 def _applied(item: VisitItem, product: m.Product, request: VisitRequest, library: m.Library) -> ItemResult:
