@@ -159,6 +159,10 @@ def test_amide_plus_ester_shares_and_remainder_against_the_additive_limit(librar
     assert shares["lidocaine"].more is not None and shares["lidocaine"].more.value == pytest.approx(50.0, abs=1e-9)
     assert shares["procaine"].more is not None and shares["procaine"].more.value == pytest.approx(200 / 6, abs=1e-9)
     assert shares["procaine"].limit is not None and shares["procaine"].limit.source == "procaine-de-smpc"
+    # and as volumes of the strengths given: 50 mg / 10 mg/mL = 5 mL of 1 %; 33.33 mg / 20 mg/mL = 1.667 mL of 2 %
+    assert shares["lidocaine"].more_volume is not None and shares["lidocaine"].more_volume.value == pytest.approx(5.0)
+    assert shares["procaine"].more_volume is not None
+    assert shares["procaine"].more_volume.value == pytest.approx(200 / 6 / 20, abs=1e-9)
 
 
 def test_more_procaine_breaks_the_additive_limit_and_the_head_and_neck_cap(library):

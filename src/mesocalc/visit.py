@@ -48,6 +48,7 @@ class Dose(Record):
     route: str  # injected | topical
     solution_volume: u.Q | None = None  # the agent's solution, for volume caps
     area: u.Q | None = None  # the item's treated area, for per-area caps
+    concentration: u.Q | None = None  # its final concentration, for an injected item
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -89,6 +90,8 @@ class ClassShare(Record):
     limit: m.Limit | None
     share: float | None  # dose / cap
     more: u.Q | None = None  # how much more of this agent alone fits in the share that remains
+    more_volume: u.Q | None = None  # the same, as a volume of the one concentration it was given in
+    concentration: u.Q | None = None  # that concentration
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -188,8 +191,8 @@ def _planned(item: VisitItem, session: Session, library: m.Library, strict: bool
     plan = compute(session, library, strict)
     if item.product is not None:
         plan = _without_points(plan)
-    doses = tuple(Dose(item.number, comp.agent.id, comp.dose, True, "injected", comp.solution_volume, plan.area)
-                  for comp in plan.components)
+    doses = tuple(Dose(item.number, comp.agent.id, comp.dose, True, "injected", comp.solution_volume, plan.area,
+                       comp.concentration) for comp in plan.components)
     caps = tuple((check.agent, check.limit) for comp in plan.components for check in comp.checks
                  if check.limit.scope == "session" and check.status != "not-applicable")
     product_checks: tuple[c.Check, ...] = ()
@@ -403,7 +406,12 @@ def _class_limit(limit: m.ClassLimit, totals: tuple[AgentTotal, ...]) -> ClassLi
     for t, share in shares:
         assert t.total is not None
         more = t.binding_cap * remaining if t.binding_cap is not None and status != "unchecked" else None
-        out.append(ClassShare(t.agent, t.total, t.binding_cap, t.binding.limit if t.binding else None, share, more))
+        # what still fits, also as mL of the strength used, when the agent was given at one strength only
+        strengths = {d.concentration for d in t.doses if d.counted}
+        strength = next(iter(strengths)) if len(strengths) == 1 else None
+        volume = more / strength if more is not None and strength is not None and strength.value > 0 else None
+        out.append(ClassShare(t.agent, t.total, t.binding_cap, t.binding.limit if t.binding else None, share, more,
+                              volume, strength if volume is not None else None))
     beside = tuple((t.agent, t.beside) for t in members if t.beside is not None)
     return ClassLimitResult(limit, tuple(out), known, remaining, status, reason, beside)
 

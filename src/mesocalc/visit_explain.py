@@ -67,8 +67,11 @@ def visit_steps(result: VisitResult) -> list[Step]:
                           f"Sum of shares = {terms} = {fn(cl.total, digits=6)}, over {fn(cap.max)}: nothing remains"))
         for s in cl.shares:
             if s.more is not None and s.cap is not None:
+                volume = (f" = {fq(s.more)} / {fq(s.concentration)} = {fq(s.more_volume)}"
+                          if s.more_volume is not None and s.concentration is not None else "")
                 steps.append(Step(f"More {s.agent.name} that still fits = remaining share × its cap = "
-                                  f"{fn(cl.remaining, digits=6)} × {fq(s.cap)} = {fq(s.more)}", {"more": s.more}))
+                                  f"{fn(cl.remaining, digits=6)} × {fq(s.cap)} = {fq(s.more)}{volume}",
+                                  {"more": s.more}))
         for agent, amount in cl.beside:
             steps.append(Step(f"{agent.name} {fq(amount)} applied topically: shown beside the class sum, not in it"))
     return steps

@@ -97,7 +97,9 @@ def _class(result: ClassLimitResult) -> dict[str, Any]:
         "shares": [{"agent": s.agent.id, "dose": s.dose.to_json(),
                     "cap": s.cap.to_json() if s.cap is not None else None,
                     "cap_source": s.limit.source if s.limit is not None else None,
-                    "share": s.share, "more": s.more.to_json() if s.more is not None else None}
+                    "share": s.share, "more": s.more.to_json() if s.more is not None else None,
+                    "more_volume": s.more_volume.to_json() if s.more_volume is not None else None,
+                    "at_concentration": s.concentration.to_json() if s.concentration is not None else None}
                    for s in result.shares],
         "total": result.total,
         "remaining": result.remaining,
