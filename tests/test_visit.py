@@ -190,6 +190,14 @@ items:
     assert result.exit_code == 0
 
 
+def test_procaine_with_no_known_site_meets_the_head_and_neck_cap_and_says_why(library):
+    # a cap is never dropped for want of information: 15 mL of 2 % = 300 mg against 200 mg
+    result = run_visit(library, "kind: visit\nweight: 70 kg\nitems:\n"
+                                "  - {cocktail: procaine-2-percent, volume: 15 mL}\n")
+    assert status_of(result, "procaine", 200.0) == "over"
+    assert any(w.warning.code == "region-unknown" and w.items == (1,) for w in result.warnings)
+
+
 @pytest.mark.parametrize(("weight", "binding", "applies"), [(60, 480.0, 8.0), (80, 600.0, 600.0)])
 def test_prilocaine_caps_follow_the_label_weight_bands(library, weight, binding, applies):
     # Citanest: within 2 h, 8 mg/kg under 70 kg (60 kg: 480 mg), 600 mg at 70 kg or more

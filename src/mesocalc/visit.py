@@ -28,7 +28,7 @@ from mesocalc import checks as c
 from mesocalc import model as m
 from mesocalc import units as u
 from mesocalc.errors import MesocalcError
-from mesocalc.plan import PlanResult, compute
+from mesocalc.plan import PlanResult, compute, treated_regions
 from mesocalc.record import Record
 from mesocalc.request import Session
 from mesocalc.visit_request import VisitItem, VisitRequest, read_visit
@@ -197,6 +197,13 @@ def _planned(item: VisitItem, session: Session, library: m.Library, strict: bool
                  if check.limit.scope == "session" and check.status != "not-applicable")
     product_checks: tuple[c.Check, ...] = ()
     warnings = list(plan.warnings)
+    regional = sorted({f"{ch.agent} {ch.limit.condition_text()}" for comp in plan.components for ch in comp.checks
+                       if ch.limit.when_site is not None and ch.limit.when_site.regions
+                       and ch.status != "not-applicable"})
+    if regional and treated_regions(session, library) is None:
+        warnings.append(c.Warning("region-unknown", "info",
+                                  f"the treated region is not known (give 'site' or an area preset): the caps "
+                                  f"that apply by region are applied ({'; '.join(regional)})"))
     if item.product is not None:
         product_checks = _product_checks(item.product, item, library)
         warnings += _product_limit_warnings(item.product, product_checks)
