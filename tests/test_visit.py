@@ -394,3 +394,11 @@ def test_a_product_is_one_amount_so_per_point_caps_are_not_held_against_all_of_i
     point = [ch for ch in checks if ch["scope"] == "point"]
     assert point and point[0]["status"] == "not-applicable" and "one amount" in point[0]["reason"]
     assert doc["exit_code"] == 0  # 200 mg within min(500, 7 × 70 = 490, 600) on the abdomen
+
+
+def test_a_visit_from_the_cached_library_is_the_same_visit(cli, write):
+    # the first run validates and stores the library (products and class limits included); the second reads it back
+    path = write("visit.yaml", SCALP.format(procaine=5))
+    first = cli("visit", str(path), "--json").stdout
+    second = cli("visit", str(path), "--json").stdout
+    assert first == second and json.loads(second)["class_limits"][0]["total"] == pytest.approx(5 / 6, abs=1e-9)
