@@ -48,13 +48,22 @@ def quantity_text(limit: m.Limit, q: Q, digits: int = 3) -> str:
     return format_quantity(q, digits)
 
 
-def not_applicable(agent_id: str, limit: m.Limit, concentrations: Mapping[str, Q], confidence: str | None) -> Check:
-    """A cap whose `when` does not hold in this cocktail: listed with the reason, never dropped (SPEC §3)."""
-    other = limit.when_with or limit.when_without or ""
-    found = concentrations.get(other)
-    has = f"this cocktail has {format_quantity(found)}" if found is not None and found.value > 0 else \
-        f"this cocktail has no {other}"
-    return Check(agent_id, limit, None, "not-applicable", f"applies {limit.condition_text()}; {has}", confidence)
+def not_applicable(agent_id: str, limit: m.Limit, concentrations: Mapping[str, Q], confidence: str | None,
+                   regions: frozenset[str] | None = None, weight: Q | None = None) -> Check:
+    """A cap whose `when` does not hold here: listed with the reason, never dropped (SPEC §3)."""
+    reasons = []
+    if not limit.agent_condition_holds(concentrations):
+        other = limit.when_with or limit.when_without or ""
+        found = concentrations.get(other)
+        reasons.append(f"this cocktail has {format_quantity(found)} {other}" if found is not None and found.value > 0
+                       else f"this cocktail has no {other}")
+    if not limit.site_condition_holds(regions, weight):
+        if limit.when_site is not None and limit.when_site.regions:
+            reasons.append(f"treated here: {', '.join(sorted(regions or ()))}")
+        elif weight is not None:
+            reasons.append(f"body weight {format_quantity(weight)}")
+    return Check(agent_id, limit, None, "not-applicable", f"applies {limit.condition_text()}; {'; '.join(reasons)}",
+                 confidence)
 
 
 def evaluate(agent_id: str, limit: m.Limit, actual: Q | None, reason: str | None,

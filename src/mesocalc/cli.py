@@ -309,8 +309,9 @@ def check(
 
 
 
-def plan_batch(path: str, given: list[str], library: list[str] | None, strict: bool) -> NoReturn:
-    """`plan --batch`: the library loaded once, every line planned in order; exit code the worst line's."""
+def plan_batch(path: str, given: list[str], library: list[str] | None, strict: bool, planner: Any = None) -> NoReturn:
+    """`plan --batch`: the library loaded once, every line planned in order; exit code the worst line's.
+    `planner` builds the line planner from (library, strict) (`visit --batch` passes its own)."""
     try:
         if given:
             from mesocalc.errors import Location, input_error
@@ -325,7 +326,7 @@ def plan_batch(path: str, given: list[str], library: list[str] | None, strict: b
             with (open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False) if path == "-"
                   and _has_fileno(sys.stdin) else sys.stdin if path == "-"
                   else open(path, encoding="utf-8", errors="replace")) as lines:
-                code = run(lines, BatchPlanner(lib, strict), sys.stdout, sys.stderr)
+                code = run(lines, (planner or BatchPlanner)(lib, strict), sys.stdout, sys.stderr)
         except BrokenPipeError:
             # the reader went away (`| head`): stop quietly, as a filter does
             import os
@@ -690,6 +691,91 @@ def export_console(console: Any, path: str) -> None:
     else:
         text = console.export_text()
     write_text(path, text, "--export")
+
+
+# ---- issue 14: visit (every item of one session, agents totalled, class limits) ----------------
+
+
+@app.command()
+def visit(
+    file: Annotated[str | None, typer.Argument(help="Visit file, YAML or JSON (kind: visit); - for stdin.")] = None,
+    library: LibraryOpt = None,
+    json_out: JsonOpt = False,
+    strict: StrictOpt = False,
+    explain: ExplainOpt = False,
+    export: ExportOpt = None,
+    batch: Annotated[str | None, typer.Option(
+        "--batch", metavar="FILE", help="One visit JSON object per line (- for stdin); one visit JSON per line out.")]
+    = None,
+) -> None:
+    """Everything given to one patient in one session: each item planned, every agent totalled across the
+    items against its session caps, class limits (local anaesthetics: additive shares and what remains).
+
+    Example: mesocalc visit session.yaml
+
+    Example: mesocalc visit session.yaml --explain --export session.html
+    """
+    if batch is not None:
+        from mesocalc.visit_batch import VisitBatchPlanner
+
+        given = [name for name, value in (("FILE", file), ("--explain", explain), ("--export", export)) if value]
+        plan_batch(batch, given, library, strict, VisitBatchPlanner)
+    try:
+        if file is None:
+            from mesocalc.errors import input_error
+
+            raise input_error("missing FILE: give a visit file, - for stdin (or --batch FILE)", Location(key="FILE"),
+                              code="missing-argument")
+        if export is not None:
+            check_export(export)
+        from mesocalc.visit import compute_visit
+        from mesocalc.visit_request import read_visit_file
+
+        lib = load(library)
+        result = compute_visit(read_visit_file(file, lib, sys.stdin), lib, strict)
+        present_visit(result, json_out, explain, export)
+    except MesocalcError as exc:
+        fail(exc, json_out)
+    raise typer.Exit(result.exit_code)
+
+
+def check_export(path: str) -> None:
+    from pathlib import Path
+
+    from mesocalc.errors import input_error
+
+    if Path(path).suffix.lower() not in EXPORT_SUFFIXES:
+        raise input_error(f"cannot export to '{path}'", Location(key="--export"), code="export-format",
+                          hint="give a file ending in .html, .svg or .txt")
+
+
+def present_visit(result: Any, json_out: bool, explain: bool, export: str | None) -> None:
+    import io
+
+    from mesocalc.render.table import make_console
+    from mesocalc.render.visit_table import render_visit
+
+    steps = None
+    if explain:
+        from mesocalc.visit_explain import visit_steps
+
+        steps = visit_steps(result)
+    if export is not None or not json_out:
+        console = make_console(record=export is not None)
+        if json_out:
+            console.file = io.StringIO()  # the report goes only to the file
+        render_visit(result, console, steps)
+        if export is not None:
+            export_console(console, export)
+    if json_out:
+        from mesocalc.render.visit_json import visit_doc
+
+        doc = visit_doc(result)
+        if steps is not None:
+            from mesocalc.render.jsondoc import steps_doc
+
+            doc["explain"] = steps_doc(steps)
+        emit_json(doc)
 
 
 def main() -> None:

@@ -87,6 +87,7 @@ class Example:
     intro: str
     commands: tuple[str, ...]
     after: str = ""
+    files: tuple[tuple[str, str], ...] = ()  # (name, text) written to a scratch folder the commands run in
 
 
 EXAMPLES = (
@@ -126,6 +127,42 @@ EXAMPLES = (
          'mesocalc compound submental-dca-lidocaine --volume "2.5 mL" --category 1 --storage fridge '
          '--prepared 2027-01-15T09:00'),
     ),
+    Example(
+        "A submental session: ring block, deoxycholic acid, filler touch-up, numbing cream",
+        "Everything one 60 kg patient receives in one session, in one file. The lidocaine of the plain 1 % "
+        "ring block (5 mL = 50 mg) and of the hyaluronic-acid filler (1 mL at 3 mg/mL = 3 mg) is totalled: "
+        "53 mg against min(4.5 mg/kg × 60 kg, 300 mg) = 270 mg (Xylocaine label). EMLA's 5 g × 25 mg/g = 125 mg "
+        "lidocaine and 125 mg prilocaine are applied, not injected: no source gives the absorbed fraction, so they "
+        "are shown beside the total with the cream's own EU label limits (60 g, 600 cm²) and a warning, never "
+        "left out. The additive local-anaesthetic limit gives lidocaine's share (53 / 270 = 0.196) and what "
+        "still fits (0.804 × 270 mg = 217 mg).",
+        ("mesocalc visit submental-visit.yaml",),
+        files=(("submental-visit.yaml", """kind: visit
+weight: 60 kg
+date: 2027-01-15
+items:
+  - {product: emla-cream, mass: 5 g, area: "50 cm^2", note: applied 1 h before}
+  - {cocktail: lidocaine-1-percent, volume: 5 mL, site: submental, note: ring block}
+  - {cocktail: submental-dca, area: "5 cm x 5 cm"}
+  - {product: ha-filler-lidocaine, volume: 1 mL, note: chin touch-up}
+"""),),
+    ),
+    Example(
+        "A scalp session that the head-and-neck procaine rule stops",
+        "A 70 kg patient: a plain lidocaine 1 % ring block (10 mL = 100 mg) and two rounds of procaine 2 % on the "
+        "scalp (5 mL = 100 mg, then 10 mL = 200 mg). Each item is within its own caps, but the procaine total, "
+        "300 mg, is over the German SmPC's 200 mg per 2 h in the head and neck, which binds before the 500 mg "
+        "and min(7 mg/kg, 600 mg) caps. The additive rule: lidocaine 100 / 300 = 0.333, procaine 300 / 200 = 1.5, "
+        "sum 1.83 > 1 (REFERENCE 10.3.1). Exit code 1, and the warning names the total.",
+        ("mesocalc visit scalp-visit.yaml --explain",),
+        files=(("scalp-visit.yaml", """kind: visit
+weight: 70 kg
+items:
+  - {cocktail: lidocaine-1-percent, volume: 10 mL, site: scalp, note: ring block}
+  - {cocktail: procaine-2-percent, volume: 5 mL, site: scalp}
+  - {cocktail: procaine-2-percent, volume: 10 mL, site: scalp, note: second round}
+"""),),
+    ),
 )
 
 
@@ -146,14 +183,23 @@ def examples_doc() -> str:
            "Each command below was run by `python -m mesocalc.docgen`; the output is pasted as printed "
            "(a pipe's layout: no colour, wide tables). A test fails when the output changes and this file "
            "is not regenerated.", ""]
+    import contextlib
+    import tempfile
+
     for example in EXAMPLES:
         out += [f"## {example.title}", "", example.intro, ""]
+        scratch = tempfile.TemporaryDirectory()
+        for name, text in example.files:
+            Path(scratch.name, name).write_text(text, encoding="utf-8")
+            out += [f"`{name}`:", "", "```yaml", text.rstrip(), "```", ""]
         for command in example.commands:
-            stdout, code = run_command(command)
+            with contextlib.chdir(scratch.name):
+                stdout, code = run_command(command)
             shown = "\n".join(line.rstrip() for line in stdout.rstrip().splitlines())
             out += ["```console", f"$ {command}", shown, "```", "", f"Exit code {code}.", ""]
         if example.after:
             out += [example.after, ""]
+        scratch.cleanup()
     return "\n".join(line.rstrip() for line in out)
 
 

@@ -89,6 +89,34 @@ class Interval(Record):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
+class SiteCondition(Record):
+    """Where or for whom a cap applies: treated regions (`when: {region: [scalp, face]}`), or a body-weight
+    band (`when: {weight_below: 70 kg}` / `{weight_at_least: 70 kg}`). What is not known (a measured area of
+    no named region, no weight) counts as holding: a cap is never dropped for want of information."""
+
+    regions: tuple[str, ...] = ()
+    weight_below: Q | None = None
+    weight_at_least: Q | None = None
+
+    def holds(self, regions: frozenset[str] | None, weight: Q | None) -> bool:
+        if self.regions and regions and not set(self.regions) & regions:
+            return False
+        if weight is not None and self.weight_below is not None and weight.value >= self.weight_below.value:
+            return False
+        return not (weight is not None and self.weight_at_least is not None
+                    and weight.value < self.weight_at_least.value)
+
+    def text(self) -> str:
+        if self.regions:
+            return "on " + " or ".join(self.regions)
+        if self.weight_below is not None:
+            return f"below {self.weight_below.value:g} kg"
+        if self.weight_at_least is not None:
+            return f"at {self.weight_at_least.value:g} kg or more"
+        return "always"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class Limit(Record):
     scope: str
     max: Q
@@ -101,6 +129,7 @@ class Limit(Record):
     when_min: Q | None = None  # threshold of the `when` agent's final concentration (issue 10)
     derived: bool = False  # computed from its source by arithmetic (SPEC §3)
     counts_injections: bool = False  # `max: 50 injections`: caps the number of points (SPEC §3)
+    when_site: SiteCondition | None = None  # issue 14: region or body-weight conditions
 
     @property
     def basis(self) -> str:
@@ -115,16 +144,25 @@ class Limit(Record):
             return "per-area"
         return "amount"
 
-    def applies(self, concentrations: Mapping[str, Q]) -> bool:
-        """Whether the `when` condition holds for a cocktail with these final concentrations.
+    def applies(self, concentrations: Mapping[str, Q], regions: frozenset[str] | None = None,
+                weight: Q | None = None) -> bool:
+        """Whether the `when` condition holds for a cocktail with these final concentrations, on these treated
+        regions, for this body weight.
 
         `with: {agent, min}` holds only when that agent is present at `min` or more; `without` is its exact
-        negation, so a trace below the threshold never switches a cap (SPEC §3)."""
+        negation, so a trace below the threshold never switches a cap (SPEC §3). A region or weight band that
+        is not known counts as holding (SiteCondition)."""
+        return self.agent_condition_holds(concentrations) and self.site_condition_holds(regions, weight)
+
+    def agent_condition_holds(self, concentrations: Mapping[str, Q]) -> bool:
         if self.when_with is not None:
             return self._reaches(concentrations.get(self.when_with))
         if self.when_without is not None:
             return not self._reaches(concentrations.get(self.when_without))
         return True
+
+    def site_condition_holds(self, regions: frozenset[str] | None, weight: Q | None) -> bool:
+        return self.when_site is None or self.when_site.holds(regions, weight)
 
     def _reaches(self, found: Q | None) -> bool:
         if found is None or found.value <= 0:
@@ -134,13 +172,15 @@ class Limit(Record):
         return found.dims == self.when_min.dims and found.value >= self.when_min.value * (1 - REL_TOL)
 
     def condition_text(self) -> str | None:
+        parts = []
         other = self.when_with or self.when_without
-        if other is None:
-            return None
-        word = "with" if self.when_with else "without"
-        if self.when_min is None:
-            return f"{word} {other}"
-        return f"{word} {other} at {format_quantity(self.when_min)} or more"
+        if other is not None:
+            word = "with" if self.when_with else "without"
+            parts.append(f"{word} {other}" if self.when_min is None else
+                         f"{word} {other} at {format_quantity(self.when_min)} or more")
+        if self.when_site is not None:
+            parts.append(self.when_site.text())
+        return ", ".join(parts) or None
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -391,6 +431,8 @@ class Library(Record):
     measurability: dict[str, Measurability] = field(default_factory=dict)  # issue 3: smallest draw
     conditions: dict[str, Condition] = field(default_factory=dict)  # issue 10: the patient vocabulary
     regions: dict[str, Region] = field(default_factory=dict)  # issue 10: region technique ranges
+    products: dict[str, Product] = field(default_factory=dict)  # issue 14: finished products
+    class_limits: dict[str, ClassLimit] = field(default_factory=dict)  # issue 14: limits across a class
 
     def source_for(self, source_id: str | None, owner: Any = None) -> Source | None:
         if source_id is None:
@@ -401,3 +443,68 @@ class Library(Record):
                 return s
         return self.sources.get(source_id)
 
+
+
+# ---- issue 14: finished products and class limits (a visit) -------------------------------------
+
+ROUTES = ("injected", "topical")
+MEASURES = ("mass", "volume")
+SESSION_TOTALS = ("added", "beside")
+CLASS_RULES = ("additive",)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class ProductComponent(Record):
+    """One agent of a finished product. `strength` is an amount per mL (a concentration) for a product
+    measured by volume, or an amount per gram of product (dims of the amount: `25 mg` per g) for a
+    product measured by mass (% w/w: 2.5 % w/w = 25 mg/g)."""
+
+    agent: str
+    strength: Q
+    written: str  # as the library gives it ("2.5 % w/w", "1:100,000")
+    source: str | None = None
+    where: Location = field(default_factory=Location, compare=False)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Product(Record):
+    """A finished product that contains agents: a filler syringe, a premixed vial, a topical cream.
+
+    `session_total` says how its agents count toward their session totals, as data: `added` (in the
+    total, like any injected dose) or `beside` (the applied amount shown beside the injected total, with
+    its own label limits and a warning; REFERENCE 10.3.2: no source gives an absorption factor)."""
+
+    id: str
+    name: str
+    route: str  # injected | topical
+    measure: str  # mass | volume
+    components: tuple[ProductComponent, ...]
+    session_total: str = "added"
+    session_total_note: str | None = None
+    session_total_source: str | None = None
+    aliases: tuple[str, ...] = ()
+    unit_of_sale: str | None = None
+    sale_amount: Q | None = None
+    density: Q | None = None
+    limits: tuple[Limit, ...] = ()  # the product's own label limits: an amount (g or mL) or an area (cm^2)
+    notes: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
+    where: Location = field(default_factory=Location, compare=False)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class ClassLimit(Record):
+    """A limit across the agents of one class. `additive`: the sum over the class's agents of
+    (session dose / that agent's binding session cap) stays at most `max` (1)."""
+
+    id: str
+    name: str
+    agent_class: str
+    rule: str
+    max: float
+    severity: str
+    source: str | None
+    derived: bool = False
+    note: str | None = None
+    sources: tuple[Source, ...] = ()
+    where: Location = field(default_factory=Location, compare=False)

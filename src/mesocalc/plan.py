@@ -165,6 +165,7 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
 
     results = []
     warnings: list[c.Warning] = []
+    regions = treated_regions(session, library)
     for comp in cocktail.components:
         agent = agents[comp.agent]
         conc = mix.concentrations[comp.agent]
@@ -183,8 +184,9 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
             if limit.scope == m.Scope.COURSE:
                 continue
             confidence = _confidence(library, limit.source, agent)
-            if not limit.applies(mix.concentrations):
-                checks.append(c.not_applicable(agent.id, limit, mix.concentrations, confidence))
+            if not limit.applies(mix.concentrations, regions, session.weight):
+                checks.append(c.not_applicable(agent.id, limit, mix.concentrations, confidence, regions,
+                                               session.weight))
                 continue
             actual: u.Q | None
             if limit.counts_injections:
@@ -213,6 +215,18 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
     code = c.exit_code(warnings, strict)
     return PlanResult(session, area, points, session_volume, tuple(results), capacity, tuple(warnings), code,
                       mix.total, exact, reference)
+
+
+def treated_regions(session: Session, library: m.Library) -> frozenset[str] | None:
+    """The regions (scalp, face, body) of the treated areas, for region-conditioned caps; None when one of
+    them is not known (a measured area of a cocktail with no default area): such caps then apply."""
+    regions = set()
+    for site in [a.site for a in session.areas] or [session.cocktail.area]:
+        area = library.areas.get(site) if site else None
+        if area is None:
+            return None
+        regions.add(area.region)
+    return frozenset(regions)
 
 
 def context_warnings(session: Session, agents: list[m.Agent], library: m.Library) -> list[c.Warning]:

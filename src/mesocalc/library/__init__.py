@@ -253,6 +253,10 @@ def cross_check(lib: m.Library) -> list[Problem]:
     for drawn in lib.measurability.values():
         if drawn.source is not None and drawn.source not in {s.id for s in drawn.sources} | set(lib.sources):
             missing("source", drawn.source, drawn.where, "source", [s.id for s in drawn.sources] + list(lib.sources))
+    if lib.products or lib.class_limits:  # issue 14
+        from mesocalc.library.products import cross_check_products
+
+        problems.extend(cross_check_products(lib))
     return problems
 
 

@@ -28,7 +28,8 @@ _CLASSES: dict[str, type[Any]] = {
     for cls in (Location, Problem, m.Source, m.Interval, m.Limit, m.CourseRule, m.ConditionRule, m.Stock,
                 m.Regulatory, m.Agent, m.Technique, m.Component, m.Diluent, m.Phase, m.Cocktail, m.Area,
                 m.Patient, m.BeyondUseRule, m.BeyondUseTable, m.Measurability, m.Library, m.Condition,
-                m.Region, m.TechniqueRange, m.Reference)
+                m.Region, m.TechniqueRange, m.Reference, m.SiteCondition, m.ProductComponent, m.Product,
+                m.ClassLimit)
 }
 _FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _CLASSES.items()}
 

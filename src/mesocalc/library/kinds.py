@@ -29,6 +29,8 @@ REGISTRY: tuple[DocumentKind, ...] = (
     DocumentKind("measurability", m.Measurability, "measurability"),
     DocumentKind("condition", m.Condition, "conditions"),
     DocumentKind("region", m.Region, "regions"),
+    DocumentKind("product", m.Product, "products"),
+    DocumentKind("class-limit", m.ClassLimit, "class_limits"),
 )
 
 NAMES: tuple[str, ...] = tuple(kind.name for kind in REGISTRY)

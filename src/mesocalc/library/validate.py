@@ -46,6 +46,9 @@ INJECTIONS_RE = re.compile(r"^\s*(\d+)\s*injections?\s*$")
 BEYOND_USE_KEYS = {"kind", "id", "name", "rules", "note", "sources"}
 BEYOND_USE_RULE_KEYS = {"category", "storage", "limit", "confirmed", "condition", "source", "note"}
 MEASURABILITY_KEYS = {"kind", "id", "name", "min_volume", "basis", "source", "note", "sources"}
+PRODUCT_KEYS = {"kind", "id", "name", "aliases", "route", "measure", "unit_of_sale", "density", "components",
+                "session_total", "limits", "notes", "sources"}
+CLASS_LIMIT_KEYS = {"kind", "id", "name", "class", "rule", "max", "severity", "source", "derived", "note", "sources"}
 
 
 class Reader:
@@ -252,16 +255,21 @@ def read_limit(r: Reader, value: Any, path: str) -> m.Limit | None:
     if not isinstance(derived, bool):
         r.problem(_join(path, "derived"), f"expected true or false, got {_type_name(derived)}", "wrong-type")
         derived = False
-    when_with = when_without = None
+    when_with = when_without = site = None
     when_min = None
     when = data.get("when")
     if when is not None:
+        from mesocalc.library.products import SITE_KEYS, read_site_condition
+
         when_path = _join(path, "when")
-        when_data = r.mapping(when, when_path, {"with", "without"})
+        when_data = r.mapping(when, when_path, {"with", "without", *SITE_KEYS})
         if when_data is not None:
             if len(when_data) != 1:
-                r.problem(when_path, "give exactly one of 'with' or 'without'", "bad-value")
+                r.problem(when_path, "give exactly one of 'with' or 'without' (or of "
+                          + ", ".join(f"'{k}'" for k in SITE_KEYS) + ")", "bad-value")
             for word in ("with", "without"):
+                if word not in when_data:
+                    continue
                 other = when_data.get(word)
                 if isinstance(other, dict):  # {agent: epinephrine, min: "1:200,000"}
                     cond = r.mapping(other, _join(when_path, word), {"agent", "min"}, ("agent", "min"))
@@ -275,10 +283,11 @@ def read_limit(r: Reader, value: Any, path: str) -> m.Limit | None:
                     when_with = found
                 else:
                     when_without = found
+            site = read_site_condition(r, when_data, when_path)
     if scope is None or cap is None or severity is None:
         return None
     return m.Limit(scope, cap, severity, source, when_with, when_without, r.text(data, "note", path),
-                   r.doc.where(path), when_min, derived, injections is not None)
+                   r.doc.where(path), when_min, derived, injections is not None, when_site=site)
 
 
 def read_condition(r: Reader, value: Any, path: str, default_severity: str) -> m.ConditionRule | None:
@@ -619,7 +628,7 @@ def read_measurability(r: Reader, data: dict[str, Any]) -> m.Measurability | Non
 
 
 Model = (m.Agent | m.Cocktail | m.Area | m.Patient | m.Source | m.BeyondUseTable | m.Measurability | m.Condition
-         | m.Region)
+         | m.Region | m.Product | m.ClassLimit)
 
 
 def read_document(doc: RawDocument, problems: list[Problem]) -> Model | None:
@@ -636,10 +645,15 @@ def read_document(doc: RawDocument, problems: list[Problem]) -> Model | None:
         return None
     allowed = {"agent": AGENT_KEYS, "cocktail": COCKTAIL_KEYS, "area": AREA_KEYS, "patient": PATIENT_KEYS,
                "source": SOURCE_KEYS | {"kind"}, "beyond-use": BEYOND_USE_KEYS,
-               "measurability": MEASURABILITY_KEYS, "condition": CONDITION_KEYS, "region": REGION_KEYS}[kind]
+               "measurability": MEASURABILITY_KEYS, "condition": CONDITION_KEYS, "region": REGION_KEYS,
+               "product": PRODUCT_KEYS, "class-limit": CLASS_LIMIT_KEYS}[kind]
     data = r.mapping(doc.data, "", allowed)
     if data is None:
         return None
+    if kind in ("product", "class-limit"):  # issue 14
+        from mesocalc.library.products import read_class_limit, read_product
+
+        return read_product(r, data) if kind == "product" else read_class_limit(r, data)
     if kind == "agent":
         return read_agent(r, data)
     if kind == "cocktail":

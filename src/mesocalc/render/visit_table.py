@@ -1,0 +1,148 @@
+"""`mesocalc visit`: the items, every agent's total against its caps, the class limits, the warnings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from mesocalc.checks import Check
+from mesocalc.render.table import STATUS_STYLE, render_steps, render_verdict
+from mesocalc.render.textgrid import Column, TextTable, print_table
+from mesocalc.units import format_number, format_quantity
+from mesocalc.visit import ItemResult, VisitResult, VisitWarning, product_amount_text
+
+STYLE = {**STATUS_STYLE, "not-applicable": "dim"}
+
+
+# Columns whose cells are prose may wrap between words; numbers, ids and quantities never wrap.
+_WRAPS = {"Item", "Doses", "Source", "Binding cap", "Given", "Scope", "Status", "Note"}
+
+
+def _table(title: str | None, *headers: str, right: tuple[str, ...] = ()) -> TextTable:
+    return TextTable([Column(h, "right" if h in right else "left", wrap=h in _WRAPS) for h in headers], title=title)
+
+
+def _print(table: TextTable, console: Console) -> None:
+    print_table(table, console)
+
+
+def render_visit(result: VisitResult, console: Console, steps: list[Any] | None = None) -> None:
+    request = result.request
+    head = ["Visit"]
+    if request.date:
+        head.append(request.date.isoformat())
+    if request.patient is not None:
+        head.append(f"patient {request.patient.id}")
+    head.append(f"{format_number(request.weight.value)} kg" if request.weight is not None else "weight not given")
+    console.print(Text(", ".join(head), style="bold"))
+    console.print()
+
+    items = _table("Items", "#", "Item", "Route", "Given", "Doses", right=("#",))
+    for r in result.items:
+        items.add_row(str(r.item.number), _item_name(r), r.item.product.route if r.item.product else "injected",
+                      _given(r), "; ".join(f"{d.agent} {format_quantity(d.amount)}" + ("" if d.counted else " (beside)")
+                                           for d in r.doses))
+    _print(items, console)
+
+    caps = _table("Each item's caps", "#", "Agent", "Scope", "Cap", "Actual", "Used", "Status", "Source",
+                  right=("#", "Cap", "Actual", "Used"))
+    for r in result.items:
+        for check in ([ch for comp in r.plan.components for ch in comp.checks] if r.plan else []):
+            caps.add_row(str(r.item.number), *_cells(check))
+        for check in r.product_checks:
+            caps.add_row(str(r.item.number), *_cells(check, product=True))
+    if caps.rows:
+        _print(caps, console)
+
+    totals = _table("Totals across the visit", "Agent", "Total", "From items", "Beside (topical)", "Binding cap",
+                    "Used", right=("Total", "Beside (topical)", "Binding cap", "Used"))
+    for t in result.totals:
+        binding = "—"
+        used = "—"
+        if t.binding is not None and t.binding_cap is not None:
+            when = t.binding.limit.condition_text()
+            binding = (f"{'at most ' if t.binding_note else ''}{format_quantity(t.binding_cap)} "
+                       f"({t.binding.limit.source or 'no source'}" + (f", {when}" if when else "")
+                       + (", needs the weight" if t.binding_note else "") + ")")
+            if t.total is not None:
+                used = f"{t.total.value / t.binding_cap.value * 100:.0f} %"
+        elif t.total is not None and not t.checks:
+            binding = "no established dose limits"
+        items_text = ", ".join(map(str, t.counted_items)) or "—"
+        totals.add_row(t.agent.id, format_quantity(t.total) if t.total is not None else "—", items_text,
+                       f"{format_quantity(t.beside)} (item {', '.join(map(str, t.beside_items))})"
+                       if t.beside is not None else "", binding, used)
+    _print(totals, console)
+
+    total_caps = _table("Caps on the totals", "Agent", "Scope", "Cap", "Total", "Used", "Status", "Source",
+                        right=("Cap", "Total", "Used"))
+    for t in result.totals:
+        for check in t.checks:
+            total_caps.add_row(*_cells(check))
+    if total_caps.rows:
+        _print(total_caps, console)
+
+    for cl in result.class_limits:
+        limit = cl.limit
+        derived = ", derived convention" if limit.derived else ""
+        title = (f"Class limit {limit.id} ({limit.rule}{derived}; source {limit.source or 'none'}): "
+                 f"the shares add up to at most {format_number(limit.max)}")
+        shares = _table(title, "Agent", "Session dose", "Binding cap", "Share", "More that fits",
+                        right=("Session dose", "Binding cap", "Share", "More that fits"))
+        for s in cl.shares:
+            shares.add_row(s.agent.id, format_quantity(s.dose), format_quantity(s.cap) if s.cap else "—",
+                           format_number(s.share) if s.share is not None else "—",
+                           (format_quantity(s.more) if s.more is not None else "—")
+                           + (f" ({format_quantity(s.more_volume)} of {format_quantity(s.concentration)})"
+                              if s.more_volume is not None and s.concentration is not None else ""))
+        status = Text(cl.status, style=STYLE.get(cl.status, ""))
+        shares.add_row(Text("sum", style="bold"), "", "", format_number(cl.total), status)
+        shares.add_row(Text("remaining", style="bold"), "", "", format_number(cl.remaining), "")
+        _print(shares, console)
+        for agent, amount in cl.beside:
+            console.print(f"  beside, applied topically and not in the sum: {agent.id} {format_quantity(amount)}")
+        if cl.reason:
+            console.print(f"  {cl.reason}")
+    if steps is not None:
+        render_steps(steps, console)
+    _render_warnings(list(result.warnings), console)
+    render_verdict(result.exit_code, [w.warning for w in result.warnings], "every item and every total within "
+                   "every hard cap", console)
+
+
+def _item_name(r: ItemResult) -> str:
+    item = r.item
+    kind = "cocktail" if item.cocktail is not None else "product"
+    return f"{item.id} ({kind})" + (f": {item.note}" if item.note else "")
+
+
+def _given(r: ItemResult) -> str:
+    item = r.item
+    if item.product is not None:
+        text = product_amount_text(r.amount)
+        return text + (f" over {format_quantity(item.area.surface)}" if item.area is not None else "")
+    plan = r.plan
+    assert plan is not None
+    vpp = format_quantity(plan.session.technique.volume_per_point)
+    if item.volume is not None:
+        return f"{format_quantity(plan.session_volume)} ({plan.points:,} × {vpp})"
+    area = f"{format_quantity(plan.area)}, " if plan.area is not None else ""
+    return f"{area}{plan.points:,} points × {vpp} = {format_quantity(plan.session_volume)}"
+
+
+def _cells(check: Check, product: bool = False) -> list[Any]:
+    limit = check.limit
+    scope = limit.scope + (f" ({limit.condition_text()})" if limit.condition_text() else "")
+    used = f"{check.fraction * 100:.0f} %" if check.fraction is not None else "—"
+    show = product_amount_text if product else format_quantity
+    source = (limit.source or "no source") + (f" ({check.confidence})" if check.confidence else "")
+    return [check.agent, scope, show(limit.max), show(check.actual) if check.actual is not None else "—", used,
+            Text(check.status, style=STYLE.get(check.status, "")), source]
+
+
+def _render_warnings(warnings: list[VisitWarning], console: Console) -> None:
+    from mesocalc.render.table import render_warnings
+
+    render_warnings([w.warning for w in warnings], console)
