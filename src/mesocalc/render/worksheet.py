@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mesocalc.compound import CompoundResult, diluent_calculation, draw_calculation, limit_text
 from mesocalc.errors import Location, input_error
+from mesocalc.textsafe import markdown_text, visible
 from mesocalc.units import format_quantity
 
 BLANK = "______________"
@@ -110,19 +111,20 @@ def label_text(result: CompoundResult) -> str:
 
 
 def to_markdown(items: list[Block]) -> str:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
+    # every text is escaped (textsafe.markdown_text): a name with a newline, '|', '<script>' or '<!--'
+    # cannot add a row, a line or a heading, nor hide the rest of the record
+    cell = markdown_text
 
     lines: list[str] = []
     for b in items:
         if b.kind == "h1":
-            lines += [f"# {b.text}", ""]
+            lines += [f"# {cell(b.text)}", ""]
         elif b.kind == "h2":
-            lines += [f"## {b.text}", ""]
+            lines += [f"## {cell(b.text)}", ""]
         elif b.kind == "p":
-            lines += [b.text, ""]
+            lines += [cell(b.text), ""]
         elif b.kind == "list":
-            lines += [f"- {item}" for item in b.items] + [""]
+            lines += [f"- {cell(item)}" for item in b.items] + [""]
         elif b.kind == "table":
             lines.append("| " + " | ".join(cell(h) for h in b.headers) + " |")
             lines.append("|" + "---|" * len(b.headers))
@@ -132,7 +134,9 @@ def to_markdown(items: list[Block]) -> str:
 
 
 def to_html(items: list[Block]) -> str:
-    e = html.escape
+    def e(text: str) -> str:
+        return html.escape(visible(text))
+
     title = next((b.text for b in items if b.kind == "h1"), "Compounding worksheet")
     body: list[str] = []
     for b in items:
