@@ -664,13 +664,9 @@ def export_report(result: Any, out: PlanOutputs, steps: Any, drawing: Any, silen
 
 
 def write_text(path: str, text: str, option: str) -> None:
-    from mesocalc.errors import Location, input_error
+    from mesocalc.outfile import write_atomically
 
-    try:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise input_error(f"cannot write '{path}': {exc.strerror}", Location(key=option), code="write-failed") from exc
+    write_atomically(path, text, option)
 
 
 def export_console(console: Any, path: str) -> None:

@@ -5,6 +5,7 @@ Shared by the plan, compound and schedule commands, and by batch lines. Pure: no
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -81,7 +82,7 @@ def find_cocktail(text: str, library: m.Library) -> m.Cocktail:
     if text in library.cocktails:
         return library.cocktails[text]
     path = Path(text)
-    if text.endswith((".yaml", ".yml")) or _is_file(path):
+    if text.endswith((".yaml", ".yml")) or _exists(text):
         from mesocalc.library import cross_check, read_file_documents
         from mesocalc.library.validate import read_document
 
@@ -108,10 +109,13 @@ def find_cocktail(text: str, library: m.Library) -> m.Cocktail:
                       or f"known: {', '.join(sorted(library.cocktails))}")
 
 
-def _is_file(path: Path, folder: bool = False) -> bool:
-    """Path.is_file (or is_dir), where a name too long for the file system is simply not a file."""
+def _exists(text: str) -> bool:
+    """Whether anything is at the path `text` (a file, a folder, a FIFO, a dangling link: the reader says
+    which can be read), where an empty name or one too long for the file system is simply not there."""
+    if not text.strip():
+        return False
     try:
-        return path.is_dir() if folder else path.is_file()
+        return os.path.lexists(text)
     except (OSError, ValueError):
         return False
 
@@ -184,7 +188,7 @@ def load_patient(text: str, library: m.Library) -> m.Patient:
     if text in library.patients:
         return library.patients[text]
     path = Path(text)
-    if not _is_file(path) and not _is_file(path, folder=True) and not text.endswith((".yaml", ".yml", ".json")):
+    if not _exists(text) and not text.endswith((".yaml", ".yml", ".json")):
         raise input_error(f"no patient file or patient id '{text}'", Location(key="--patient"),
                           code="unknown-patient")
     from mesocalc.library import read_file_documents

@@ -24,6 +24,7 @@ import unicodedata
 _SHOWN_CATEGORIES = frozenset({"Zs", "Co"})
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 EXCERPT = 60  # characters of an input quoted in an error message
+QUOTED = 240  # a quoted run longer than this in a message (a path may be long) is cut to an excerpt
 MESSAGE = 600  # characters of one error message at most
 
 
@@ -71,7 +72,7 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
     return f"{visible(text[:limit])}… ({len(text):,} characters)"
 
 
-_QUOTED = re.compile(f"'([^']{{{EXCERPT + 1},}})'")
+_QUOTED = re.compile(f"'([^']{{{QUOTED + 1},}})'")
 
 
 def bounded_message(message: str) -> str:
@@ -80,9 +81,9 @@ def bounded_message(message: str) -> str:
     Messages quote what was typed in single quotes (`unknown cocktail '...'`); a 99,000-character input
     must not come back 99,000 characters long.
     """
-    if len(message) <= EXCERPT:
+    if len(message) <= QUOTED:
         return message
-    shortened = _QUOTED.sub(lambda match: f"'{excerpt(match.group(1))}'", message)
+    shortened = _QUOTED.sub(lambda match: f"'{excerpt(match.group(1), QUOTED // 2)}'", message)
     if len(shortened) > MESSAGE:
         shortened = f"{shortened[:MESSAGE]}… (message cut at {MESSAGE} of {len(shortened):,} characters)"
     return shortened

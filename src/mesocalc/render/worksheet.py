@@ -162,8 +162,6 @@ def write_worksheet(result: CompoundResult, path_text: str) -> Path:
     if suffix not in (".md", ".html", ".htm"):
         raise input_error(f"'{path_text}': a worksheet is written as .md or .html", Location(key="--worksheet"))
     content = to_markdown(blocks(result)) if suffix == ".md" else to_html(blocks(result))
-    try:
-        path.write_text(content, encoding="utf-8")
-    except OSError as exc:
-        raise input_error(f"cannot write '{path_text}': {exc.strerror}", Location(key="--worksheet")) from exc
-    return path
+    from mesocalc.outfile import write_atomically
+
+    return write_atomically(path_text, content, "--worksheet")
