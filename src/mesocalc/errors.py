@@ -61,7 +61,10 @@ class Problem(Record):
         return f"{body} ({self.hint})" if self.hint else body
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"code": self.code, "message": self.text()}
+        from mesocalc.textsafe import visible
+
+        # the message is for a human, who may print it: hidden characters shown as escapes here too
+        out: dict[str, Any] = {"code": self.code, "message": visible(self.text())}
         if self.where.file:
             out["file"] = self.where.file
         if self.where.line:
