@@ -574,14 +574,9 @@ def _run(argv: list[str] | None) -> int:
     except (Exception, RecursionError, MemoryError) as exc:
         if os.environ.get("MESOCALC_DEBUG"):
             raise
-        try:
-            report(MesocalcError(internal_problem(exc)), as_json)
-        except streams.OutputError:
-            streams.silence_stdout()
+        report(MesocalcError(internal_problem(exc)), as_json)
         return 2
     return code if isinstance(code, int) else 0
-
-
 
 
 # ---- issue 7: --explain, the injection map, exports --------------------------------------------
