@@ -1,3 +1,3 @@
-from mesocalc.cli import main
+from mesocalc.launch import main
 
 main()

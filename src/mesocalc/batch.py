@@ -23,11 +23,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any, TextIO, TypeVar
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 from mesocalc import model as m
 from mesocalc import request as rq
-from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error
+from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error, internal_problem
 from mesocalc.plan import PlanResult, compute
 from mesocalc.render.jsondoc import dumps, error_doc, plan_doc
 
@@ -46,6 +46,7 @@ KEYS: dict[str, str] = {
 }
 
 MAX_LINE = 100_000  # characters: a request is a few hundred at most
+MAX_LINE_BYTES = 4 * MAX_LINE  # bytes read of one line at most (UTF-8: up to 4 bytes a character)
 FLUSH_EVERY = 256  # lines between flushes, so a reading pipe sees progress without a write per line
 MEMO_SIZE = 4096  # distinct requests remembered; the memo is emptied beyond this, so memory stays flat
 
@@ -90,15 +91,17 @@ class BatchPlanner:
         """The output document of one input line and its exit code (2 for an error object)."""
         try:
             result = self.plan(text, number)
+            return plan_doc(result), result.exit_code
         except MesocalcError as exc:
             return error_line(number, exc.problems), 2
-        return plan_doc(result), result.exit_code
+        except (Exception, RecursionError, MemoryError) as exc:  # a bug shown on its line; never lose the others
+            return error_line(number, [internal_problem(exc)]), 2
 
     def read_request(self, text: str, number: int) -> tuple[str, rq.SessionOptions, bool]:
         """A request line into (cocktail, session options, strict); any problem is an input error."""
         where = Location()  # the output object carries the line number
-        if len(text) > MAX_LINE:
-            raise input_error(f"request is too long ({len(text):,} characters)", where, code="bad-request")
+        if len(text) > MAX_LINE or len(text.encode("utf-8", "surrogatepass")) > MAX_LINE_BYTES:
+            raise input_error(f"request is longer than {MAX_LINE:,} characters", where, code="bad-request")
         try:
             data = json.loads(text)
         except (ValueError, RecursionError) as exc:
@@ -154,23 +157,84 @@ def _on_line(where: Location, number: int) -> Location:
 
 def run(lines: Iterable[str], planner: BatchPlanner, out: TextIO, err: TextIO) -> int:
     """Plan every line, writing one output line per request; returns the worst exit code (0 if none)."""
-    worst = 0
-    pending: list[str] = []
-    for number, raw in enumerate(lines, start=1):
-        text = raw.strip()
-        if not text:
-            continue
-        doc, code = planner.plan_line(text, number)
-        if code == 2:
-            for problem in doc["errors"]:
-                err.write(f"mesocalc: error: line {number}: {problem['message']}\n")
-        worst = max(worst, code)
-        pending.append(dumps(doc))
-        if len(pending) >= FLUSH_EVERY:
-            out.write("\n".join(pending) + "\n")
-            out.flush()
-            pending.clear()
-    if pending:
-        out.write("\n".join(pending) + "\n")
-    out.flush()
-    return worst
+    return _Run(planner, out, err).all(lines)
+
+
+def run_stream(stream: BinaryIO, planner: BatchPlanner, out: TextIO, err: TextIO) -> int:
+    """`run` over a byte stream read with bounded lines: a line of gigabytes is never held in memory
+    (it is cut at MAX_LINE_BYTES, refused on its own line, and the next line read as usual), and the
+    lines planned so far are written before each read that may wait for input."""
+    from mesocalc.boundedio import bounded_lines
+
+    runner = _Run(planner, out, err)
+    # Undecodable bytes become U+FFFD, so that line is an error object and the batch goes on.
+    lines = (raw.decode("utf-8", "replace") for raw in bounded_lines(stream, MAX_LINE_BYTES, runner.flush))
+    return runner.all(lines)
+
+
+class _Run:
+    def __init__(self, planner: BatchPlanner, out: TextIO, err: TextIO) -> None:
+        self.planner, self.out, self.err = planner, out, err
+        self.pending: list[str] = []
+
+    def flush(self) -> None:
+        if self.pending:
+            self.out.write("\n".join(self.pending) + "\n")
+            self.pending.clear()
+        self.out.flush()
+
+    def all(self, lines: Iterable[str]) -> int:
+        from mesocalc.textsafe import visible
+
+        worst = 0
+        try:
+            for number, raw in enumerate(lines, start=1):
+                text = raw.strip()
+                if not text:
+                    continue
+                doc, code = self.planner.plan_line(text, number)
+                if code == 2:
+                    for problem in doc["errors"]:
+                        self.err.write(f"mesocalc: error: line {number}: {visible(problem['message'])}\n")
+                worst = max(worst, code)
+                self.pending.append(dumps(doc))
+                if len(self.pending) >= FLUSH_EVERY:
+                    self.flush()
+        finally:  # whatever ends the batch (end of input, Ctrl-C, a read error), no planned line is lost
+            self.flush()
+        return worst
+
+
+def batch_input(path: str) -> BinaryIO:
+    """The batch as a byte stream: standard input for `-`, else a regular file (a FIFO or a device is
+    refused at once: `--batch -` reads a pipe)."""
+    import io
+    import os
+    import sys
+
+    from mesocalc.boundedio import open_regular
+
+    if path != "-":
+        try:
+            return open_regular(path, path)
+        except MesocalcError as exc:
+            if exc.problems[0].code == "not-a-file":
+                raise input_error(f"cannot read the batch: '{path}' {exc.problems[0].message}",
+                                  Location(key="--batch"), code="not-a-file",
+                                  hint="pipe it into standard input instead: --batch -") from exc
+            raise
+    stdin: Any = sys.stdin
+    closed = input_error("cannot read the batch: standard input is closed", Location(key="--batch"),
+                         code="unreadable")
+    if stdin is None:
+        raise closed
+    try:
+        os.fstat(stdin.fileno())
+    except (AttributeError, io.UnsupportedOperation):
+        pass  # an in-memory stdin (tests): read what it holds
+    except (OSError, ValueError) as exc:
+        raise closed from exc
+    binary = getattr(stdin, "buffer", None)
+    if binary is None:  # a text-only stream: its text, encoded again
+        return io.BytesIO(stdin.read().encode("utf-8", "replace"))
+    return binary  # type: ignore[no-any-return]

@@ -11,6 +11,7 @@ import typer
 
 from mesocalc import __version__
 from mesocalc.errors import Location, MesocalcError, Problem
+from mesocalc.streams import expect
 
 app = typer.Typer(
     add_completion=True,
@@ -50,12 +51,19 @@ ExportOpt = Annotated[str | None, typer.Option(
 
 def report(exc: MesocalcError, as_json: bool) -> None:
     """One message per problem on stderr, and the error document on stdout with --json."""
+    from mesocalc.streams import OutputError, silence_stdout
+    from mesocalc.textsafe import visible
+
     if as_json:
         from mesocalc.render.jsondoc import dumps, error_doc
 
-        sys.stdout.write(dumps(error_doc(exc.problems)) + "\n")
+        try:
+            sys.stdout.write(dumps(error_doc(exc.problems)) + "\n")
+            sys.stdout.flush()
+        except OutputError:  # stdout closed or full: the message on stderr still says what went wrong
+            silence_stdout()
     for problem in exc.problems:
-        sys.stderr.write(f"mesocalc: error: {problem.text()}\n")
+        sys.stderr.write(f"mesocalc: error: {visible(problem.text())}\n")
 
 
 def fail(exc: MesocalcError, as_json: bool) -> NoReturn:
@@ -142,6 +150,7 @@ def plan(
         chosen = find_cocktail(cocktail, lib)
         options = SessionOptions(tuple(area or ()), scalp, spacing, volume_per_point, grid, points, weight, patient)
         result = compute(resolve_session(chosen, options, lib), lib, strict)
+        expect(result.exit_code)
         present_plan(result, PlanOutputs(json_out, explain, map_file, show_map, export))
     except MesocalcError as exc:
         fail(exc, json_out)
@@ -318,37 +327,18 @@ def plan_batch(path: str, given: list[str], library: list[str] | None, strict: b
 
             raise input_error(f"with --batch, give {', '.join(given)} in each request line, not on the command line",
                               Location(key="--batch"), code="usage")
+        from mesocalc.batch import BatchPlanner, batch_input, run_stream
+
+        source = batch_input(path)  # before the library: a closed stdin or a FIFO is refused at once
         lib = load(library)
-        from mesocalc.batch import BatchPlanner, run
-
         try:
-            # Undecodable bytes become U+FFFD, so that line is an error object and the batch goes on.
-            with (open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False) if path == "-"
-                  and _has_fileno(sys.stdin) else sys.stdin if path == "-"
-                  else open(path, encoding="utf-8", errors="replace")) as lines:
-                code = run(lines, (planner or BatchPlanner)(lib, strict), sys.stdout, sys.stderr)
-        except BrokenPipeError:
-            # the reader went away (`| head`): stop quietly, as a filter does
-            import os
-
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise typer.Exit(0) from None
-        except OSError as exc:
-            from mesocalc.errors import Location, input_error
-
-            raise input_error(f"cannot read the batch file: {exc.strerror}", Location(path),
-                              code="unreadable") from exc
+            code = run_stream(source, (planner or BatchPlanner)(lib, strict), sys.stdout, sys.stderr)
+        finally:
+            if path != "-":
+                source.close()
     except MesocalcError as exc:
         fail(exc, True)
     raise typer.Exit(code)
-
-
-def _has_fileno(stream: Any) -> bool:
-    try:
-        stream.fileno()
-    except (AttributeError, OSError, ValueError):
-        return False
-    return True
 
 
 # ---- issue 5: schema (JSON Schemas of every output and of the YAML library) ----
@@ -423,6 +413,7 @@ def schedule(
         result = compute_schedule(one_session, course.phases, course.start, course.history, lib, strict)
     except MesocalcError as exc:
         fail(exc, json_out)
+    expect(result.exit_code)
     if json_out:
         from mesocalc.render.schedule_json import schedule_doc
 
@@ -500,6 +491,7 @@ def compound(
         options = CompoundOptions(volume, tuple(stock or ()), overfill, diluent, prepared, category, storage,
                                   immediate_use, patient)
         result = make_recipe(chosen, resolve_compound(chosen, options, lib), lib, strict)
+        expect(result.exit_code)
         if worksheet is not None:
             from mesocalc.render.worksheet import write_worksheet
 
@@ -541,11 +533,17 @@ def run(argv: list[str] | None = None) -> int:
     exception is a bug: it is reported in one line, never as a traceback (MESOCALC_DEBUG=1 re-raises).
     What the run learnt for the user cache (new unit strings) is written once, at the end.
     """
-    from mesocalc import cache
+    from mesocalc import cache, streams
 
+    streams.ascii_fallbacks()
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout = streams.GuardedOutput(stdout)
+    sys.stderr = streams.QuietErrors(stderr)
+    streams.expect(0)
     try:
         return _run(argv)
     finally:
+        sys.stdout, sys.stderr = stdout, stderr
         cache.flush()
 
 
@@ -554,11 +552,26 @@ def _run(argv: list[str] | None) -> int:
 
     from typer import _click
 
+    from mesocalc import streams
+    from mesocalc.errors import internal_problem
+
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
-    command = typer.main.get_command(app)
     try:
+        command = typer.main.get_command(app)
         code = command.main(args=args, prog_name="mesocalc", standalone_mode=False)
+        sys.stdout.flush()  # inside the try: a write that fails at the end is reported like any other
+        if code == streams.INTERRUPTED:  # Typer turns Ctrl-C into exit 130 without a word
+            streams.say("mesocalc: interrupted")
+    except streams.OutputError as exc:
+        streams.silence_stdout()
+        if exc.broken_pipe:  # the reader went away (`| head -1`): end quietly, as a filter does
+            return streams.verdict
+        streams.say(f"mesocalc: error: {streams.io_error_message(exc.cause)}")
+        return 2
+    except KeyboardInterrupt:
+        streams.say("mesocalc: interrupted")
+        return streams.INTERRUPTED
     except _click.exceptions.NoArgsIsHelpError as exc:
         exc.show()
         return 2
@@ -574,9 +587,9 @@ def _run(argv: list[str] | None) -> int:
     except _click.exceptions.ClickException as exc:
         report(MesocalcError(Problem("usage", exc.format_message())), as_json)
         return 2
-    except typer.Abort:
-        sys.stderr.write("mesocalc: aborted\n")
-        return 1
+    except typer.Abort:  # end of input where an answer was expected: not a verdict, so never exit 1
+        streams.say("mesocalc: aborted")
+        return 2
     except SystemExit as exc:  # Typer's completion callbacks exit directly
         return exc.code if isinstance(exc.code, int) else 0
     except MesocalcError as exc:
@@ -585,9 +598,7 @@ def _run(argv: list[str] | None) -> int:
     except (Exception, RecursionError, MemoryError) as exc:
         if os.environ.get("MESOCALC_DEBUG"):
             raise
-        report(MesocalcError(Problem("internal-error", f"internal error ({type(exc).__name__}): {exc}",
-                                     hint="this is a bug in mesocalc; please report it with the command line")),
-               as_json)
+        report(MesocalcError(internal_problem(exc)), as_json)
         return 2
     return code if isinstance(code, int) else 0
 
@@ -672,13 +683,9 @@ def export_report(result: Any, out: PlanOutputs, steps: Any, drawing: Any, silen
 
 
 def write_text(path: str, text: str, option: str) -> None:
-    from mesocalc.errors import Location, input_error
+    from mesocalc.outfile import write_atomically
 
-    try:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise input_error(f"cannot write '{path}': {exc.strerror}", Location(key=option), code="write-failed") from exc
+    write_atomically(path, text, option)
 
 
 def export_console(console: Any, path: str) -> None:
@@ -779,4 +786,6 @@ def present_visit(result: Any, json_out: bool, explain: bool, export: str | None
 
 
 def main() -> None:
-    sys.exit(run())
+    from mesocalc.launch import main as launch
+
+    launch()

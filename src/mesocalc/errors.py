@@ -19,6 +19,14 @@ class Location(Record):
     line: int | None = None
     key: str | None = None
 
+    def __post_init__(self) -> None:
+        from mesocalc.textsafe import EXCERPT, excerpt
+
+        for name in ("file", "key"):  # a path or key typed 99,000 characters long is named by an excerpt
+            value = getattr(self, name)
+            if value is not None and len(value) > 4 * EXCERPT:
+                object.__setattr__(self, name, excerpt(value, 4 * EXCERPT))
+
     def prefix(self) -> str:
         parts = []
         if self.file:
@@ -38,13 +46,25 @@ class Problem(Record):
     hint: str | None = None
     severity: str = "error"
 
+    def __post_init__(self) -> None:
+        # Every error path goes through here: a quoted input is cut to a short excerpt, so a message
+        # never repeats a 99,000-character input (escaping for the terminal happens where it is shown).
+        from mesocalc.textsafe import bounded_message
+
+        object.__setattr__(self, "message", bounded_message(self.message))
+        if self.hint is not None:
+            object.__setattr__(self, "hint", bounded_message(self.hint))
+
     def text(self) -> str:
         prefix = self.where.prefix()
         body = f"{prefix}: {self.message}" if prefix else self.message
         return f"{body} ({self.hint})" if self.hint else body
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"code": self.code, "message": self.text()}
+        from mesocalc.textsafe import visible
+
+        # the message is for a human, who may print it: hidden characters shown as escapes here too
+        out: dict[str, Any] = {"code": self.code, "message": visible(self.text())}
         if self.where.file:
             out["file"] = self.where.file
         if self.where.line:
@@ -72,6 +92,12 @@ def input_error(
     hint: str | None = None,
 ) -> MesocalcError:
     return MesocalcError(Problem(code, message, where or Location(), hint))
+
+
+def internal_problem(exc: BaseException) -> Problem:
+    """An unexpected exception as one problem: a bug in mesocalc, reported without a traceback."""
+    return Problem("internal-error", f"internal error ({type(exc).__name__}): {exc}",
+                   hint="this is a bug in mesocalc; please report it with the command line")
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str | None:

@@ -5,6 +5,7 @@ Shared by the plan, compound and schedule commands, and by batch lines. Pure: no
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -68,7 +69,7 @@ def find_cocktail(text: str, library: m.Library) -> m.Cocktail:
     if known is not None:
         return known
     path = Path(text)
-    if text.endswith((".yaml", ".yml")) or _is_file(path):
+    if text.endswith((".yaml", ".yml")) or _exists(text):
         from mesocalc.library import cross_check, read_file_documents
         from mesocalc.library.validate import read_document
 
@@ -95,10 +96,13 @@ def find_cocktail(text: str, library: m.Library) -> m.Cocktail:
                       or f"known: {', '.join(sorted(library.cocktails))}")
 
 
-def _is_file(path: Path, folder: bool = False) -> bool:
-    """Path.is_file (or is_dir), where a name too long for the file system is simply not a file."""
+def _exists(text: str) -> bool:
+    """Whether anything is at the path `text` (a file, a folder, a FIFO, a dangling link: the reader says
+    which can be read), where an empty name or one too long for the file system is simply not there."""
+    if not text.strip():
+        return False
     try:
-        return path.is_dir() if folder else path.is_file()
+        return os.path.lexists(text)
     except (OSError, ValueError):
         return False
 
@@ -175,7 +179,7 @@ def load_patient(text: str, library: m.Library) -> m.Patient:
     if known is not None:
         return known
     path = Path(text)
-    if not _is_file(path) and not _is_file(path, folder=True) and not text.endswith((".yaml", ".yml", ".json")):
+    if not _exists(text) and not text.endswith((".yaml", ".yml", ".json")):
         raise input_error(f"no patient file or patient id '{notation.excerpt(text)}'", Location(key="--patient"),
                           code="unknown-patient")
     from mesocalc.library import read_file_documents

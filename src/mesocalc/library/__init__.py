@@ -17,11 +17,12 @@ from typing import Any
 
 from mesocalc import cache
 from mesocalc import model as m
+from mesocalc.boundedio import read_regular
 from mesocalc.caps import compared_dims
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean
 from mesocalc.library import kinds
 from mesocalc.library.validate import Model, parse_interval, read_document
-from mesocalc.library.yamlio import RawDocument, decode, parse_documents, read_text
+from mesocalc.library.yamlio import MAX_BYTES, RawDocument, decode, parse_documents, read_text
 from mesocalc.units import VOLUME, Q, dims_mul, unit_string
 from mesocalc.vocabulary import vocabulary_problems
 
@@ -41,18 +42,51 @@ def library_dirs(extra: list[str] | tuple[str, ...] = ()) -> list[Path]:
 
 
 def layer_files(directory: Path) -> list[Path]:
+    """Every `.yaml`/`.yml` entry of a library folder, in sub-folders too, whatever its type.
+
+    Nothing is skipped silently (SPEC §3): an entry that is not a readable regular file (a folder named
+    `x.yaml`, a dangling symlink, a FIFO) is returned like the others and refused when it is read, with
+    its path; a sub-folder that cannot be listed is an error here. Symbolic links to folders are followed
+    once (a loop of links is not followed again).
+    """
+    name = str(directory)[:200]
     try:
         if not directory.exists():
-            raise MesocalcError(Problem("no-such-library", "library folder does not exist", Location(str(directory))))
-        if directory.is_file():
-            return [directory]
+            raise MesocalcError(Problem("no-such-library", "library folder does not exist", Location(name)))
         if not directory.is_dir():
-            raise MesocalcError(Problem("no-such-library", "is not a folder", Location(str(directory))))
-        files = [p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
-    except OSError as exc:  # a name too long, a loop of links, a folder that cannot be listed
+            return [directory]  # a single file given as a layer (or a FIFO, device: refused when read)
+    except OSError as exc:  # a name too long, a loop of links
         raise MesocalcError(Problem("unreadable", f"cannot read library folder: {exc.strerror}",
-                                    Location(str(directory)[:200]))) from exc
+                                    Location(name))) from exc
+    files: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    pending = [directory]
+    while pending:
+        folder = pending.pop()
+        try:
+            info = folder.stat()
+            if (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as entries:
+                listed = list(entries)
+        except OSError as exc:
+            raise MesocalcError(Problem("unreadable", f"cannot read library folder: {exc.strerror}",
+                                        Location(str(folder)[:200]))) from exc
+        for entry in listed:
+            path = Path(entry.path)
+            if path.suffix in (".yaml", ".yml"):
+                files.append(path)  # whatever it is: a folder or a FIFO by this name is refused when read
+            elif _is_folder(entry):
+                pending.append(path)
     return sorted(files)
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # follows a symlink to a folder
+    except OSError:
+        return False
 
 
 def _label(path: Path) -> str:
@@ -93,10 +127,10 @@ def _raw_layers(dirs: list[Path], problems: list[Problem],
         overlaps = resolved == builtin or builtin in resolved.parents or resolved in builtin.parents
         for path in layer_files(directory):
             label = _label(path) if overlaps else str(path)
-            try:
-                entries.append((path, label, path.read_bytes()))
-            except OSError as exc:
-                problems.append(Problem("unreadable", f"cannot read file: {exc.strerror}", Location(label)))
+            try:  # a regular file under the size limit, checked before it is read (boundedio)
+                entries.append((path, label, read_regular(path, label, MAX_BYTES)))
+            except MesocalcError as exc:
+                problems.extend(exc.problems)
         layers.append(entries)
     key = cache.content_key(*(part for layer in layers for e in layer for part in (e[1], e[2])), "|layers|",
                             *(str(len(layer)) for layer in layers))

@@ -51,6 +51,10 @@ PRODUCT_KEYS = {"kind", "id", "name", "aliases", "route", "measure", "unit_of_sa
 CLASS_LIMIT_KEYS = {"kind", "id", "name", "class", "rule", "max", "severity", "source", "derived", "note", "sources"}
 
 
+# Text keys that may span lines (a YAML block scalar); every other text is one line.
+MULTI_LINE_KEYS = frozenset({"description", "note", "notes"})
+
+
 class Reader:
     """Reads one document, collecting problems instead of stopping at the first."""
 
@@ -88,7 +92,19 @@ class Reader:
         if not isinstance(value, str) or not value.strip():
             self.problem(child, f"expected text, got {_type_name(value)}", "wrong-type")
             return None
-        return value
+        return value if self.plain_text(value, child, multi_line=key in MULTI_LINE_KEYS) else None
+
+    def plain_text(self, value: str, path: str, multi_line: bool = False) -> bool:
+        """Text shown to a reader holds no control, bidi-override or zero-width character (they forge
+        or hide what is displayed); names stay on one line. False, with a problem, when it does."""
+        from mesocalc.textsafe import hidden_character
+
+        found = hidden_character(value, allow_newlines=multi_line)
+        if found is not None:
+            self.problem(path, f"contains the hidden or control character {found}: text shown to a reader "
+                         "must be plain" + ("" if multi_line else ", on one line"), "hidden-character")
+            return False
+        return True
 
     def ident(self, data: dict[str, Any], key: str, path: str, required: bool = False) -> str | None:
         value = self.text(data, key, path, required)
@@ -149,7 +165,7 @@ class Reader:
                 self.problem(child, f"expected text, got {_type_name(item)}", "wrong-type")
             elif ids and not ID_RE.match(item):
                 self.problem(child, f"'{item}' is not a valid id (lower-case words joined by '-')", "bad-id")
-            else:
+            elif self.plain_text(item, child, multi_line=key in MULTI_LINE_KEYS):
                 out.append(item)
         return tuple(out)
 
@@ -635,7 +651,9 @@ def read_document(doc: RawDocument, problems: list[Problem]) -> Model | None:
     """One document into its model object; problems are appended to `problems`."""
     r = Reader(doc, problems)
     if not isinstance(doc.data, dict):
-        r.problem("", f"a document must be a mapping with a 'kind', got {_type_name(doc.data)}", "wrong-type")
+        # a whole document of text is not quoted back: it may be any file (`--patient /etc/passwd`)
+        got = "text" if isinstance(doc.data, str) else _type_name(doc.data)
+        r.problem("", f"a document must be a mapping with a 'kind', got {got}", "wrong-type")
         return None
     kind = doc.data.get("kind")
     if kind not in KINDS:

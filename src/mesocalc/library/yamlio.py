@@ -51,24 +51,11 @@ class RawDocument(Record):
 
 
 def read_text(path: Path, label: str | None = None) -> str:
+    """A YAML input file's text: a regular file of at most MAX_BYTES, checked before it is read."""
+    from mesocalc.boundedio import read_regular
+
     name = (label or str(path))[:200]
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise MesocalcError(
-                Problem("file-too-large", f"file is {size:,} bytes; the limit is {MAX_BYTES:,}",
-                        Location(name))
-            )
-        raw = path.read_bytes()
-    except IsADirectoryError as exc:
-        raise MesocalcError(Problem("not-a-file", "is a folder, not a file", Location(name))) from exc
-    except FileNotFoundError as exc:
-        raise MesocalcError(Problem("no-such-file", "no such file", Location(name))) from exc
-    except OSError as exc:
-        raise MesocalcError(
-            Problem("unreadable", f"cannot read file: {exc.strerror}", Location(name))
-        ) from exc
-    return decode(raw, name)
+    return decode(read_regular(path, name, MAX_BYTES), name)
 
 
 def decode(raw: bytes, name: str) -> str:

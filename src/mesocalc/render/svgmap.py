@@ -1,14 +1,14 @@
 """The injection map as SVG (`plan --map FILE.svg`): outline, every point, spacing, dimensions, scale bar.
 
-Pure string building; every text is XML-escaped. Drawn at true size: user units are millimetres and the
-document's width and height are given in mm, so a print at 100 % matches the patient's skin.
+Pure string building; every text is XML-escaped and its hidden characters shown (textsafe.xml_text),
+so a control character in a name cannot make the document invalid XML. Drawn at true size: user units
+are millimetres and the document's width and height are given in mm, so a print at 100 % matches the patient's skin.
 """
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 from mesocalc.injection_map import InjectionMap
+from mesocalc.textsafe import xml_text as escape
 from mesocalc.units import format_number
 
 MM_PER_CM = 10.0

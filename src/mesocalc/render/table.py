@@ -25,12 +25,14 @@ PIPE_WIDTH = 200
 
 
 def make_console(stderr: bool = False, record: bool = False) -> Console:
+    from mesocalc.render.safe_console import SafeConsole
+    from mesocalc.streams import output_width
+
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
-    width = None if tty else int(os.environ.get("COLUMNS", PIPE_WIDTH))
     no_color = bool(os.environ.get("NO_COLOR")) or (not tty and not os.environ.get("FORCE_COLOR"))
-    return Console(file=cast(IO[str], NoTrailingSpaces(stream)), width=width, no_color=no_color, highlight=False,
-                   soft_wrap=False, record=record, emoji=False, color_system=None if no_color else "auto")
+    return SafeConsole(file=cast(IO[str], NoTrailingSpaces(stream)), width=output_width(tty, PIPE_WIDTH),
+                       no_color=no_color, soft_wrap=False, record=record, color_system=None if no_color else "auto")
 
 
 def q(value: Any) -> str:
@@ -97,11 +99,11 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
 
 def render_verdict(exit_code: int, warnings: list[Warning], ok_text: str, console: Console) -> None:
     if exit_code == 0:
-        console.print(f"[bold green]OK[/]: {ok_text}")
+        console.print(Text.assemble(("OK", "bold green"), f": {ok_text}"))
     elif any(w.severity == "hard" for w in warnings):
-        console.print("[bold red]NOT OK[/]: a hard cap or rule is broken")
+        console.print(Text.assemble(("NOT OK", "bold red"), ": a hard cap or rule is broken"))
     else:
-        console.print("[bold red]NOT OK[/] (--strict): warnings present")
+        console.print(Text.assemble(("NOT OK", "bold red"), " (--strict): warnings present"))
 
 
 def caps_table(result: PlanResult) -> TextTable:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mesocalc.compound import CompoundResult, diluent_calculation, draw_calculation, limit_text
 from mesocalc.errors import Location, input_error
+from mesocalc.textsafe import markdown_text, visible
 from mesocalc.units import format_quantity
 
 BLANK = "______________"
@@ -116,19 +117,20 @@ def label_text(result: CompoundResult) -> str:
 
 
 def to_markdown(items: list[Block]) -> str:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
+    # every text is escaped (textsafe.markdown_text): a name with a newline, '|', '<script>' or '<!--'
+    # cannot add a row, a line or a heading, nor hide the rest of the record
+    cell = markdown_text
 
     lines: list[str] = []
     for b in items:
         if b.kind == "h1":
-            lines += [f"# {b.text}", ""]
+            lines += [f"# {cell(b.text)}", ""]
         elif b.kind == "h2":
-            lines += [f"## {b.text}", ""]
+            lines += [f"## {cell(b.text)}", ""]
         elif b.kind == "p":
-            lines += [b.text, ""]
+            lines += [cell(b.text), ""]
         elif b.kind == "list":
-            lines += [f"- {item}" for item in b.items] + [""]
+            lines += [f"- {cell(item)}" for item in b.items] + [""]
         elif b.kind == "table":
             lines.append("| " + " | ".join(cell(h) for h in b.headers) + " |")
             lines.append("|" + "---|" * len(b.headers))
@@ -138,7 +140,9 @@ def to_markdown(items: list[Block]) -> str:
 
 
 def to_html(items: list[Block]) -> str:
-    e = html.escape
+    def e(text: str) -> str:
+        return html.escape(visible(text))
+
     title = next((b.text for b in items if b.kind == "h1"), "Compounding worksheet")
     body: list[str] = []
     for b in items:
@@ -164,8 +168,6 @@ def write_worksheet(result: CompoundResult, path_text: str) -> Path:
     if suffix not in (".md", ".html", ".htm"):
         raise input_error(f"'{path_text}': a worksheet is written as .md or .html", Location(key="--worksheet"))
     content = to_markdown(blocks(result)) if suffix == ".md" else to_html(blocks(result))
-    try:
-        path.write_text(content, encoding="utf-8")
-    except OSError as exc:
-        raise input_error(f"cannot write '{path_text}': {exc.strerror}", Location(key="--worksheet")) from exc
-    return path
+    from mesocalc.outfile import write_atomically
+
+    return write_atomically(path_text, content, "--worksheet")

@@ -1,0 +1,25 @@
+"""The `mesocalc` command's entry point: as little as possible before Ctrl-C is handled.
+
+Kept tiny and free of heavy imports, so that Ctrl-C during start-up (while Typer, Rich or pint are
+being imported) ends with one line and exit 130, never a traceback; and so that a standard stream
+closed by the shell (`>&-`, `2>&-`, `<&-`) is dealt with before any file is opened.
+"""
+
+import sys
+
+
+def main() -> None:
+    try:
+        from mesocalc import streams
+
+        streams.guard_descriptors()
+        from mesocalc.cli import run
+
+        code = run()
+    except KeyboardInterrupt:
+        try:  # noqa: SIM105 (contextlib is not imported here: this module must stay small)
+            sys.stderr.write("mesocalc: interrupted\n")
+        except (OSError, ValueError, AttributeError):
+            pass
+        code = 130
+    sys.exit(code)
