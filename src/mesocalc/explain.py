@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mesocalc import units as u
-from mesocalc.checks import Check
+from mesocalc.checks import Check, quantity_text
 from mesocalc.compound import CompoundResult
 from mesocalc.plan import ComponentResult, PlanResult, cell_area, per_point_actual
 
@@ -59,14 +59,17 @@ def cap_step(agent_name: str, check: Check, weight: u.Q | None) -> Step:
     """One cap held against its number: the cap, what it is compared with, the share used, the verdict."""
     limit = check.limit
     when = f", {limit.condition_text()}" if limit.condition_text() else ""
-    label = f"{agent_name} {limit.scope} cap {fq(limit.max)} ({limit.severity}{when}; source {limit.source or 'none'})"
+    derived = "derived from " if limit.derived else ""
+    label = (f"{agent_name} {limit.scope} cap {quantity_text(limit, limit.max)} ({limit.severity}{when}; "
+             f"{derived or 'source '}{limit.source or 'none'})")
     quantities: dict[str, u.Q] = {"max": limit.max}
     if check.status == "not-applicable":
         return Step(f"{label}: not applicable: {check.reason}", quantities)
     if check.actual is None:
         return Step(f"{label}: not checked: {check.reason}", quantities)
     quantities["actual"] = check.actual
-    text = f"{label}: {fq(check.actual)} / {fq(limit.max)} = {fn((check.fraction or 0) * 100)} % -> {check.status}"
+    text = (f"{label}: {quantity_text(limit, check.actual)} / {quantity_text(limit, limit.max)} = "
+            f"{fn((check.fraction or 0) * 100)} % -> {check.status}")
     if limit.basis == "per-kg" and weight is not None:
         # the cap for this patient, in plain amount: cap per kg × body weight
         absolute = limit.max * weight

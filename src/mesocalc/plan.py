@@ -292,7 +292,7 @@ def compute_capacity(results: list[ComponentResult] | tuple[ComponentResult, ...
             if n is not None and (best is None or n < best):
                 best = n
                 binding = {"agent": result.agent.id, "scope": limit.scope, "basis": limit.basis,
-                           "max": limit.max.to_json(), "source": limit.source}
+                           "max": c.quantity_json(limit, limit.max), "source": limit.source}
     if technique.max_points is not None and (best is None or technique.max_points < best):
         best = technique.max_points
         binding = {"technique": "max_points", "max_points": technique.max_points}

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from mesocalc import model as m
+from mesocalc.checks import quantity_json
 from mesocalc.errors import Problem
 from mesocalc.plan import PlanResult
 
@@ -77,10 +78,12 @@ def agent_item(agent: m.Agent, library: m.Library) -> dict[str, Any]:
             "note": agent.regulatory.note, "source": agent.regulatory.source},
         "admixture": agent.admixture,
         "stocks": [{"id": s.id, "label": s.label, "concentration": s.concentration.to_json(),
-                    "volume": s.volume.to_json() if s.volume else None} for s in agent.stocks],
+                    "volume": s.volume.to_json() if s.volume else None, "excipients": list(s.excipients)}
+                   for s in agent.stocks],
         "max_concentration": agent.max_concentration.to_json() if agent.max_concentration else None,
-        "limits": [{"scope": lim.scope, "basis": lim.basis, "max": lim.max.to_json(), "severity": lim.severity,
-                    "when": lim.condition_text(), "source": source(lim.source), "note": lim.note}
+        "limits": [{"scope": lim.scope, "basis": lim.basis, "max": quantity_json(lim, lim.max),
+                    "severity": lim.severity, "when": lim.condition_text(), "derived": lim.derived,
+                    "source": source(lim.source), "note": lim.note}
                    for lim in agent.limits],
         "limits_note": None if agent.limits else "no established dose limits",
         "course": None if agent.course is None else {

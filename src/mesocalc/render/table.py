@@ -172,7 +172,8 @@ def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
     for s in agent.stocks:
         vol = f", {format_quantity(s.volume)}" if s.volume else ""
         label = f" ({s.label})" if s.label else ""
-        console.print(f"Stock     {s.id}: {format_quantity(s.concentration)}{vol}{label}")
+        excipients = f"; excipients: {', '.join(s.excipients)}" if s.excipients else ""
+        console.print(f"Stock     {s.id}: {format_quantity(s.concentration)}{vol}{label}{excipients}")
     table = Table(title="Dose caps", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for header in ("Scope", "Cap", "When", "Severity", "Source"):
         table.add_column(header, no_wrap=True)
