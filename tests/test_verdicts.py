@@ -187,3 +187,10 @@ def test_the_kybella_label_technique_is_the_usual_range_of_submental_dca(cli: An
     run = cli("plan", "submental-dca", "--spacing", "2 cm", "--json")
     unusual = [w for w in run.json["warnings"] if w["code"] == "technique-unusual"]
     assert unusual and unusual[0]["source"] == "kybella-pi" and "spacing" in unusual[0]["message"]
+
+
+def test_the_table_says_why_a_cap_is_not_applicable(cli: Any, write: Any) -> None:
+    cocktail = lidocaine_with_epinephrine(write, "1:100,000,000")
+    out = cli("plan", cocktail, "--points", "10", "--weight", "70 kg").stdout
+    assert ("Not applicable: lidocaine session 7 mg/kg, session 500 mg: applies with epinephrine at 5 mcg/mL or "
+            "more; this cocktail has 0.01 mcg/mL") in out

@@ -152,3 +152,21 @@ def test_conditions_lists_the_vocabulary_and_finds_a_condition_by_any_synonym(cl
     assert {"agent": "minoxidil", "rule": "caution", "severity": "soft"} in one.json["named_by"]
     unknown = cli("conditions", "pregnency")
     assert unknown.exit_code == 2 and "pregnancy" in unknown.stderr
+
+
+def test_british_spellings_match_the_american_ones(cli: Any, write: Any) -> None:
+    # lidocaine label: methemoglobinemia warning (REFERENCE §10.5); lidocaine is an amide local anesthetic
+    path = patient(write, "conditions: [methaemoglobinaemia]\nallergies: [amide local anaesthetic]\n")
+    run = cli("plan", "submental-dca-lidocaine", "--patient", path, "--json")
+    assert [w["agent"] for w in warnings_of(run.json, "caution")] == ["lidocaine"]
+    assert [w["agent"] for w in warnings_of(run.json, "contraindication")] == ["lidocaine"]
+    assert not warnings_of(run.json, "unmatched-term")
+
+
+def test_a_vague_term_is_not_guessed_but_the_specific_terms_are_offered(cli: Any, write: Any) -> None:
+    # only non-selective beta-blockers interact with epinephrine (lidocaine-epinephrine label §7.4):
+    # "beta blocker" is not read as one; the warning offers the specific term
+    path = patient(write, "conditions: [beta blocker]\n")
+    run = cli("plan", "mesohair-minoxidil", "--patient", path, "--json")
+    unmatched = warnings_of(run.json, "unmatched-term")
+    assert unmatched and "non-selective-beta-blocker" in unmatched[0]["message"]

@@ -20,11 +20,19 @@ from mesocalc.errors import Location, Problem
 from mesocalc.record import Record
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
+# British and American spellings of the same word match (anaesthetic/anesthetic, sulphite/sulfite,
+# methaemoglobinaemia/methemoglobinemia, paediatric/pediatric, goitre/goiter).
+_SPELLINGS = (("anaesth", "anesth"), ("aemia", "emia"), ("haem", "hem"), ("sulph", "sulf"), ("paed", "ped"),
+              ("oedema", "edema"), ("goitre", "goiter"))
 
 
 def norm(term: str) -> str:
-    """`Breast feeding`, `breast_feeding` and `BREAST-FEEDING` are one word."""
-    return _SEPARATORS.sub("-", term.strip().lower()).strip("-")
+    """`Breast feeding`, `breast_feeding` and `BREAST-FEEDING` are one word; so are British and American
+    spellings (`amide local anaesthetic` = `amide-local-anesthetic`)."""
+    key = _SEPARATORS.sub("-", term.strip().lower()).strip("-")
+    for british, american in _SPELLINGS:
+        key = key.replace(british, american)
+    return key
 
 
 def condition_index(library: m.Library) -> dict[str, str]:
@@ -120,9 +128,14 @@ def resolve(patient: m.Patient, library: m.Library, today: datetime.date | None 
 
 
 def nearest(key: str, known: Iterable[str]) -> tuple[str, ...]:
+    """Up to three known terms: those that contain the term as whole words first ("beta blocker" →
+    "non-selective-beta-blocker"), then the closest spellings."""
     import difflib
 
-    return tuple(difflib.get_close_matches(key, sorted(set(known)), n=3, cutoff=0.6))
+    words = sorted(set(known))
+    containing = [w for w in words if f"-{key}-" in f"-{w}-" or f"-{w}-" in f"-{key}-"]
+    close = difflib.get_close_matches(key, words, n=3, cutoff=0.6)
+    return tuple(dict.fromkeys(sorted(containing, key=len) + close))[:3]
 
 
 def stock_excipients(agent: m.Agent, component: m.Component | None) -> tuple[tuple[str, ...], bool]:

@@ -86,6 +86,14 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
         for check in comp.checks:
             caps.add_row(*_check_cells(check))
     print_table(caps, console)
+    set_aside: dict[tuple[str, str], list[str]] = {}
+    for comp in result.components:
+        for check in comp.checks:
+            if check.status == "not-applicable":
+                set_aside.setdefault((check.agent, check.reason or ""), []).append(
+                    f"{check.limit.scope} {quantity_text(check.limit, check.limit.max)}")
+    for (agent, reason), caps_text in set_aside.items():
+        console.print(Text(f"Not applicable: {agent} {', '.join(caps_text)}: {reason}"))
 
     cap = result.capacity
     if cap.max_points is not None:
