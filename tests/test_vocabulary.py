@@ -170,3 +170,15 @@ def test_a_vague_term_is_not_guessed_but_the_specific_terms_are_offered(cli: Any
     run = cli("plan", "mesohair-minoxidil", "--patient", path, "--json")
     unmatched = warnings_of(run.json, "unmatched-term")
     assert unmatched and "non-selective-beta-blocker" in unmatched[0]["message"]
+
+
+def test_patient_warnings_without_the_library_still_find_the_contraindication(library: m.Library) -> None:
+    # a caller that has only the agents (checks.patient_warnings without a library) still matches the agent's
+    # own condition ids and names; it cannot know synonyms, so it reports no unmatched terms
+    from mesocalc import checks
+
+    dutasteride = library.agents["dutasteride"]
+    found = checks.patient_warnings([dutasteride], m.Patient("p", conditions=("pregnant", "pregnancy")))
+    assert [w.code for w in found] == ["contraindication"]
+    with_library = checks.patient_warnings([dutasteride], m.Patient("p", conditions=("pregnancy",)), library)
+    assert [w.code for w in with_library] == ["contraindication"]

@@ -152,6 +152,19 @@ def distinct(actual: Q, cap: Q) -> tuple[str, str]:
     return shown
 
 
+def patient_warnings(agents: list[m.Agent], patient: m.Patient | None, library: m.Library | None = None,
+                     components: Mapping[str, m.Component] | None = None) -> list[Warning]:
+    """Contraindications, cautions and allergies of this patient (see vocabulary.patient_warnings, which
+    needs the library: without it only these agents are known and unmatched terms are not reported)."""
+    from mesocalc import vocabulary
+
+    if library is None:
+        known = m.Library({a.id: a for a in agents}, {}, {}, {}, {})
+        return [w for w in vocabulary.patient_warnings(agents, patient, known, components)
+                if w.code != "unmatched-term"]
+    return vocabulary.patient_warnings(agents, patient, library, components)
+
+
 def regulatory_warnings(agents: list[m.Agent], site_ids: list[str | None]) -> list[Warning]:
     """Unapproved or compounded agents, and approved agents used outside their approved areas."""
     out = []

@@ -92,10 +92,11 @@ class Limit(Record):
         other = self.when_with or self.when_without
         if other is None:
             return None
-        word = "with" if self.when_with else "without"
         if self.when_min is None:
-            return f"{word} {other}"
-        return f"{word} {other} at {format_quantity(self.when_min)} or more"
+            return f"{'with' if self.when_with else 'without'} {other}"
+        if self.when_with:
+            return f"with {other} at {format_quantity(self.when_min)} or more"
+        return f"unless {other} is {format_quantity(self.when_min)} or more"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
