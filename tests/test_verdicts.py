@@ -194,3 +194,12 @@ def test_the_table_says_why_a_cap_is_not_applicable(cli: Any, write: Any) -> Non
     out = cli("plan", cocktail, "--points", "10", "--weight", "70 kg").stdout
     assert ("Not applicable: lidocaine session 7 mg/kg, session 500 mg: applies with epinephrine at 5 mcg/mL or "
             "more; this cocktail has 0.01 mcg/mL") in out
+
+
+def test_a_course_cap_set_aside_in_pcdc_is_listed_with_its_reason(cli: Any) -> None:
+    # the derived 600 mg KYBELLA course total (6 × 100 mg) is set aside in PC/DC (PC 25 mg/mL): said, not dropped
+    run = cli("schedule", "pcdc-abdomen", "--start", "2026-01-01", "--points", "10", "--json")
+    course = [c for c in run.json["checks"] if c["rule"] == "limit" and c["agent"] == "deoxycholic-acid"]
+    assert [(c["status"], c["max"]["value"], c.get("derived")) for c in course] == [("not-applicable", 600.0, True)]
+    human = cli("schedule", "pcdc-abdomen", "--start", "2026-01-01", "--points", "10").stdout
+    assert "Not applicable: deoxycholic-acid course 600 mg: applies unless phosphatidylcholine is 25 mg/mL" in human
