@@ -201,10 +201,14 @@ def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
         if agent.course.min_interval:
             parts.append(f"at least {agent.course.min_interval.text()} apart")
         console.print(f"Course    {', '.join(parts)} ({agent.course.source or 'no source'})")
+    def named(condition_id: str) -> str:
+        found = library.conditions.get(condition_id)
+        return f"{found.name} ({condition_id})" if found is not None and found.name != condition_id else condition_id
+
     for rule in agent.contraindications:
-        console.print(f"Contraindicated with {rule.condition} ({rule.severity}; {rule.source or 'no source'})")
+        console.print(f"Contraindicated: {named(rule.condition)} ({rule.severity}; {rule.source or 'no source'})")
     for rule in agent.cautions:
-        console.print(f"Caution with {rule.condition}" + (f": {rule.note}" if rule.note else ""))
+        console.print(f"Caution   {named(rule.condition)}" + (f": {rule.note}" if rule.note else ""))
     for note in agent.notes:
         console.print(f"Note      {note}")
 
