@@ -116,13 +116,26 @@ def cocktail_item(cocktail: m.Cocktail) -> dict[str, Any]:
         "diluent": None if cocktail.diluent is None else {"name": cocktail.diluent.name,
                                                           "volume": cocktail.diluent.volume.to_json()},
         "protocol": [{"phase": p.name, "sessions": p.sessions, "every": p.every.text()} for p in cocktail.protocol],
+        "reference": None if cocktail.reference is None else {
+            "volume": cocktail.reference.volume.to_json() if cocktail.reference.volume else None,
+            "points": cocktail.reference.points, "source": cocktail.reference.source},
+        "technique_range": range_item(cocktail.technique_range),
         "file": cocktail.where.file,
     }
 
 
+def range_item(usual: m.TechniqueRange | None) -> dict[str, Any] | None:
+    if usual is None:
+        return None
+    return {"volume_per_point": [q.to_json() for q in usual.volume_per_point] if usual.volume_per_point else None,
+            "spacing": [q.to_json() for q in usual.spacing] if usual.spacing else None,
+            "basis": usual.basis, "source": usual.source}
+
+
 def area_item(area: m.Area) -> dict[str, Any]:
     return {"id": area.id, "name": area.name, "region": area.region, "surface": area.surface.to_json(),
-            "basis": area.basis, "source": area.source, "aliases": list(area.aliases), "note": area.note}
+            "basis": area.basis, "source": area.source, "aliases": list(area.aliases), "note": area.note,
+            "technique_range": range_item(area.technique_range)}
 
 
 # ---- issue 3: compound ----

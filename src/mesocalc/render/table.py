@@ -242,6 +242,15 @@ def render_cocktail(cocktail: m.Cocktail, console: Console) -> None:
         console.print(f"Protocol  {p.name}: {p.sessions} sessions every {p.every.text()}")
     if cocktail.area:
         console.print(f"Area      {cocktail.area} (default)")
+    if cocktail.reference is not None:
+        ref = cocktail.reference
+        size = format_quantity(ref.volume) if ref.volume is not None else f"{ref.points} points"
+        console.print(f"Reference published session {size} ({ref.source or 'no source'}); the default plan")
+    usual = cocktail.technique_range
+    if usual is not None:
+        parts = [f"{what} {format_quantity(pair[0])} to {format_quantity(pair[1])}"
+                 for what, pair in (("volume per point", usual.volume_per_point), ("spacing", usual.spacing)) if pair]
+        console.print(f"Usual     {', '.join(parts)} ({usual.source if usual.basis == 'sourced' else 'assumption'})")
 
 
 def render_areas(areas: list[m.Area], console: Console) -> None:
