@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -83,9 +84,22 @@ def age_in_years(patient: m.Patient, today: datetime.date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+_KNOWN: dict[int, tuple[weakref.ref[m.Library], dict[str, str], set[str]]] = {}
+
+
+def known_words(library: m.Library) -> tuple[dict[str, str], set[str]]:
+    """The condition index and the allergy words of a library, worked out once per loaded library (a batch
+    of plans with a patient, or a large library, would otherwise walk every agent for every plan)."""
+    entry = _KNOWN.get(id(library))
+    if entry is not None and entry[0]() is library:
+        return entry[1], entry[2]
+    index, words = condition_index(library), allergy_words(library)
+    _KNOWN[id(library)] = (weakref.ref(library), index, words)
+    return index, words
+
+
 def resolve(patient: m.Patient, library: m.Library, today: datetime.date | None = None) -> Resolved:
-    index = condition_index(library)
-    allergy_known = allergy_words(library)
+    index, allergy_known = known_words(library)
     by_id = library.conditions
     conditions: dict[str, str] = {}
     sensitivities: dict[str, str] = {}
