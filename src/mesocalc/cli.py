@@ -320,8 +320,10 @@ def check(
             sys.stdout.write(f"{location}:{key} {problem.message}{hint}\n")
         for note in result.library.overrides:
             sys.stdout.write(f"note: {note}\n")
-        missing = sum(1 for p in result.problems if p.severity == "warning")
-        extra = f"; {missing} missing source(s) (use --strict to fail on them)" if missing and not strict else ""
+        missing = sum(1 for p in result.problems if p.severity == "warning" and p.code == "missing-source")
+        other = sum(1 for p in result.problems if p.severity == "warning") - missing
+        notes = ([f"{missing} missing source(s)"] if missing else []) + ([f"{other} other warning(s)"] if other else [])
+        extra = f"; {' and '.join(notes)} (use --strict to fail on them)" if notes and not strict else ""
         sys.stdout.write(f"{len(result.files)} file(s) checked, {len(problems)} problem(s){extra}\n")
     raise typer.Exit(1 if problems else 0)
 
