@@ -182,3 +182,12 @@ def test_patient_warnings_without_the_library_still_find_the_contraindication(li
     assert [w.code for w in found] == ["contraindication"]
     with_library = checks.patient_warnings([dutasteride], m.Patient("p", conditions=("pregnancy",)), library)
     assert [w.code for w in with_library] == ["contraindication"]
+
+
+def test_the_agents_name_is_an_allergy_word_and_no_known_allergies_is_an_answer(cli: Any, write: Any) -> None:
+    named = patient(write, "allergies: [Lidocaine hydrochloride]\n", "named.yaml")
+    run = cli("plan", "submental-dca-lidocaine", "--patient", named, "--json")
+    assert [w["agent"] for w in warnings_of(run.json, "contraindication")] == ["lidocaine"]
+    nothing = patient(write, "allergies: [NKDA]\nconditions: [none]\n", "nothing.yaml")
+    run = cli("plan", "submental-dca", "--patient", nothing, "--json")
+    assert run.exit_code == 0 and not warnings_of(run.json, "unmatched-term")

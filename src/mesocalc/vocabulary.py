@@ -56,7 +56,7 @@ def allergy_words(library: m.Library) -> set[str]:
     the words of conditions that name excipients."""
     words: set[str] = set()
     for agent in library.agents.values():
-        words |= {norm(w) for w in (agent.id, *agent.aliases, *agent.classes)}
+        words |= {norm(w) for w in (agent.id, agent.name, *agent.aliases, *agent.classes)}
         for stock in agent.stocks:
             words |= {norm(e) for e in stock.excipients}
     for condition in library.conditions.values():
@@ -73,6 +73,11 @@ class Resolved(Record):
     sensitivities: dict[str, str]  # excipient (normalised) → the term that named it
     allergies: tuple[str, ...]  # normalised allergy terms
     unmatched: tuple[tuple[str, str, tuple[str, ...]], ...]  # (field, term, nearest known terms)
+
+
+# "No known allergies" written in a patient file is an answer, not an unmatched term.
+NOTHING_KNOWN = frozenset(norm(w) for w in ("none", "nil", "no", "nkda", "nka", "no known allergies",
+                                            "no known drug allergies", "no allergies", "none known"))
 
 
 def age_in_years(patient: m.Patient, today: datetime.date) -> int | None:
@@ -112,6 +117,8 @@ def resolve(patient: m.Patient, library: m.Library, today: datetime.date | None 
 
     for term in patient.conditions:
         key = norm(term)
+        if key in NOTHING_KNOWN:
+            continue
         if key in index:
             conditions.setdefault(index[key], term)
             sensitive(index[key], term)
@@ -120,6 +127,8 @@ def resolve(patient: m.Patient, library: m.Library, today: datetime.date | None 
     allergies = []
     for term in patient.allergies:
         key = norm(term)
+        if key in NOTHING_KNOWN:
+            continue
         condition = by_id.get(index.get(key, ""))
         matched = False
         if condition is not None and condition.excipients:  # "sulfite": a sensitivity to named excipients
@@ -195,7 +204,7 @@ def patient_warnings(agents: list[m.Agent], patient: m.Patient | None, library: 
                 out.append(Warning("caution", "soft",
                                    f"{agent.name}: use with caution for this patient: "
                                    f"{_condition_text(rule, found, library)}", agent.id, rule.source))
-        names = {norm(w): w for w in (agent.id, *agent.aliases, *agent.classes)}
+        names = {norm(w): w for w in (agent.id, agent.name, *agent.aliases, *agent.classes)}
         for allergy in dict.fromkeys(found.allergies):
             if allergy in names:
                 kind = "a class" if names[allergy] in agent.classes else "a name"
