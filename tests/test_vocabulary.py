@@ -191,3 +191,10 @@ def test_the_agents_name_is_an_allergy_word_and_no_known_allergies_is_an_answer(
     nothing = patient(write, "allergies: [NKDA]\nconditions: [none]\n", "nothing.yaml")
     run = cli("plan", "submental-dca", "--patient", nothing, "--json")
     assert run.exit_code == 0 and not warnings_of(run.json, "unmatched-term")
+
+
+def test_library_text_in_the_vocabulary_is_shown_as_text(cli: Any, write: Any) -> None:
+    text = 'kind: condition\nid: odd\nname: "[bold red]odd[/]"\nsynonyms: ["[link=x]y"]\n'
+    lib = str(write("lib/odd.yaml", text).parent)
+    out = cli("conditions", "odd", "-L", lib).stdout
+    assert "[bold red]odd[/]" in out and "[link=x]y" in out

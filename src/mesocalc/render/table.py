@@ -206,9 +206,9 @@ def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
         return f"{found.name} ({condition_id})" if found is not None and found.name != condition_id else condition_id
 
     for rule in agent.contraindications:
-        console.print(f"Contraindicated: {named(rule.condition)} ({rule.severity}; {rule.source or 'no source'})")
+        console.print(Text(f"Contraindicated: {named(rule.condition)} ({rule.severity}; {rule.source or 'no source'})"))
     for rule in agent.cautions:
-        console.print(f"Caution   {named(rule.condition)}" + (f": {rule.note}" if rule.note else ""))
+        console.print(Text(f"Caution   {named(rule.condition)}" + (f": {rule.note}" if rule.note else "")))
     for note in agent.notes:
         console.print(f"Note      {note}")
 
