@@ -246,3 +246,11 @@ contraindications:
     run = cli("check", "-L", lib, "--strict")
     assert run.exit_code == 1 and "keloid-history" in run.stdout and "patient vocabulary" in run.stdout
     assert cli("check", "-L", lib).exit_code == 0  # a warning, like a missing source: fails only with --strict
+
+
+def test_explain_shows_the_share_of_the_published_session(cli: Any) -> None:
+    # whole scalp: 500 points × 0.05 mL = 25 mL against NCT01655108's 2 mL per session = 1,250 %
+    run = cli("plan", "mesohair-minoxidil", "--scalp", "whole", "--explain", "--json")
+    texts = [step["text"] for step in run.json["explain"]]
+    assert "Published session (nct01655108): share = session volume / published volume = 25 mL / 2 mL = 1,250 %" \
+        in texts

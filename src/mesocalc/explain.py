@@ -105,6 +105,12 @@ def plan_steps(result: PlanResult) -> list[Step]:
             steps.append(Step(f"{comp.agent.name}: no established dose limits"))
         steps += [cap_step(comp.agent.name, check, session.weight) for check in comp.checks]
     steps.append(_capacity_step(result))
+    if result.reference is not None:
+        ref = result.reference
+        steps.append(Step(
+            f"Published session ({ref.source or 'no source'}): share = session volume / published volume = "
+            f"{fq(result.session_volume)} / {fq(ref.volume)} = {fn(ref.share * 100)} %",
+            {"session_volume": result.session_volume, "reference_volume": ref.volume}))
     return steps
 
 
