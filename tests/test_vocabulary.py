@@ -198,3 +198,13 @@ def test_library_text_in_the_vocabulary_is_shown_as_text(cli: Any, write: Any) -
     lib = str(write("lib/odd.yaml", text).parent)
     out = cli("conditions", "odd", "-L", lib).stdout
     assert "[bold red]odd[/]" in out and "[link=x]y" in out
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("birth_date: 2999-01-01\n", "is in the future"),
+    ("birth_date: 01/02/1990\n", "expected a date such as 1990-04-02"),
+    ("age: 200\n", "expected an age in whole years"),
+])
+def test_an_impossible_age_is_an_input_error(cli: Any, write: Any, body: str, message: str) -> None:
+    run = cli("plan", "submental-dca", "--patient", patient(write, body))
+    assert run.exit_code == 2 and message in run.stderr and "patient.yaml" in run.stderr
