@@ -36,7 +36,7 @@ def _code_files() -> list[Path]:
     here = Path(__file__).resolve().parent
     package = here.parent
     return [here / "validate.py", here / "__init__.py", package / "model.py", package / "units.py",
-            package / "pharmacy_units.txt", here / "compiled.py"]
+            package / "pharmacy_units.txt", here / "compiled.py", package / "vocabulary.py"]
 
 
 def cache_name(content_key: str) -> str:
