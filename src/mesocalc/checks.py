@@ -121,7 +121,7 @@ def limit_warnings(checks: list[Check], agent_name: str) -> list[Warning]:
                 "limit-over", limit.severity,
                 f"{agent_name}: {limit.scope} {limit.basis} {actual} is over the "
                 f"{limit.severity} cap of {cap}{when}"
-                f" ({(check.fraction or 0) * 100:.{1 if (check.fraction or 0) < 1.01 else 0}f} %)",
+                f" ({(check.fraction or 0) * 100:,.{1 if (check.fraction or 0) < 1.01 else 0}f} %)",
                 check.agent, limit.source))
         elif check.status == "unchecked":
             out.append(Warning(

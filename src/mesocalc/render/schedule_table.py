@@ -46,7 +46,7 @@ def render_schedule(result: ScheduleResult, console: Console) -> None:
             cells.append(u.format_quantity(dose.dose))
             cap = caps[agent.id]
             fraction = cap.fractions.get(s.number) if cap else None
-            used = f" ({fraction * 100:.0f} %)" if fraction is not None else ""
+            used = f" ({fraction * 100:,.0f} %)" if fraction is not None else ""
             cells.append(u.format_quantity(dose.cumulative) + used)
         cells.append(Text("ok", style="green") if not s.flags else Text("; ".join(s.flags), style="bold red"))
         table.add_row(*cells)

@@ -129,7 +129,7 @@ def render_verdict(exit_code: int, warnings: list[Warning], ok_text: str, consol
 def _check_cells(check: Check) -> list[Any]:
     limit = check.limit
     scope = limit.scope + (f" ({limit.condition_text()})" if limit.condition_text() else "")
-    used = f"{check.fraction * 100:.0f} %" if check.fraction is not None else "—"
+    used = f"{check.fraction * 100:,.0f} %" if check.fraction is not None else "—"
     actual = quantity_text(limit, check.actual) if check.actual is not None else "—"
     source = ("derived from " if limit.derived else "") + (limit.source or "no source")
     if check.confidence:
