@@ -63,12 +63,16 @@ def test_every_command_in_the_guides_runs(command, cli, tmp_path, monkeypatch):
 def test_library_format_examples_load(cli, tmp_path):
     text = (DOCS / "library-format.md").read_text(encoding="utf-8")
     blocks = [b.split("```", 1)[0] for b in text.split("```yaml\n")[1:]]
-    assert len(blocks) == 3
-    (tmp_path / "product.yaml").write_text(blocks[2].replace("id: emla-cream", "id: doc-emla"), encoding="utf-8")
+    assert len(blocks) == 5  # agent, cocktail, region, condition, product
+    (tmp_path / "product.yaml").write_text(blocks[4].replace("id: emla-cream", "id: doc-emla"), encoding="utf-8")
     agent = blocks[0].replace("id: deoxycholic-acid", "id: doc-dca").replace("kybella-pi", "doc-pi")
     agent = agent.replace("[DCA, ATX-101, Kybella]", "[doc-dca-example]")  # the built-in agent owns those names
     (tmp_path / "agent.yaml").write_text(agent, encoding="utf-8")
     (tmp_path / "cocktail.yaml").write_text(blocks[1], encoding="utf-8")
+    (tmp_path / "region.yaml").write_text(blocks[2], encoding="utf-8")
+    (tmp_path / "condition.yaml").write_text(blocks[3].replace("id: pregnant", "id: doc-pregnant")
+                                             .replace("[pregnancy, gravid, pregnant woman]", "[doc-gravid]"),
+                                             encoding="utf-8")
     assert cli("check", "--library", str(tmp_path)).exit_code == 0
     run = cli("plan", "dca-with-lidocaine", "--library", str(tmp_path), "--weight", "60 kg", "--json")
     assert run.exit_code in (0, 1), run.stderr

@@ -43,6 +43,7 @@ def _plan_values(doc: dict[str, Any], comp: dict[str, Any] | None, key: str) -> 
         "total_volume": [doc.get("mix_volume")],
         "weight": [doc["weight"]],
         "max_area": [capacity["max_area"]],
+        "reference_volume": [(doc.get("reference") or {}).get("volume")],  # the published session (issue 10)
     }
     if key in whole:
         return whole[key]

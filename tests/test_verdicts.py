@@ -187,3 +187,71 @@ def test_the_kybella_label_technique_is_the_usual_range_of_submental_dca(cli: An
     run = cli("plan", "submental-dca", "--spacing", "2 cm", "--json")
     unusual = [w for w in run.json["warnings"] if w["code"] == "technique-unusual"]
     assert unusual and unusual[0]["source"] == "kybella-pi" and "spacing" in unusual[0]["message"]
+
+
+def test_the_table_says_why_a_cap_is_not_applicable(cli: Any, write: Any) -> None:
+    cocktail = lidocaine_with_epinephrine(write, "1:100,000,000")
+    out = cli("plan", cocktail, "--points", "10", "--weight", "70 kg").stdout
+    flat = " ".join(out.split())  # the notes under the caps table wrap at the width
+    assert flat.count("not-applicable") == 2  # the 7 mg/kg and 500 mg with-epinephrine caps, each listed
+    assert ("applies with epinephrine at 5 mcg/mL or more; this cocktail has 0.01 mcg/mL epinephrine") in flat
+
+
+def test_a_course_cap_set_aside_in_pcdc_is_listed_with_its_reason(cli: Any) -> None:
+    # the derived 600 mg KYBELLA course total (6 × 100 mg) is set aside in PC/DC (PC 25 mg/mL): said, not dropped
+    run = cli("schedule", "pcdc-abdomen", "--start", "2026-01-01", "--points", "10", "--json")
+    course = [c for c in run.json["checks"] if c["rule"] == "limit" and c["agent"] == "deoxycholic-acid"]
+    assert [(c["status"], c["max"]["value"], c.get("derived")) for c in course] == [("not-applicable", 600.0, True)]
+    human = cli("schedule", "pcdc-abdomen", "--start", "2026-01-01", "--points", "10").stdout
+    assert "Not applicable: deoxycholic-acid course 600 mg: applies unless phosphatidylcholine is 25 mg/mL" in human
+
+
+def test_an_areas_own_technique_range_comes_before_its_regions(cli: Any, write: Any) -> None:
+    # a clinic measures a small face patch and writes its own usual range (an assumption); 0.2 mL per point
+    # is within the face region's 0.01-0.2 mL but outside this area's 0.01-0.05 mL
+    lib = str(write("lib/patch.yaml", """\
+kind: area
+id: tear-trough
+name: Tear trough, one side
+region: face
+surface: 3 cm^2
+basis: assumption
+technique_range: {volume_per_point: [0.01 mL, 0.05 mL], basis: assumption}
+""").parent)
+    run = cli("plan", "submental-dca", "-L", lib, "--area", "tear-trough", "--spacing", "1 cm", "--json")
+    # the cocktail's own range (the KYBELLA label technique) governs first: 0.2 mL at 1 cm is usual for it
+    assert "technique-unusual" not in codes(run.json)
+    cocktail = str(write("face.yaml", """\
+kind: cocktail
+id: face-test
+name: Face test
+area: tear-trough
+technique: {grid: square, spacing: 1 cm, volume_per_point: 0.2 mL}
+components:
+  - {agent: hyaluronic-acid, concentration: 10 mg/mL}
+"""))
+    run = cli("plan", cocktail, "-L", lib, "--json")
+    unusual = [w for w in run.json["warnings"] if w["code"] == "technique-unusual"]
+    assert unusual and "area 'tear-trough'" in unusual[0]["message"]
+
+
+def test_check_names_a_condition_the_vocabulary_lacks(cli: Any, write: Any) -> None:
+    lib = str(write("lib/agent.yaml", """\
+kind: agent
+id: test-peptide
+name: Test peptide
+sources: [{id: s, title: S, confidence: low}]
+contraindications:
+  - {condition: keloid-history, source: s}
+""").parent)
+    run = cli("check", "-L", lib, "--strict")
+    assert run.exit_code == 1 and "keloid-history" in run.stdout and "patient vocabulary" in run.stdout
+    assert cli("check", "-L", lib).exit_code == 0  # a warning, like a missing source: fails only with --strict
+
+
+def test_explain_shows_the_share_of_the_published_session(cli: Any) -> None:
+    # whole scalp: 500 points × 0.05 mL = 25 mL against NCT01655108's 2 mL per session = 1,250 %
+    run = cli("plan", "mesohair-minoxidil", "--scalp", "whole", "--explain", "--json")
+    texts = [step["text"] for step in run.json["explain"]]
+    assert "Published session (nct01655108): share = session volume / published volume = 25 mL / 2 mL = 1,250 %" \
+        in texts

@@ -152,3 +152,59 @@ def test_conditions_lists_the_vocabulary_and_finds_a_condition_by_any_synonym(cl
     assert {"agent": "minoxidil", "rule": "caution", "severity": "soft"} in one.json["named_by"]
     unknown = cli("conditions", "pregnency")
     assert unknown.exit_code == 2 and "pregnancy" in unknown.stderr
+
+
+def test_british_spellings_match_the_american_ones(cli: Any, write: Any) -> None:
+    # lidocaine label: methemoglobinemia warning (REFERENCE §10.5); lidocaine is an amide local anesthetic
+    path = patient(write, "conditions: [methaemoglobinaemia]\nallergies: [amide local anaesthetic]\n")
+    run = cli("plan", "submental-dca-lidocaine", "--patient", path, "--json")
+    assert [w["agent"] for w in warnings_of(run.json, "caution")] == ["lidocaine"]
+    assert [w["agent"] for w in warnings_of(run.json, "contraindication")] == ["lidocaine"]
+    assert not warnings_of(run.json, "unmatched-term")
+
+
+def test_a_vague_term_is_not_guessed_but_the_specific_terms_are_offered(cli: Any, write: Any) -> None:
+    # only non-selective beta-blockers interact with epinephrine (lidocaine-epinephrine label §7.4):
+    # "beta blocker" is not read as one; the warning offers the specific term
+    path = patient(write, "conditions: [beta blocker]\n")
+    run = cli("plan", "mesohair-minoxidil", "--patient", path, "--json")
+    unmatched = warnings_of(run.json, "unmatched-term")
+    assert unmatched and "non-selective-beta-blocker" in unmatched[0]["message"]
+
+
+def test_patient_warnings_without_the_library_still_find_the_contraindication(library: m.Library) -> None:
+    # a caller that has only the agents (checks.patient_warnings without a library) still matches the agent's
+    # own condition ids and names; it cannot know synonyms, so it reports no unmatched terms
+    from mesocalc import checks
+
+    dutasteride = library.agents["dutasteride"]
+    found = checks.patient_warnings([dutasteride], m.Patient("p", conditions=("pregnant", "pregnancy")))
+    assert [w.code for w in found] == ["contraindication"]
+    with_library = checks.patient_warnings([dutasteride], m.Patient("p", conditions=("pregnancy",)), library)
+    assert [w.code for w in with_library] == ["contraindication"]
+
+
+def test_the_agents_name_is_an_allergy_word_and_no_known_allergies_is_an_answer(cli: Any, write: Any) -> None:
+    named = patient(write, "allergies: [Lidocaine hydrochloride]\n", "named.yaml")
+    run = cli("plan", "submental-dca-lidocaine", "--patient", named, "--json")
+    assert [w["agent"] for w in warnings_of(run.json, "contraindication")] == ["lidocaine"]
+    nothing = patient(write, "allergies: [NKDA]\nconditions: [none]\n", "nothing.yaml")
+    run = cli("plan", "submental-dca", "--patient", nothing, "--json")
+    assert run.exit_code == 0 and not warnings_of(run.json, "unmatched-term")
+
+
+def test_library_text_in_the_vocabulary_is_shown_as_text(cli: Any, write: Any) -> None:
+    text = 'kind: condition\nid: odd\nname: "[bold red]odd[/]"\nsynonyms: ["[link=x]y"]\n'
+    lib = str(write("lib/odd.yaml", text).parent)
+    out = cli("conditions", "odd", "-L", lib).stdout
+    assert "[bold red]odd[/]" in out and "[link=x]y" in out
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("birth_date: 2999-01-01\n", "is in the future"),
+    ("birth_date: 01/02/1990\n", "expected a date such as 1990-04-02"),
+    ("age: 200\n", "expected an age in whole years"),
+])
+def test_an_impossible_age_is_an_input_error(cli: Any, write: Any, body: str, message: str) -> None:
+    run = cli("plan", "submental-dca", "--patient", patient(write, body))
+    assert run.exit_code == 2 and message in run.stderr and "patient.yaml" in run.stderr

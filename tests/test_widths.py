@@ -89,5 +89,5 @@ def test_the_caps_table_names_the_agent_as_the_dose_table_does_and_notes_the_con
     assert "Lidocaine hydrochloride" in caps and "Deoxycholic acid" in caps
     assert all(len(line) <= 80 for line in caps)
     # the label's condition ("without epinephrine") is a numbered note under the table, not in the cell
-    assert any(line.startswith("[") and "when without epinephrine" in line for line in caps)
+    assert any(line.startswith("[") and "applies unless epinephrine" in line for line in caps)
     assert max(len(line) for line in caps) <= 80

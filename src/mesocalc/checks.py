@@ -94,7 +94,7 @@ def limit_warnings(checks: list[Check], agent_name: str) -> list[Warning]:
                 "limit-over", limit.severity,
                 f"{agent_name}: {limit.scope} {limit.basis} {actual} is over the "
                 f"{limit.severity} cap of {cap}{when}"
-                f" ({(check.fraction or 0) * 100:.{1 if (check.fraction or 0) < 1.01 else 0}f} %)",
+                f" ({(check.fraction or 0) * 100:,.{1 if (check.fraction or 0) < 1.01 else 0}f} %)",
                 check.agent, limit.source))
         elif check.status == "unchecked":
             out.append(Warning(
@@ -123,6 +123,19 @@ def distinct(actual: Q, cap: Q) -> tuple[str, str]:
         if shown[0] != shown[1]:
             return shown
     return shown
+
+
+def patient_warnings(agents: list[m.Agent], patient: m.Patient | None, library: m.Library | None = None,
+                     components: Mapping[str, m.Component] | None = None) -> list[Warning]:
+    """Contraindications, cautions and allergies of this patient (see vocabulary.patient_warnings, which
+    needs the library: without it only these agents are known and unmatched terms are not reported)."""
+    from mesocalc import vocabulary
+
+    if library is None:
+        known = m.Library({a.id: a for a in agents}, {}, {}, {}, {})
+        return [w for w in vocabulary.patient_warnings(agents, patient, known, components)
+                if w.code != "unmatched-term"]
+    return vocabulary.patient_warnings(agents, patient, library, components)
 
 
 def regulatory_warnings(agents: list[m.Agent], site_ids: list[str | None]) -> list[Warning]:

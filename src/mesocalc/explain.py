@@ -51,14 +51,17 @@ def cap_step(agent_name: str, check: Check, weight: u.Q | None) -> Step:
     when = f", {limit.condition_text()}" if limit.condition_text() else ""
     if limit.counts_injections:  # a count of injections (KYBELLA: 50 per session), not a quantity
         return _count_cap_step(agent_name, check)
-    label = f"{agent_name} {limit.scope} cap {fq(limit.max)} ({limit.severity}{when}; source {limit.source or 'none'})"
+    derived = "derived from " if limit.derived else ""
+    label = (f"{agent_name} {limit.scope} cap {fq(limit.max)} ({limit.severity}{when}; "
+             f"{derived or 'source '}{limit.source or 'none'})")
     quantities: dict[str, u.Q] = {"max": limit.max}
     if check.status == "not-applicable":
         return Step(f"{label}: not applicable: {check.reason}", quantities)
     if check.actual is None:
         return Step(f"{label}: not checked: {check.reason}", quantities)
     quantities["actual"] = check.actual
-    text = f"{label}: {fq(check.actual)} / {fq(limit.max)} = {fn((check.fraction or 0) * 100)} % -> {check.status}"
+    text = (f"{label}: {quantity_text(limit, check.actual)} / {quantity_text(limit, limit.max)} = "
+            f"{fn((check.fraction or 0) * 100)} % -> {check.status}")
     if limit.basis == "per-kg" and weight is not None:
         # the cap for this patient, in plain amount: cap per kg × body weight
         absolute = limit.max * weight
@@ -106,6 +109,12 @@ def plan_steps(result: PlanResult) -> list[Step]:
             steps.append(Step(f"{comp.agent.name}: no established dose limits"))
         steps += [cap_step(comp.agent.name, check, session.weight) for check in comp.checks]
     steps.append(_capacity_step(result))
+    if result.reference is not None:
+        ref = result.reference
+        steps.append(Step(
+            f"Published session ({ref.source or 'no source'}): share = session volume / published volume = "
+            f"{fq(result.session_volume)} / {fq(ref.volume)} = {fn(ref.share * 100)} %",
+            {"session_volume": result.session_volume, "reference_volume": ref.volume}))
     return steps
 
 

@@ -16,6 +16,11 @@ def main() -> None:
         from mesocalc.cli import run
 
         code = run()
+        import signal
+
+        # The work is done and written: a Ctrl-C during interpreter shutdown changes nothing (Python restores
+        # the default handler while it shuts down, which would end the process by the signal, not exit 0).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     except KeyboardInterrupt:
         try:  # noqa: SIM105 (contextlib is not imported here: this module must stay small)
             sys.stderr.write("mesocalc: interrupted\n")

@@ -175,9 +175,12 @@ class Limit(Record):
         parts = []
         other = self.when_with or self.when_without
         if other is not None:
-            word = "with" if self.when_with else "without"
-            parts.append(f"{word} {other}" if self.when_min is None else
-                         f"{word} {other} at {format_quantity(self.when_min)} or more")
+            if self.when_min is None:
+                parts.append(f"{'with' if self.when_with else 'without'} {other}")
+            elif self.when_with:
+                parts.append(f"with {other} at {format_quantity(self.when_min)} or more")
+            else:
+                parts.append(f"unless {other} is {format_quantity(self.when_min)} or more")
         if self.when_site is not None:
             parts.append(self.when_site.text())
         return ", ".join(parts) or None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -20,11 +21,19 @@ from mesocalc.errors import Location, Problem
 from mesocalc.record import Record
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
+# British and American spellings of the same word match (anaesthetic/anesthetic, sulphite/sulfite,
+# methaemoglobinaemia/methemoglobinemia, paediatric/pediatric, goitre/goiter).
+_SPELLINGS = (("anaesth", "anesth"), ("aemia", "emia"), ("haem", "hem"), ("sulph", "sulf"), ("paed", "ped"),
+              ("oedema", "edema"), ("goitre", "goiter"))
 
 
 def norm(term: str) -> str:
-    """`Breast feeding`, `breast_feeding` and `BREAST-FEEDING` are one word."""
-    return _SEPARATORS.sub("-", term.strip().lower()).strip("-")
+    """`Breast feeding`, `breast_feeding` and `BREAST-FEEDING` are one word; so are British and American
+    spellings (`amide local anaesthetic` = `amide-local-anesthetic`)."""
+    key = _SEPARATORS.sub("-", term.strip().lower()).strip("-")
+    for british, american in _SPELLINGS:
+        key = key.replace(british, american)
+    return key
 
 
 def condition_index(library: m.Library) -> dict[str, str]:
@@ -47,7 +56,7 @@ def allergy_words(library: m.Library) -> set[str]:
     the words of conditions that name excipients."""
     words: set[str] = set()
     for agent in library.agents.values():
-        words |= {norm(w) for w in (agent.id, *agent.aliases, *agent.classes)}
+        words |= {norm(w) for w in (agent.id, agent.name, *agent.aliases, *agent.classes)}
         for stock in agent.stocks:
             words |= {norm(e) for e in stock.excipients}
     for condition in library.conditions.values():
@@ -66,6 +75,11 @@ class Resolved(Record):
     unmatched: tuple[tuple[str, str, tuple[str, ...]], ...]  # (field, term, nearest known terms)
 
 
+# "No known allergies" written in a patient file is an answer, not an unmatched term.
+NOTHING_KNOWN = frozenset(norm(w) for w in ("none", "nil", "no", "nkda", "nka", "no known allergies",
+                                            "no known drug allergies", "no allergies", "none known"))
+
+
 def age_in_years(patient: m.Patient, today: datetime.date) -> int | None:
     if patient.age is not None:
         return patient.age
@@ -75,9 +89,22 @@ def age_in_years(patient: m.Patient, today: datetime.date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+_KNOWN: dict[int, tuple[weakref.ref[m.Library], dict[str, str], set[str]]] = {}
+
+
+def known_words(library: m.Library) -> tuple[dict[str, str], set[str]]:
+    """The condition index and the allergy words of a library, worked out once per loaded library (a batch
+    of plans with a patient, or a large library, would otherwise walk every agent for every plan)."""
+    entry = _KNOWN.get(id(library))
+    if entry is not None and entry[0]() is library:
+        return entry[1], entry[2]
+    index, words = condition_index(library), allergy_words(library)
+    _KNOWN[id(library)] = (weakref.ref(library), index, words)
+    return index, words
+
+
 def resolve(patient: m.Patient, library: m.Library, today: datetime.date | None = None) -> Resolved:
-    index = condition_index(library)
-    allergy_known = allergy_words(library)
+    index, allergy_known = known_words(library)
     by_id = library.conditions
     conditions: dict[str, str] = {}
     sensitivities: dict[str, str] = {}
@@ -90,6 +117,8 @@ def resolve(patient: m.Patient, library: m.Library, today: datetime.date | None 
 
     for term in patient.conditions:
         key = norm(term)
+        if key in NOTHING_KNOWN:
+            continue
         if key in index:
             conditions.setdefault(index[key], term)
             sensitive(index[key], term)
@@ -98,6 +127,8 @@ def resolve(patient: m.Patient, library: m.Library, today: datetime.date | None 
     allergies = []
     for term in patient.allergies:
         key = norm(term)
+        if key in NOTHING_KNOWN:
+            continue
         condition = by_id.get(index.get(key, ""))
         matched = False
         if condition is not None and condition.excipients:  # "sulfite": a sensitivity to named excipients
@@ -120,9 +151,14 @@ def resolve(patient: m.Patient, library: m.Library, today: datetime.date | None 
 
 
 def nearest(key: str, known: Iterable[str]) -> tuple[str, ...]:
+    """Up to three known terms: those that contain the term as whole words first ("beta blocker" →
+    "non-selective-beta-blocker"), then the closest spellings."""
     import difflib
 
-    return tuple(difflib.get_close_matches(key, sorted(set(known)), n=3, cutoff=0.6))
+    words = sorted(set(known))
+    containing = [w for w in words if f"-{key}-" in f"-{w}-" or f"-{w}-" in f"-{key}-"]
+    close = difflib.get_close_matches(key, words, n=3, cutoff=0.6)
+    return tuple(dict.fromkeys(sorted(containing, key=len) + close))[:3]
 
 
 def stock_excipients(agent: m.Agent, component: m.Component | None) -> tuple[tuple[str, ...], bool]:
@@ -168,7 +204,7 @@ def patient_warnings(agents: list[m.Agent], patient: m.Patient | None, library: 
                 out.append(Warning("caution", "soft",
                                    f"{agent.name}: use with caution for this patient: "
                                    f"{_condition_text(rule, found, library)}", agent.id, rule.source))
-        names = {norm(w): w for w in (agent.id, *agent.aliases, *agent.classes)}
+        names = {norm(w): w for w in (agent.id, agent.name, *agent.aliases, *agent.classes)}
         for allergy in dict.fromkeys(found.allergies):
             if allergy in names:
                 kind = "a class" if names[allergy] in agent.classes else "a name"

@@ -41,7 +41,7 @@ def _code_files() -> list[Path]:
     package = here.parent
     modules = sorted(here / entry.name for entry in os.scandir(here) if entry.name.endswith(".py"))
     return [*modules, package / "model.py", package / "units.py", package / "errors.py", package / "record.py",
-            package / "notation.py", package / "pharmacy_units.txt"]
+            package / "notation.py", package / "vocabulary.py", package / "pharmacy_units.txt"]
 
 
 def cache_name(content_key: str) -> str:

@@ -504,6 +504,9 @@ def read_patient(r: Reader, data: dict[str, Any]) -> m.Patient | None:
             birth_date = None
         if birth_date is None:
             r.problem("birth_date", f"expected a date such as 1990-04-02, got {_type_name(birth)}", "wrong-type")
+        elif birth_date > datetime.date.today().isoformat():
+            r.problem("birth_date", f"{birth_date} is in the future", "bad-value")
+            birth_date = None
     # the words people write ("Pregnancy", "breast feeding"): matched through the vocabulary, not as ids
     return m.Patient(patient_id, r.text(data, "name", ""), weight, r.text(data, "sex", ""),
                      r.words(data, "conditions", "", ids=False), r.words(data, "allergies", "", ids=False),

@@ -35,6 +35,8 @@ def condition_item(condition: m.Condition, library: m.Library) -> dict[str, Any]
 
 
 def render_conditions(conditions: list[m.Condition], library: m.Library, console: Any) -> None:
+    from rich.text import Text
+
     from mesocalc.render.textgrid import Column, TextTable, print_table
 
     table = TextTable([Column("Id"), Column("Name", wrap=True), Column("Synonyms", wrap=True),
@@ -49,5 +51,7 @@ def render_conditions(conditions: list[m.Condition], library: m.Library, console
         if condition.excipients:
             extra.append("excipients: " + ", ".join(condition.excipients))
         synonyms = ", ".join(condition.synonyms) or "—"
-        table.add_row(condition.id, condition.name, "; ".join([synonyms, *extra]), ", ".join(agents) or "—")
+        # library text is shown as text, never read as markup
+        table.add_row(*(Text(cell) for cell in (condition.id, condition.name, "; ".join([synonyms, *extra]),
+                                                 ", ".join(agents) or "—")))
     print_table(table, console)

@@ -99,7 +99,7 @@ def capacity_doc(capacity: Capacity) -> dict[str, Any]:
     if capacity.binding is not None:
         limit = capacity.binding.check.limit
         limited_by = {"agent": capacity.binding.agent, "scope": limit.scope, "basis": limit.basis,
-                      "max": limit.max.to_json(), "source": limit.source}
+                      "max": limit_quantity(limit, limit.max), "source": limit.source}
     elif capacity.limited_by_technique:
         limited_by = {"technique": "max_points", "max_points": capacity.technique_max}
     out: dict[str, Any] = {
@@ -129,10 +129,12 @@ def agent_item(agent: m.Agent, library: m.Library) -> dict[str, Any]:
             "note": agent.regulatory.note, "source": agent.regulatory.source},
         "admixture": agent.admixture,
         "stocks": [{"id": s.id, "label": s.label, "concentration": s.concentration.to_json(),
-                    "volume": s.volume.to_json() if s.volume else None} for s in agent.stocks],
+                    "volume": s.volume.to_json() if s.volume else None, "excipients": list(s.excipients)}
+                   for s in agent.stocks],
         "max_concentration": agent.max_concentration.to_json() if agent.max_concentration else None,
-        "limits": [{"scope": lim.scope, "basis": lim.basis, "max": lim.max.to_json(), "severity": lim.severity,
-                    "when": lim.condition_text(), "source": source(lim.source), "note": lim.note}
+        "limits": [{"scope": lim.scope, "basis": lim.basis, "max": limit_quantity(lim, lim.max),
+                    "severity": lim.severity, "when": lim.condition_text(), "derived": lim.derived,
+                    "source": source(lim.source), "note": lim.note}
                    for lim in agent.limits],
         "limits_note": None if agent.limits else "no established dose limits",
         "course": None if agent.course is None else {
@@ -166,13 +168,26 @@ def cocktail_item(cocktail: m.Cocktail) -> dict[str, Any]:
         "diluent": None if cocktail.diluent is None else {"name": cocktail.diluent.name,
                                                           "volume": cocktail.diluent.volume.to_json()},
         "protocol": [{"phase": p.name, "sessions": p.sessions, "every": p.every.text()} for p in cocktail.protocol],
+        "reference": None if cocktail.reference is None else {
+            "volume": cocktail.reference.volume.to_json() if cocktail.reference.volume else None,
+            "points": cocktail.reference.points, "source": cocktail.reference.source},
+        "technique_range": range_item(cocktail.technique_range),
         "file": cocktail.where.file,
     }
 
 
+def range_item(usual: m.TechniqueRange | None) -> dict[str, Any] | None:
+    if usual is None:
+        return None
+    return {"volume_per_point": [q.to_json() for q in usual.volume_per_point] if usual.volume_per_point else None,
+            "spacing": [q.to_json() for q in usual.spacing] if usual.spacing else None,
+            "basis": usual.basis, "source": usual.source}
+
+
 def area_item(area: m.Area) -> dict[str, Any]:
     return {"id": area.id, "name": area.name, "region": area.region, "surface": area.surface.to_json(),
-            "basis": area.basis, "source": area.source, "aliases": list(area.aliases), "note": area.note}
+            "basis": area.basis, "source": area.source, "aliases": list(area.aliases), "note": area.note,
+            "technique_range": range_item(area.technique_range)}
 
 
 # ---- issue 3: compound ----

@@ -50,6 +50,10 @@ def render_schedule(result: ScheduleResult, console: Console) -> None:
         table.add_row(*cells)
     print_table(table, console)
 
+    for check in result.checks:  # a course cap whose `when` does not hold is said, never dropped
+        if check.status == "not-applicable" and check.limit is not None:
+            console.print(Text(f"Not applicable: {check.agent} course {u.format_quantity(check.limit.max)}: "
+                               f"{check.reason}"))
     rules = [ch for ch in result.checks if ch.rule != "limit"]
     for check in rules:
         style = "green" if check.status == "ok" else "bold red"

@@ -129,9 +129,12 @@ def caps_table(result: PlanResult) -> TextTable:
         for check in comp.checks:
             limit = check.limit
             condition = limit.condition_text()
-            scope = limit.scope + (mark(f"when {condition}") if condition else "")
-            if check.reason:
-                scope += mark(check.reason)
+            scope = limit.scope
+            if check.reason and check.status == m.CheckStatus.NOT_APPLICABLE:
+                scope += mark(check.reason)  # the reason says when the cap applies and what this cocktail has
+            else:
+                scope += mark(f"applies {condition}") if condition else ""
+                scope += mark(check.reason) if check.reason else ""
             used = f"{check.fraction * 100:,.0f} %" if check.fraction is not None else "—"
             actual = quantity_text(limit, check.actual) if check.actual is not None else "—"
             source = ("derived from " if limit.derived else "") + (limit.source or "no source")
@@ -185,7 +188,8 @@ def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
     for s in agent.stocks:
         vol = f", {format_quantity(s.volume)}" if s.volume else ""
         label = f" ({s.label})" if s.label else ""
-        console.print(f"Stock     {s.id}: {format_quantity(s.concentration)}{vol}{label}")
+        excipients = f"; excipients: {', '.join(s.excipients)}" if s.excipients else ""
+        console.print(f"Stock     {s.id}: {format_quantity(s.concentration)}{vol}{label}{excipients}")
     table = TextTable([Column("Scope"), Column("Cap", "right"), Column("When", wrap=True), Column("Severity"),
                        Column("Source", wrap=True)], title="Dose caps")
     for lim in agent.limits:
@@ -204,10 +208,14 @@ def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
         if agent.course.min_interval:
             parts.append(f"at least {agent.course.min_interval.text()} apart")
         console.print(f"Course    {', '.join(parts)} ({agent.course.source or 'no source'})")
+    def named(condition_id: str) -> str:
+        found = library.conditions.get(condition_id)
+        return f"{found.name} ({condition_id})" if found is not None and found.name != condition_id else condition_id
+
     for rule in agent.contraindications:
-        console.print(f"Contraindicated with {rule.condition} ({rule.severity}; {rule.source or 'no source'})")
+        console.print(Text(f"Contraindicated: {named(rule.condition)} ({rule.severity}; {rule.source or 'no source'})"))
     for rule in agent.cautions:
-        console.print(f"Caution with {rule.condition}" + (f": {rule.note}" if rule.note else ""))
+        console.print(Text(f"Caution   {named(rule.condition)}" + (f": {rule.note}" if rule.note else "")))
     for note in agent.notes:
         console.print(f"Note      {note}")
 
@@ -239,6 +247,15 @@ def render_cocktail(cocktail: m.Cocktail, console: Console) -> None:
         console.print(f"Protocol  {p.name}: {p.sessions} sessions every {p.every.text()}")
     if cocktail.area:
         console.print(f"Area      {cocktail.area} (default)")
+    if cocktail.reference is not None:
+        ref = cocktail.reference
+        size = format_quantity(ref.volume) if ref.volume is not None else f"{ref.points} points"
+        console.print(f"Reference published session {size} ({ref.source or 'no source'}); the default plan")
+    usual = cocktail.technique_range
+    if usual is not None:
+        parts = [f"{what} {format_quantity(pair[0])} to {format_quantity(pair[1])}"
+                 for what, pair in (("volume per point", usual.volume_per_point), ("spacing", usual.spacing)) if pair]
+        console.print(f"Usual     {', '.join(parts)} ({usual.source if usual.basis == 'sourced' else 'assumption'})")
 
 
 def render_areas(areas: list[m.Area], console: Console) -> None:
