@@ -629,12 +629,20 @@ def export_report(result: Any, out: PlanOutputs, steps: Any, drawing: Any, silen
 
     from mesocalc.render.table import make_console, render_plan
 
+    def draw(console: Any) -> None:
+        render_plan(result, console, steps=steps, text_map=drawing if out.show_map else None)
+
     console = make_console(record=out.export is not None)
     if silent:
         console.file = io.StringIO()
-    render_plan(result, console, steps=steps, text_map=drawing if out.show_map else None)
+    draw(console)
     if out.export is not None:
-        export_console(console, out.export)
+        from mesocalc.render.export import export_text
+
+        session = result.session
+        title = f"mesocalc plan: {session.cocktail.name} ({session.cocktail.id})"
+        suffix = out.export.lower().rsplit(".", 1)[-1]
+        write_text(out.export, export_text(draw, suffix, title, shown=console), "--export")
 
 
 def write_text(path: str, text: str, option: str) -> None:
@@ -645,18 +653,6 @@ def write_text(path: str, text: str, option: str) -> None:
             handle.write(text)
     except OSError as exc:
         raise input_error(f"cannot write '{path}': {exc.strerror}", Location(key=option), code="write-failed") from exc
-
-
-def export_console(console: Any, path: str) -> None:
-    """The recorded report, saved as HTML, SVG or plain text (by the file's suffix)."""
-    suffix = path.lower().rsplit(".", 1)[-1]
-    if suffix == "html":
-        text = console.export_html(inline_styles=True)
-    elif suffix == "svg":
-        text = console.export_svg(title="mesocalc")
-    else:
-        text = console.export_text()
-    write_text(path, text, "--export")
 
 
 def main() -> None:

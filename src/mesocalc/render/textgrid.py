@@ -16,6 +16,8 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from mesocalc.render.words import NUMBER_UNIT_SPACE
+
 Cell = str | Text
 GAP = 2  # spaces between columns
 RULE = "─"
@@ -51,13 +53,11 @@ class TextTable:
         self.rows.append(Heading(text if isinstance(text, Text) else Text(text, style="bold")))
 
 
-# A number and its unit ("4.5 mg/kg", "8 %") are one word: a line never breaks between them.
-_GLUE = re.compile(r"(?<=\d) (?=[^\W\d_]|[%°µ])")
 
 
 def _words(plain: str) -> list[tuple[int, int]]:
     """(start, end) of each run of text between the spaces where a line may break."""
-    glued = {match.start() for match in _GLUE.finditer(plain)}
+    glued = {match.start() for match in NUMBER_UNIT_SPACE.finditer(plain)}
     words: list[tuple[int, int]] = []
     start: int | None = None
     for index, char in enumerate(plain):
