@@ -10,9 +10,11 @@ from typing import Annotated, Any, NamedTuple, NoReturn
 import typer
 
 from mesocalc import __version__
+from mesocalc.cli_help import MesocalcGroup
 from mesocalc.errors import Location, MesocalcError, Problem
 
 app = typer.Typer(
+    cls=MesocalcGroup,  # commands in the order a user meets them; whole summaries; completion of ids
     add_completion=True,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -389,13 +391,16 @@ def schedule(
         from mesocalc.errors import Location
         from mesocalc.plan import compute
         from mesocalc.request import SessionOptions, find_cocktail, resolve_session
-        from mesocalc.schedule import compute_schedule, parse_date, parse_phase, read_history
+        from mesocalc.schedule import compute_schedule, parse_date, parse_phase, read_history, remaining_protocol
 
         lib = load(library)
         chosen = find_cocktail(cocktail, lib)
-        phases = tuple(parse_phase(p) for p in phase) if phase else chosen.protocol
         first = parse_date(start, Location(key="--start")) if start is not None else None
         given = read_history(Path(history), chosen, lib) if history else []
+        # the protocol less what the history already gave; --phase plans exactly what it says
+        phases = (tuple(parse_phase(p) for p in phase) if phase
+                  else remaining_protocol(chosen.protocol, len(given), chosen.id) if given and chosen.protocol
+                  else chosen.protocol)
         options = SessionOptions(tuple(area or ()), scalp, spacing, volume_per_point, grid, points, weight, patient)
         one_session = compute(resolve_session(chosen, options, lib), lib, strict)
         result = compute_schedule(one_session, phases, first, given, lib, strict)

@@ -259,6 +259,25 @@ class ScheduleResult:
         return self.exit_code == 0
 
 
+def remaining_protocol(phases: tuple[m.Phase, ...], given: int, cocktail_id: str) -> tuple[m.Phase, ...]:
+    """The protocol less the `given` sessions already in the history, taken from its first phases on.
+
+    README: 2 sessions given of a 6-session protocol leave 4 to plan (not 6 more, 8 of 6).
+    """
+    left: list[m.Phase] = []
+    for phase in phases:
+        used = min(given, phase.sessions)
+        given -= used
+        if phase.sessions > used:
+            left.append(replace(phase, sessions=phase.sessions - used))
+    if not left:
+        total = sum(p.sessions for p in phases)
+        raise input_error(f"the history already holds all {total} sessions of the protocol of '{cocktail_id}'",
+                          Location(key="--history"), code="course-complete",
+                          hint="give --phase NAME:COUNT every INTERVAL to plan sessions beyond the protocol")
+    return tuple(left)
+
+
 def compute_schedule(plan: PlanResult, phases: tuple[m.Phase, ...], start: date | None,
                      history: list[GivenSession], library: m.Library, strict: bool = False) -> ScheduleResult:
     """The course: history, then the phases from `start`, each planned session sized like `plan`."""
