@@ -64,7 +64,8 @@ def cap_step(agent_name: str, check: Check, weight: u.Q | None) -> Step:
     if check.actual is None:
         return Step(f"{label}: not checked: {check.reason}", quantities)
     quantities["actual"] = check.actual
-    text = f"{label}: {fq(check.actual)} / {fq(limit.max)} = {fn((check.fraction or 0) * 100)} % -> {check.status}"
+    text = (f"{label}: {u.converted_first(check.actual, limit.max)}{u.format_like(check.actual, limit.max)} / "
+            f"{fq(limit.max)} = {fn((check.fraction or 0) * 100)} % -> {check.status}")
     if limit.basis == "per-kg" and weight is not None:
         # the cap for this patient, in plain amount: cap per kg × body weight
         absolute = limit.max * weight
@@ -200,7 +201,8 @@ def _capacity_step(result: PlanResult) -> Step:
             label = f"{comp.agent.id} {limit.scope} cap"
             if limit.basis == "per-kg" and weight is not None:
                 label += f" {fq(limit.max)} × {fn(weight.value)} kg"
-            parts.append(f"{label}: floor({fq(cap_amount)} / {fq(per_point_amount)} per point) = {allowed:,}")
+            parts.append(f"{label}: {u.converted_first(per_point_amount, cap_amount)}floor({fq(cap_amount)} / "
+                         f"{u.format_like(per_point_amount, cap_amount)} per point) = {allowed:,}")
     if technique.max_points is not None:
         parts.append(f"technique maximum: {technique.max_points:,}")
     cap = result.capacity

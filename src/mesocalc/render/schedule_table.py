@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.console import Console
 from rich.text import Text
 
@@ -45,7 +47,8 @@ def render_schedule(result: ScheduleResult, console: Console) -> None:
             cap = caps[agent.id]
             fraction = cap.fractions.get(s.number) if cap else None
             used = f" ({fraction * 100:,.0f} %)" if fraction is not None else ""
-            cells.append(u.format_quantity(dose.cumulative) + used)
+            given = [x.doses[agent.id].dose for x in result.sessions[:s.number] if agent.id in x.doses]
+            cells.append(cumulative_text(dose.cumulative, given) + used)
         cells.append(Text("ok", style="green") if not s.flags else Text("; ".join(s.flags), style="bold red"))
         table.add_row(*cells)
     print_table(table, console)
@@ -63,6 +66,15 @@ def render_schedule(result: ScheduleResult, console: Console) -> None:
         console.print(line)
     render_warnings(list(result.warnings), console)
     render_verdict(result.exit_code, list(result.warnings), "the course is within every hard cap and rule", console)
+
+
+def cumulative_text(cumulative: u.Q, doses: list[u.Q]) -> str:
+    """The running total with as many decimals as the doses it adds up, so the column adds up to the eye
+    (7 × 17.5 mg = 122.5 mg, not "123 mg")."""
+    value, unit = u.display(cumulative)
+    decimals = max((len(u.format_like(d, cumulative).split()[0].partition(".")[2]) for d in doses), default=0)
+    magnitude = math.floor(math.log10(abs(value))) if value else 0
+    return f"{u.format_number(value, volume=unit == 'mL', digits=max(3, magnitude + 1 + decimals))} {unit}"
 
 
 def _phase(s: CourseSession) -> str:
