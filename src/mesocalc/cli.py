@@ -144,7 +144,7 @@ def plan(
         chosen = find_cocktail(cocktail, lib)
         options = SessionOptions(tuple(area or ()), scalp, spacing, volume_per_point, grid, points, weight, patient)
         result = compute(resolve_session(chosen, options, lib), lib, strict)
-        present_plan(result, PlanOutputs(json_out, explain, map_file, show_map, export))
+        present_plan(result, PlanOutputs(json_out, explain, map_file, show_map, export), lib)
     except MesocalcError as exc:
         fail(exc, json_out)
     raise typer.Exit(result.exit_code)
@@ -575,7 +575,7 @@ class PlanOutputs(NamedTuple):
     export: str | None
 
 
-def present_plan(result: Any, out: PlanOutputs) -> None:
+def present_plan(result: Any, out: PlanOutputs, library: Any = None) -> None:
     """Print the plan (tables or JSON), and write the map and the export the user asked for."""
     from pathlib import Path
 
@@ -599,7 +599,7 @@ def present_plan(result: Any, out: PlanOutputs) -> None:
         if result.points > MAX_MAP_POINTS:
             raise input_error(f"{result.points:,} points is too many to draw", Location(key="--map"),
                               code="map-too-large", hint=f"the map is drawn for at most {MAX_MAP_POINTS:,} points")
-        drawing = layout(result)
+        drawing = layout(result, library)
     if out.map_file is not None and drawing is not None:
         from mesocalc.render.svgmap import render_svg
         from mesocalc.units import format_quantity

@@ -32,7 +32,7 @@ COCKTAIL_KEYS = {
     "kind", "id", "name", "description", "area", "technique", "components", "diluent", "protocol",
     "notes", "sources",
 }
-AREA_KEYS = {"kind", "id", "name", "region", "surface", "basis", "source", "aliases", "note"}
+AREA_KEYS = {"kind", "id", "name", "region", "surface", "basis", "source", "aliases", "note", "no_inject"}
 PATIENT_KEYS = {"kind", "id", "name", "weight", "sex", "conditions", "allergies", "note"}
 BEYOND_USE_KEYS = {"kind", "id", "name", "rules", "note", "sources"}
 BEYOND_USE_RULE_KEYS = {"category", "storage", "limit", "confirmed", "condition", "source", "note"}
@@ -418,8 +418,13 @@ def read_area(r: Reader, data: dict[str, Any]) -> m.Area | None:
         r.problem("", "a sourced area names no source", "missing-source", severity="warning")
     if area_id is None or name is None or surface is None or basis is None:
         return None
+    band = r.mapping(data["no_inject"], "no_inject", {"below", "within", "source"}, ("below", "within")) \
+        if "no_inject" in data else None
     return m.Area(area_id, name, region or "body", surface, basis, source, r.words(data, "aliases", "", ids=False),
-                  r.text(data, "note", ""), r.doc.where(""))
+                  r.text(data, "note", ""), r.doc.where(""),
+                  r.text(band, "below", "no_inject") if band else None,
+                  r.quantity(band, "within", "no_inject", u.LENGTH_KIND) if band else None,
+                  r.ident(band, "source", "no_inject") if band else None)
 
 
 def read_patient(r: Reader, data: dict[str, Any]) -> m.Patient | None:
