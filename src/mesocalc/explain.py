@@ -259,7 +259,8 @@ def compound_steps(result: CompoundResult) -> list[Step]:
         storage = f", {rule.storage}" if rule.storage else ""
         confirmed = "" if rule.confirmed else " (UNCONFIRMED limit: check USP <797> Tables 13-14)"
         limit = limit_text(rule.limit)
-        steps.append(Step(f"Beyond use: prepared {bud.prepared.isoformat(sep=' ')} + {limit} "
-                          f"({what}{storage}, USP <797>) = {bud.until.isoformat(sep=' ')}{confirmed}",
+        minute = "%Y-%m-%d %H:%M"  # as on the label: no seconds, no UTC offset
+        steps.append(Step(f"Beyond use: prepared {bud.prepared.strftime(minute)} + {limit} "
+                          f"({what}{storage}, USP <797>) = {bud.until.strftime(minute)}{confirmed}",
                           {"limit": rule.limit}))
     return steps

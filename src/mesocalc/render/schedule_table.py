@@ -9,7 +9,7 @@ from rich.text import Text
 
 from mesocalc import units as u
 from mesocalc.render.table import render_verdict, render_warnings
-from mesocalc.render.textgrid import Column, TextTable, print_table
+from mesocalc.render.textgrid import Column, TextTable, print_table, say
 from mesocalc.schedule import CourseCheck, CourseSession, ScheduleResult
 
 
@@ -18,11 +18,11 @@ def render_schedule(result: ScheduleResult, console: Console) -> None:
     session = plan.session
     console.print(Text(f"{session.cocktail.name} ({session.cocktail.id})", style="bold"))
     phases = "; ".join(f"{p.name}: {p.sessions} every {p.every.text()}" for p in result.phases)
-    console.print(f"Phases    {phases}")
+    say(console, f"Phases    {phases}")
     area = f"{u.format_quantity(plan.area)}, " if plan.area is not None else ""
-    console.print(f"Session   {area}{plan.points:,} points, {u.format_quantity(plan.session_volume)}")
+    say(console, f"Session   {area}{plan.points:,} points, {u.format_quantity(plan.session_volume)}")
     if session.weight is not None:
-        console.print(f"Weight    {u.format_number(session.weight.value)} kg")
+        say(console, f"Weight    {u.format_number(session.weight.value)} kg")
     console.print()
 
     agents = [comp.agent for comp in plan.components]

@@ -12,7 +12,7 @@ from rich.text import Text
 from mesocalc import model as m
 from mesocalc.checks import Warning
 from mesocalc.plan import PlanResult
-from mesocalc.render.textgrid import Column, NoTrailingSpaces, TextTable, print_table, print_wrapped
+from mesocalc.render.textgrid import Column, NoTrailingSpaces, TextTable, print_table, print_wrapped, say
 from mesocalc.units import format_number, format_quantity
 
 STATUS_STYLE = {"ok": "green", "over": "bold red", "unchecked": "yellow"}
@@ -60,7 +60,7 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
     if session.weight is not None:
         lines.append(f"Weight    {format_number(session.weight.value)} kg")
     for line in lines:
-        console.print(line)
+        say(console, line)
     console.print()
 
     doses = TextTable([Column("Agent", wrap=True), Column("Concentration", "right"), Column("Per point", "right"),
@@ -81,12 +81,12 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
         else:
             binding = f"{by.get('agent')} {by.get('scope')} cap"
         area_text = f" ({format_quantity(cap.max_area)})" if cap.max_area is not None else ""
-        console.print(f"Capacity  at most {cap.max_points:,} points{area_text} within every hard cap; "
+        say(console, f"Capacity  at most {cap.max_points:,} points{area_text} within every hard cap; "
                       f"limited by {binding}")
     else:
-        console.print(f"Capacity  {cap.unbounded_reason}")
+        say(console, f"Capacity  {cap.unbounded_reason}")
     if cap.max_points is not None and cap.unbounded_reason:
-        console.print(f"          {cap.unbounded_reason}")
+        say(console, f"          {cap.unbounded_reason}")
     if text_map is not None:
         render_text_map(text_map, console)
     if steps is not None:
@@ -172,18 +172,18 @@ def render_agents(agents: list[m.Agent], console: Console) -> None:
 def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
     console.print(Text(f"{agent.name} ({agent.id})", style="bold"))
     if agent.aliases:
-        console.print(f"Also      {', '.join(agent.aliases)}")
+        say(console, f"Also      {', '.join(agent.aliases)}")
     if agent.classes:
-        console.print(f"Classes   {', '.join(agent.classes)}")
+        say(console, f"Classes   {', '.join(agent.classes)}")
     if agent.regulatory:
         note = f": {agent.regulatory.note}" if agent.regulatory.note else ""
-        console.print(f"Status    {agent.regulatory.status}{note}")
+        say(console, f"Status    {agent.regulatory.status}{note}")
     if agent.admixture != "ok":
-        console.print(f"Admixture {agent.admixture}" + (f": {agent.admixture_note}" if agent.admixture_note else ""))
+        say(console, f"Admixture {agent.admixture}" + (f": {agent.admixture_note}" if agent.admixture_note else ""))
     for s in agent.stocks:
         vol = f", {format_quantity(s.volume)}" if s.volume else ""
         label = f" ({s.label})" if s.label else ""
-        console.print(f"Stock     {s.id}: {format_quantity(s.concentration)}{vol}{label}")
+        say(console, f"Stock     {s.id}: {format_quantity(s.concentration)}{vol}{label}")
     table = TextTable([Column("Scope"), Column("Cap", "right"), Column("When", wrap=True), Column("Severity"),
                        Column("Source", wrap=True)], title="Dose caps")
     for lim in agent.limits:
@@ -193,20 +193,20 @@ def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
     if agent.limits:
         print_table(table, console)
     else:
-        console.print("Dose caps no established dose limits")
+        say(console, "Dose caps no established dose limits")
     if agent.course:
         parts = []
         if agent.course.max_sessions:
             parts.append(f"at most {agent.course.max_sessions} sessions")
         if agent.course.min_interval:
             parts.append(f"at least {agent.course.min_interval.text()} apart")
-        console.print(f"Course    {', '.join(parts)} ({agent.course.source or 'no source'})")
+        say(console, f"Course    {', '.join(parts)} ({agent.course.source or 'no source'})")
     for rule in agent.contraindications:
-        console.print(f"Contraindicated with {rule.condition} ({rule.severity}; {rule.source or 'no source'})")
+        say(console, f"Contraindicated with {rule.condition} ({rule.severity}; {rule.source or 'no source'})")
     for rule in agent.cautions:
-        console.print(f"Caution with {rule.condition}" + (f": {rule.note}" if rule.note else ""))
+        say(console, f"Caution with {rule.condition}" + (f": {rule.note}" if rule.note else ""))
     for note in agent.notes:
-        console.print(f"Note      {note}")
+        say(console, f"Note      {note}")
 
 
 def render_cocktails(cocktails: list[m.Cocktail], console: Console) -> None:
@@ -221,21 +221,21 @@ def render_cocktail(cocktail: m.Cocktail, console: Console) -> None:
     console.print(Text(f"{cocktail.name} ({cocktail.id})", style="bold"))
     if cocktail.description:
         console.print(cocktail.description)
-    console.print(f"Technique {t.grid} grid, {format_quantity(t.spacing)} spacing, "
+    say(console, f"Technique {t.grid} grid, {format_quantity(t.spacing)} spacing, "
                   f"{format_quantity(t.volume_per_point)} per point"
                   + (f", at most {t.max_points} points" if t.max_points else ""))
     for comp in cocktail.components:
         if comp.concentration is not None:
-            console.print(f"Agent     {comp.agent} {format_quantity(comp.concentration)} (final)")
+            say(console, f"Agent     {comp.agent} {format_quantity(comp.concentration)} (final)")
         else:
             stock = format_quantity(comp.stock) if comp.stock else comp.stock_id
-            console.print(f"Agent     {comp.agent}: {q(comp.volume)} of {stock}")
+            say(console, f"Agent     {comp.agent}: {q(comp.volume)} of {stock}")
     if cocktail.diluent:
-        console.print(f"Diluent   {cocktail.diluent.name}: {format_quantity(cocktail.diluent.volume)}")
+        say(console, f"Diluent   {cocktail.diluent.name}: {format_quantity(cocktail.diluent.volume)}")
     for p in cocktail.protocol:
-        console.print(f"Protocol  {p.name}: {p.sessions} sessions every {p.every.text()}")
+        say(console, f"Protocol  {p.name}: {p.sessions} sessions every {p.every.text()}")
     if cocktail.area:
-        console.print(f"Area      {cocktail.area} (default)")
+        say(console, f"Area      {cocktail.area} (default)")
 
 
 def render_areas(areas: list[m.Area], console: Console) -> None:

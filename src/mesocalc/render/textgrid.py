@@ -231,3 +231,8 @@ class NoTrailingSpaces:
 
     def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding: those of the real stream
         return getattr(self._stream, name)
+
+
+def say(console: Console, line: str, indent: int = 10) -> None:
+    """A `Label     value` line as plain text (never read as markup), wrapped under its value."""
+    print_wrapped(Text(line), console, indent)
