@@ -106,9 +106,10 @@ def polish(name: str, command: _click.Command) -> None:
         return
     for param in command.params:
         key = param.name or ""
-        if param.param_type_name == "option" and not getattr(param, "is_flag", False) and param.metavar is None \
-                and key in METAVARS:
-            param.metavar = METAVARS[key]
+        if param.param_type_name == "option" and not getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = METAVARS.get(key, key.upper())
+        elif param.param_type_name == "argument" and param.metavar is None and not param.required:
+            param.metavar = f"[{key.upper()}]"  # Typer writes an optional argument's name in lower case
         completer = COMPLETERS.get((name, key))
         if completer is not None and param._custom_shell_complete is None:
             param._custom_shell_complete = completer

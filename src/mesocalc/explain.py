@@ -50,9 +50,16 @@ def mixed_concentration_step(agent_name: str, stock: u.Q, stock_volume: u.Q, tot
     final = stock * (stock_volume.value / total.value)
     return Step(
         f"{agent_name}: final concentration = stock × volume drawn / total volume = {fq(stock)} × "
-        f"{fq(stock_volume)} / {fq(total)} = {fq(final)} (total {parts} = {fq(total)}, volumes taken as additive)",
+        f"{fq(stock_volume)} / {fq(total)} = {_result_like(final, stock)} (total {parts} = {fq(total)}, "
+        "volumes taken as additive)",
         {"stock_concentration": stock, "stock_volume": stock_volume, "total_volume": total,
          "concentration": final})
+
+
+def _result_like(result: u.Q, operand: u.Q) -> str:
+    """The result in its operand's unit first (1 mg/mL × 0.05 mL / 10 mL = 0.005 mg/mL = 5 mcg/mL)."""
+    same = u.format_like(result, operand)
+    return same if same == fq(result) else f"{same} = {fq(result)}"
 
 
 def cap_step(agent_name: str, check: Check, weight: u.Q | None) -> Step:
