@@ -191,7 +191,8 @@ def _print_stacked(table: TextTable, console: Console) -> None:
         first = row[0].copy()
         if not first.style:
             first.stylize("bold")
-        print_wrapped(first, console, indent=2)
+        if first.plain.strip():  # a continuation row (e.g. a session's second agent) has no label of its own
+            print_wrapped(first, console, indent=2)
         for column, cell in zip(table.columns[1:], row[1:], strict=True):
             if not cell.plain.strip():
                 continue
