@@ -79,10 +79,12 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
         if "technique" in by:
             binding = "the technique's maximum number of points"
         else:
-            binding = f"{by.get('agent')} {by.get('scope')} cap"
+            names = {comp.agent.id: comp.agent.name for comp in result.components}  # by name, as in the tables
+            agent = str(by.get("agent"))
+            binding = f"{names.get(agent, agent)} {by.get('scope')} cap"
         area_text = f" ({format_quantity(cap.max_area)})" if cap.max_area is not None else ""
         say(console, f"Capacity  at most {cap.max_points:,} points{area_text} within every hard cap; "
-                      f"limited by {binding}")
+                     f"limited by {binding}")
     else:
         say(console, f"Capacity  {cap.unbounded_reason}")
     if cap.max_points is not None and cap.unbounded_reason:
