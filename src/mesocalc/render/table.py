@@ -270,3 +270,6 @@ def render_text_map(drawing: Any, console: Console) -> None:
                        f"one 'o' per point; outline: {drawing.note})", style="bold"))
     for line in text_map(drawing):
         console.print(Text("  " + line))
+    for band in {r.band for r in drawing.regions if r.band is not None}:
+        say(console, f"  Top edge {format_number(band.within)} cm below the {band.landmark}: no injection "
+                     f"above it ({band.source or 'label'})", indent=2)
