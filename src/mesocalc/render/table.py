@@ -130,14 +130,14 @@ def caps_table(result: PlanResult) -> TextTable:
             limit = check.limit
             condition = limit.condition_text()
             scope = limit.scope + (mark(f"when {condition}") if condition else "")
-            if check.reason:
-                scope += mark(check.reason)
             used = f"{check.fraction * 100:,.0f} %" if check.fraction is not None else "—"
             actual = q(check.actual) if check.actual is not None else "—"
             source = limit.source or "no source"
             if check.confidence:
                 source += f" ({check.confidence})"
             status = check.status + (" (soft)" if limit.severity == "soft" else "")
+            if check.reason:  # why it was not checked, below the table
+                status += mark(check.reason)
             table.add_row(scope, format_quantity(limit.max), actual, used,
                           Text(status, style=STATUS_STYLE.get(check.status, "")), source)
     table.notes = [f"[{number}] {text}" for text, number in notes.items()]
