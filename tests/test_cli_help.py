@@ -49,6 +49,9 @@ def test_completion_offers_library_ids_and_word_values(cli, monkeypatch):
     assert "lidocaine" in complete(cli, monkeypatch, "mesocalc agents li")
     assert complete(cli, monkeypatch, "mesocalc plan submental-dca --grid ") == ["square", "hex"]
     assert complete(cli, monkeypatch, "mesocalc compound submental-dca --storage f") == ["fridge", "freezer"]
+    # --stock AGENT=STOCK_ID: lidocaine's three label strengths (0.5, 1 and 2 %)
+    assert complete(cli, monkeypatch, "mesocalc compound submental-dca-lidocaine --stock lido") == [
+        "lidocaine=lidocaine-0-5-percent", "lidocaine=lidocaine-1-percent", "lidocaine=lidocaine-2-percent"]
     scalp = complete(cli, monkeypatch, "mesocalc plan mesohair-minoxidil --scalp ")
     assert "whole" in scalp and "scalp-vertex" in scalp and "abdomen" not in scalp
 

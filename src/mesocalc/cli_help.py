@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +39,8 @@ def _library_dirs(ctx: _click.Context) -> list[Path]:
     return dirs
 
 
-def library_ids(ctx: _click.Context, kind: str, region: str | None = None) -> list[str]:
-    """The ids of one document kind in every library layer, read from the YAML text (no parsing)."""
-    found: set[str] = set()
+def _documents(ctx: _click.Context) -> Iterator[tuple[str, str, str]]:
+    """(kind, id, text) of every document in every library layer, read from the YAML text (no parsing)."""
     for directory in _library_dirs(ctx):
         try:
             files = [directory] if directory.is_file() else sorted(directory.rglob("*.y*ml"))
@@ -55,10 +54,25 @@ def library_ids(ctx: _click.Context, kind: str, region: str | None = None) -> li
             for document in re.split(r"^---\s*$", text, flags=re.MULTILINE):
                 kinds = [m.group(1) for m in _DOCUMENT.finditer(document) if m.group(1)]
                 ids = [m.group(2) for m in _DOCUMENT.finditer(document) if m.group(2)]
-                if kinds[:1] == [kind] and ids and (region is None or re.search(
-                        rf"^region:\s*{region}\s*$", document, re.MULTILINE)):
-                    found.add(ids[0])
-    return sorted(found)
+                if kinds and ids:
+                    yield kinds[0], ids[0], document
+
+
+def library_ids(ctx: _click.Context, kind: str, region: str | None = None) -> list[str]:
+    """The ids of one document kind in every library layer (of one region, for areas)."""
+    return sorted({doc_id for doc_kind, doc_id, text in _documents(ctx) if doc_kind == kind and (
+        region is None or re.search(rf"^region:\s*{region}\s*$", text, re.MULTILINE))})
+
+
+def stock_pairs(ctx: _click.Context) -> list[str]:
+    """AGENT=STOCK_ID for every stock of every agent, as --stock takes them."""
+    pairs: set[str] = set()
+    for kind, agent_id, text in _documents(ctx):
+        section = re.search(r"^stocks:[^\n]*\n((?:[ \t].*\n?|\n)*)", text, re.MULTILINE) if kind == "agent" else None
+        if section is not None:
+            pairs.update(f"{agent_id}={stock}" for stock in re.findall(
+                r"^\s*-\s*id:\s*['\"]?([^\s'\"#]+)", section.group(1), re.MULTILINE))
+    return sorted(pairs)
 
 
 def _completer(values: Callable[[_click.Context], list[str] | tuple[str, ...]]) -> Callable[..., list[str]]:
@@ -79,6 +93,7 @@ COMPLETERS: dict[tuple[str, str], Callable[..., list[str]]] = {
     ("agents", "agent_id"): _completer(_file_or_id("agent")),
     ("cocktails", "cocktail_id"): _completer(_file_or_id("cocktail")),
     ("areas", "area_id"): _completer(_file_or_id("area")),
+    ("compound", "stock"): _completer(stock_pairs),
 }
 for _name in ("plan", "schedule", "visit"):
     COMPLETERS[(_name, "area")] = _completer(_file_or_id("area"))
