@@ -183,7 +183,8 @@ def test_worksheet_has_ingredients_volumes_and_a_verification_line(cli: Any, tmp
     run = cli("compound", "submental-dca-lidocaine", "--volume", "5 mL", "--category", "1", "--storage", "fridge",
               "--prepared", PREPARED, "--worksheet", str(sheet))
     assert run.exit_code == 0, run.stderr
-    text = sheet.read_text(encoding="utf-8")
+    # a number and its unit are joined by a no-break space in HTML, so a printed line never splits them
+    text = sheet.read_text(encoding="utf-8").replace("&nbsp;", " ")
     for expected in ("Deoxycholic acid", "Lidocaine", "4 mL", "1 mL",  # 2 and 0.5 mL × 2
                      "8 mg/mL", "4 mg/mL", "Lot", "Expiry", "Verified by", "Prepared by",
                      "2026-03-02 09:00"):  # prepared + 24 h

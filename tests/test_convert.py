@@ -58,3 +58,12 @@ def test_refusals_exit_2_with_a_reason(cli: Any, given: str, unit: str, says: st
     assert "Traceback" not in run.stderr
     run = cli("convert", given, unit, "--json")
     assert run.exit_code == 2 and run.json["kind"] == "error"
+
+
+@pytest.mark.parametrize(("given", "unit", "echo"), [
+    ("250 µg", "mcg", "250 mcg = 250 mcg"),  # ISMP: never the micro sign
+    ("2 cc", "mL", "2 mL = 2 mL"),           # ISMP: mL, not cc
+    ("5 IU", "units", "5 units = 5 units"),  # ISMP: units, not IU
+])
+def test_the_echoed_input_is_written_ismp_safe(cli, given, unit, echo):
+    assert cli("convert", given, unit).stdout.splitlines()[0] == echo

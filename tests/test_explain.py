@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -115,3 +116,23 @@ def test_compound_explain_shows_each_draw_and_the_beyond_use_date(cli) -> None: 
     assert any("+ 24 h" in t and "2027-01-16" in t for t in texts)
     human = cli("compound", "submental-dca-lidocaine", "--volume", "2.5 mL", "--explain")
     assert "How each number was found" in human.stdout
+
+
+def test_a_division_is_written_in_one_unit_converted_first(cli):
+    # lidocaine 4 mg/mL × 0.2 mL = 800 mcg per point; 4.5 mg/kg × 60 kg = 270 mg allows floor(270 / 0.8) = 337
+    # points: the 800 mcg is written as 0.8 mg before the division, never "270 mg / 800 mcg"
+    out = cli("plan", "submental-dca-lidocaine", "--weight", "60 kg", "--points", "10", "--explain").stdout
+    text = " ".join(out.split())
+    assert "800 mcg = 0.8 mg; floor(270 mg / 0.8 mg per point) = 337" in text
+    assert not re.search(r"\d (mg|mL) / [\d.,]+ mcg|\d mcg / [\d.,]+ mg", text)
+
+
+def test_compound_converts_the_target_to_the_stock_unit_before_c1v1(cli, write):
+    # epinephrine 1:200,000 = 5 mcg/mL from a 1:100,000 (10 mcg/mL) stock: both in mcg/mL already; from a
+    # 1 mg/mL stock the target 5 mcg/mL is written 0.005 mg/mL first: V1 = 0.005 mg/mL × 10 mL / 1 mg/mL = 0.05 mL
+    path = write("epi.yaml", "kind: cocktail\nid: epi\nname: Epinephrine 1:200,000\n"
+                             "technique: {spacing: 1 cm, volume_per_point: 0.1 mL}\n"
+                             "components:\n  - {agent: epinephrine, concentration: \"1:200000\"}\n")
+    out = cli("compound", str(path), "--volume", "10 mL", "--stock", "epinephrine=1 mg/mL", "--explain").stdout
+    text = " ".join(out.split())
+    assert "5 mcg/mL = 0.005 mg/mL; V1 = C2 × V2 / C1 = 0.005 mg/mL × 10 mL / 1 mg/mL = 0.05 mL" in text

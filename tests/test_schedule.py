@@ -165,10 +165,28 @@ def test_history_makes_the_next_date_too_early(cli: Any, write: Any) -> None:
                                   "earliest": "2026-03-16"}]
 
 
+def test_history_plans_only_what_remains_of_the_protocol(cli: Any, write: Any) -> None:
+    # KYBELLA label protocol: up to 6 sessions; 2 given leave 4 to plan (README's example), 6 in all
+    history = write("given.yaml", "- {date: 2026-01-15, volume: 5 mL}\n- {date: 2026-02-16, volume: 5 mL}\n")
+    run = cli("schedule", "submental-dca", "--history", str(history), "--area", "25 cm^2", "--json")
+    assert run.exit_code == 0, run.stderr
+    doc = valid(run.json)
+    assert [s["source"] for s in doc["sessions"]] == ["history"] * 2 + ["planned"] * 4
+    assert dca(doc, 6)["cumulative"]["value"] == 300.0  # 6 × 5 mL × 10 mg/mL
+
+
+def test_a_history_holding_the_whole_protocol_asks_for_phases(cli: Any, write: Any) -> None:
+    history = write("given.yaml", "".join(f"- {{date: 2026-0{m}-01, volume: 5 mL}}\n" for m in range(1, 7)))
+    run = cli("schedule", "submental-dca", "--history", str(history), "--area", "25 cm^2")
+    assert run.exit_code == 2
+    assert "all 6 sessions" in run.stderr and "--phase" in run.stderr
+
+
 def test_history_makes_a_seventh_session(cli: Any, write: Any) -> None:
+    # --phase plans exactly what it says: 6 more after the one given is a seventh session
     history = write("history.json", '[{"date": "2026-01-05", "volume": "5 mL"}]')
     run = cli("schedule", "submental-dca", "--start", "2026-02-05", "--history", str(history),
-              "--area", "25 cm^2", "--json")
+              "--phase", "treatment:6 every 1 month", "--area", "25 cm^2", "--json")
     assert run.exit_code == 1
     doc = valid(run.json)
     assert len(doc["sessions"]) == 7

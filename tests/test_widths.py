@@ -34,6 +34,10 @@ COMMANDS = {
                  ("1 mL", "4 mL", "20 mg", "40 mg", "4 mg/mL", "8 mg/mL", "2026-03-02 09:00", "20 mg/mL")),
     "schedule": (("schedule", "submental-dca", "--start", "2027-01-31", "--area", "25 cm^2"),
                  ("2027-01-31", "2027-06-30", "50 mg", "300 mg", "50 %", "600 mg")),
+    # two agents, 6 monthly sessions: lidocaine 20 mg and DCA 40 mg a session (4 and 8 mg/mL × 5 mL); after 6,
+    # 120 mg and 240 mg, 40 % of DCA's 600 mg course cap
+    "schedule-two-agents": (("schedule", "submental-dca-lidocaine", "--start", "2027-01-01", "--weight", "60 kg"),
+                            ("2027-06-01", "Lidocaine hydrochloride", "120 mg", "240 mg (40 %)", "600 mg")),
     "agents": (("agents",), ("lidocaine", "deoxycholic-acid", "20 mg/mL")),
     "agent": (("agents", "lidocaine"), ("4.5 mg/kg", "300 mg", "xylocaine-label", "without epinephrine")),
     "cocktails": (("cocktails",), ("submental-dca", "submental-dca-lidocaine", "pcdc-abdomen")),
@@ -63,6 +67,14 @@ def test_every_command_is_whole_at_every_width(cli, monkeypatch, name, width):
         assert all(len(line) <= width for line in lines), max(lines, key=len)
     for number in key_numbers:
         assert number in out, f"{number!r} missing at width {width}"
+
+
+def test_a_two_agent_course_is_a_table_at_80_columns(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = cli("schedule", "submental-dca-lidocaine", "--start", "2027-01-01", "--weight", "60 kg").stdout.splitlines()
+    assert any(line.split()[:5] == ["#", "Date", "Phase", "Agent", "Dose"] for line in lines if line.strip())
+    last = next(i for i, line in enumerate(lines) if line.startswith("6  2027-06-01"))
+    assert "120 mg" in lines[last] and "240 mg (40 %)" in lines[last + 1]
 
 
 def test_the_caps_table_keeps_one_layout_at_80_columns_whatever_the_numbers(cli, monkeypatch):

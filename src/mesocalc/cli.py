@@ -10,10 +10,12 @@ from typing import Annotated, Any, NamedTuple, NoReturn
 import typer
 
 from mesocalc import __version__
+from mesocalc.cli_help import MesocalcGroup
 from mesocalc.errors import Location, MesocalcError, Problem
 from mesocalc.streams import expect
 
 app = typer.Typer(
+    cls=MesocalcGroup,  # commands in the order a user meets them; whole summaries; completion of ids
     add_completion=True,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -151,7 +153,7 @@ def plan(
         options = SessionOptions(tuple(area or ()), scalp, spacing, volume_per_point, grid, points, weight, patient)
         result = compute(resolve_session(chosen, options, lib), lib, strict)
         expect(result.exit_code)
-        present_plan(result, PlanOutputs(json_out, explain, map_file, show_map, export))
+        present_plan(result, PlanOutputs(json_out, explain, map_file, show_map, export), lib)
     except MesocalcError as exc:
         fail(exc, json_out)
     raise typer.Exit(result.exit_code)
@@ -615,7 +617,7 @@ class PlanOutputs(NamedTuple):
     export: str | None
 
 
-def present_plan(result: Any, out: PlanOutputs) -> None:
+def present_plan(result: Any, out: PlanOutputs, library: Any = None) -> None:
     """Print the plan (tables or JSON), and write the map and the export the user asked for."""
     from pathlib import Path
 
@@ -639,7 +641,7 @@ def present_plan(result: Any, out: PlanOutputs) -> None:
         if result.points > MAX_MAP_POINTS:
             raise input_error(f"{result.points:,} points is too many to draw", Location(key="--map"),
                               code="map-too-large", hint=f"the map is drawn for at most {MAX_MAP_POINTS:,} points")
-        drawing = layout(result)
+        drawing = layout(result, library)
     if out.map_file is not None and drawing is not None:
         from mesocalc.render.svgmap import render_svg
         from mesocalc.units import format_quantity
@@ -674,30 +676,26 @@ def export_report(result: Any, out: PlanOutputs, steps: Any, drawing: Any, silen
 
     from mesocalc.render.table import make_console, render_plan
 
+    def draw(console: Any) -> None:
+        render_plan(result, console, steps=steps, text_map=drawing if out.show_map else None)
+
     console = make_console(record=out.export is not None)
     if silent:
         console.file = io.StringIO()
-    render_plan(result, console, steps=steps, text_map=drawing if out.show_map else None)
+    draw(console)
     if out.export is not None:
-        export_console(console, out.export)
+        from mesocalc.render.export import export_text
+
+        session = result.session
+        title = f"mesocalc plan: {session.cocktail.name} ({session.cocktail.id})"
+        suffix = out.export.lower().rsplit(".", 1)[-1]
+        write_text(out.export, export_text(draw, suffix, title, shown=console), "--export")
 
 
 def write_text(path: str, text: str, option: str) -> None:
     from mesocalc.outfile import write_atomically
 
     write_atomically(path, text, option)
-
-
-def export_console(console: Any, path: str) -> None:
-    """The recorded report, saved as HTML, SVG or plain text (by the file's suffix)."""
-    suffix = path.lower().rsplit(".", 1)[-1]
-    if suffix == "html":
-        text = console.export_html(inline_styles=True)
-    elif suffix == "svg":
-        text = console.export_svg(title="mesocalc")
-    else:
-        text = console.export_text()
-    write_text(path, text, "--export")
 
 
 # ---- issue 14: visit (every item of one session, agents totalled, class limits) ----------------
@@ -767,13 +765,19 @@ def present_visit(result: Any, json_out: bool, explain: bool, export: str | None
         from mesocalc.visit_explain import visit_steps
 
         steps = visit_steps(result)
+    def draw(console: Any) -> None:
+        render_visit(result, console, steps)
+
     if export is not None or not json_out:
         console = make_console(record=export is not None)
         if json_out:
             console.file = io.StringIO()  # the report goes only to the file
-        render_visit(result, console, steps)
+        draw(console)
         if export is not None:
-            export_console(console, export)
+            from mesocalc.render.export import export_text
+
+            title = "mesocalc visit" + (f": {result.request.date.isoformat()}" if result.request.date else "")
+            write_text(export, export_text(draw, export.lower().rsplit(".", 1)[-1], title, shown=console), "--export")
     if json_out:
         from mesocalc.render.visit_json import visit_doc
 

@@ -300,8 +300,9 @@ def beyond_use_warnings(bud: BeyondUse | None) -> list[c.Warning]:
 def draw_calculation(result: CompoundResult, ing: Ingredient) -> str:
     """The volume drawn, with the numbers: C1·V1 = C2·V2 (or a part scaled to the batch)."""
     v2 = u.format_quantity(result.total_volume)
-    if ing.target is not None:
-        return (f"V1 = C2 × V2 / C1 = {u.format_quantity(ing.target)} × {v2} / {u.format_quantity(ing.stock)}"
+    if ing.target is not None:  # the target written in the stock's unit first: one unit in the division
+        return (f"{u.converted_first(ing.target, ing.stock)}V1 = C2 × V2 / C1 = "
+                f"{u.format_like(ing.target, ing.stock)} × {v2} / {u.format_quantity(ing.stock)}"
                 f" = {u.format_quantity(ing.draw)}")
     recipe = ing.recipe_volume if ing.recipe_volume is not None else ing.draw
     return (f"{u.format_quantity(recipe)} (recipe part) × {result.scale or 1.0:.6g} (batch / recipe)"

@@ -40,9 +40,16 @@ def mixed_concentration_step(agent_name: str, stock: u.Q, stock_volume: u.Q, tot
     """C_final = C_stock × V_stock / ΣV, volumes taken as additive (REFERENCE §8.1); `final` as computed."""
     return Step(
         f"{agent_name}: final concentration = stock × volume drawn / total volume = {fq(stock)} × "
-        f"{fq(stock_volume)} / {fq(total)} = {fq(final)} (total {parts} = {fq(total)}, volumes taken as additive)",
+        f"{fq(stock_volume)} / {fq(total)} = {_result_like(final, stock)} (total {parts} = {fq(total)}, "
+        "volumes taken as additive)",
         {"stock_concentration": stock, "stock_volume": stock_volume, "total_volume": total,
          "concentration": final})
+
+
+def _result_like(result: u.Q, operand: u.Q) -> str:
+    """The result in its operand's unit first (1 mg/mL × 0.05 mL / 10 mL = 0.005 mg/mL = 5 mcg/mL)."""
+    same = u.format_like(result, operand)
+    return same if same == fq(result) else f"{same} = {fq(result)}"
 
 
 def cap_step(agent_name: str, check: Check, weight: u.Q | None) -> Step:
@@ -60,8 +67,8 @@ def cap_step(agent_name: str, check: Check, weight: u.Q | None) -> Step:
     if check.actual is None:
         return Step(f"{label}: not checked: {check.reason}", quantities)
     quantities["actual"] = check.actual
-    text = (f"{label}: {quantity_text(limit, check.actual)} / {quantity_text(limit, limit.max)} = "
-            f"{fn((check.fraction or 0) * 100)} % -> {check.status}")
+    text = (f"{label}: {u.converted_first(check.actual, limit.max)}{u.format_like(check.actual, limit.max)} / "
+            f"{fq(limit.max)} = {fn((check.fraction or 0) * 100)} % -> {check.status}")
     if limit.basis == "per-kg" and weight is not None:
         # the cap for this patient, in plain amount: cap per kg × body weight
         absolute = limit.max * weight
@@ -205,7 +212,8 @@ def _capacity_step(result: PlanResult) -> Step:
         label = f"{term.agent} {limit.scope} cap"
         if limit.basis == "per-kg" and weight is not None:
             label += f" {fq(limit.max)} × {fn(weight.value)} kg"
-        parts.append(f"{label}: floor({fq(term.cap)} / {fq(term.per_point)} per point) = {term.allowed:,}")
+        parts.append(f"{label}: {u.converted_first(term.per_point, term.cap)}floor({fq(term.cap)} / "
+                     f"{u.format_like(term.per_point, term.cap)} per point) = {term.allowed:,}")
     if cap.technique_max is not None:
         parts.append(f"technique maximum: {cap.technique_max:,}")
     counts: dict[str, int] = {}
@@ -261,7 +269,8 @@ def compound_steps(result: CompoundResult) -> list[Step]:
         storage = f", {rule.storage}" if rule.storage else ""
         confirmed = "" if rule.confirmed else " (UNCONFIRMED limit: check USP <797> Tables 13-14)"
         limit = limit_text(rule.limit)
-        steps.append(Step(f"Beyond use: prepared {bud.prepared.isoformat(sep=' ')} + {limit} "
-                          f"({what}{storage}, USP <797>) = {bud.until.isoformat(sep=' ')}{confirmed}",
+        minute = "%Y-%m-%d %H:%M"  # as on the label: no seconds, no UTC offset
+        steps.append(Step(f"Beyond use: prepared {bud.prepared.strftime(minute)} + {limit} "
+                          f"({what}{storage}, USP <797>) = {bud.until.strftime(minute)}{confirmed}",
                           {"limit": rule.limit}))
     return steps

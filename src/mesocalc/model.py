@@ -341,6 +341,10 @@ class Area(Record):
     where: Location = field(default_factory=Location, compare=False)
     sources: tuple[Source, ...] = ()
     technique_range: TechniqueRange | None = None
+    # a band the label forbids: no injection within `no_inject_within` below the landmark (drawn on maps)
+    no_inject_below: str | None = None
+    no_inject_within: Q | None = None
+    no_inject_source: str | None = None
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -153,10 +153,33 @@ def resolve_course(cocktail: m.Cocktail, library: m.Library, phases: Sequence[st
                    start: str | date | None = None,
                    history: str | Path | Sequence[GivenSession] | None = None) -> CourseInputs:
     """`--phase` (replacing the cocktail's protocol), `--start` and `--history`, as typed or already parsed."""
-    chosen = tuple(p if isinstance(p, m.Phase) else parse_phase(p) for p in phases) if phases else cocktail.protocol
     first = parse_date(start, Location(key="--start")) if start is not None else None
     if history is None or isinstance(history, str | Path):
         given = read_history(Path(history), cocktail, library) if history else []
     else:
         given = list(history)
+    # --phase plans exactly what it says; the protocol, less what the history already gave
+    chosen = (tuple(p if isinstance(p, m.Phase) else parse_phase(p) for p in phases) if phases
+              else remaining_protocol(cocktail.protocol, len(given), cocktail.id) if given and cocktail.protocol
+              else cocktail.protocol)
     return CourseInputs(chosen, first, given)
+
+
+def remaining_protocol(phases: tuple[m.Phase, ...], given: int, cocktail_id: str) -> tuple[m.Phase, ...]:
+    """The protocol less the `given` sessions already in the history, taken from its first phases on.
+
+    README: 2 sessions given of a 6-session protocol leave 4 to plan (not 6 more, 8 of 6).
+    """
+    left: list[m.Phase] = []
+    for phase in phases:
+        used = min(given, phase.sessions)
+        given -= used
+        if phase.sessions > used:
+            left.append(replace(phase, sessions=phase.sessions - used))
+    if not left:
+        total = sum(p.sessions for p in phases)
+        raise input_error(f"the history already holds all {total} sessions of the protocol of '{cocktail_id}'",
+                          Location(key="--history"), code="course-complete",
+                          hint="give --phase NAME:COUNT every INTERVAL to plan sessions beyond the protocol")
+    return tuple(left)
+

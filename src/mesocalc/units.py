@@ -500,6 +500,11 @@ def display(q: Q) -> tuple[float, str]:
 
 def format_quantity(q: Q, digits: int = 3) -> str:
     value, unit = display(q)
+    if unit.startswith("particles") and abs(value) >= 10 ** digits:
+        # a vendor-declared count (nanoparticle tracking) is not known to 9 digits: 3 significant figures
+        magnitude = math.floor(math.log10(abs(value)))
+        rounded = Decimal(repr(value)).quantize(Decimal(1).scaleb(magnitude - digits + 1), rounding=ROUND_HALF_UP)
+        return f"{rounded:,.0f} {unit}"
     return f"{format_number(value, volume=unit == 'mL', digits=digits)} {unit}"
 
 
@@ -516,3 +521,18 @@ def ismp_unit(unit_text: str) -> str:
     for bad, good in (("\u00b5g", "mcg"), ("\u03bcg", "mcg"), ("ug", "mcg"), ("cc", "mL"), ("IU", "units")):
         shown = shown.replace(bad, good)
     return shown
+
+
+def format_like(q: Q, like: Q) -> str:
+    """q in the unit `like` is shown in (0.8 mg next to 2 mg, not 800 mcg), so a line of arithmetic has one
+    unit: a 1000-fold slip hides in `270 mg / 800 mcg`."""
+    shown, unit = display(like)
+    if like.dims != q.dims or like.value == 0 or display(q)[1] == unit:
+        return format_quantity(q)
+    return f"{format_number(q.value * shown / like.value, volume=unit == 'mL')} {unit}"
+
+
+def converted_first(q: Q, like: Q) -> str:
+    """'800 mcg = 0.8 mg; ' when q is shown in another unit than `like`, else nothing."""
+    same = format_like(q, like)
+    return "" if same == format_quantity(q) else f"{format_quantity(q)} = {same}; "

@@ -34,7 +34,7 @@ COCKTAIL_KEYS = {
     "notes", "sources", "technique_range", "reference",
 }
 AREA_KEYS = {"kind", "id", "name", "region", "surface", "basis", "source", "aliases", "note", "sources",
-             "technique_range"}
+             "technique_range", "no_inject"}
 PATIENT_KEYS = {"kind", "id", "name", "weight", "sex", "conditions", "allergies", "note", "age", "birth_date",
                 "sources"}
 CONDITION_KEYS = {"kind", "id", "name", "synonyms", "source", "note", "age_under", "age_from", "excipients",
@@ -480,9 +480,14 @@ def read_area(r: Reader, data: dict[str, Any]) -> m.Area | None:
         return None
     sources = r.items(data, "sources", "", lambda v, p: read_source(r, v, p))
     _unique(r, [s.id for s in sources], "sources")
+    band = r.mapping(data["no_inject"], "no_inject", {"below", "within", "source"}, ("below", "within")) \
+        if "no_inject" in data else None
     return m.Area(area_id, name, region or "body", surface, basis, source, r.words(data, "aliases", "", ids=False),
                   r.text(data, "note", ""), r.doc.where(""), sources,
-                  read_technique_range(r, data.get("technique_range"), "technique_range"))
+                  read_technique_range(r, data.get("technique_range"), "technique_range"),
+                  r.text(band, "below", "no_inject") if band else None,
+                  r.quantity(band, "within", "no_inject", u.LENGTH_KIND) if band else None,
+                  r.ident(band, "source", "no_inject") if band else None)
 
 
 def read_patient(r: Reader, data: dict[str, Any]) -> m.Patient | None:

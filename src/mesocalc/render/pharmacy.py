@@ -7,7 +7,7 @@ from rich.text import Text
 
 from mesocalc.compound import CompoundResult, diluent_calculation, draw_calculation, limit_text
 from mesocalc.render.table import SEVERITY_MARK, SEVERITY_STYLE
-from mesocalc.render.textgrid import Column, TextTable, print_table, print_wrapped
+from mesocalc.render.textgrid import Column, TextTable, print_table, print_wrapped, say
 from mesocalc.render.worksheet import clock, label_text, storage_text
 from mesocalc.units import format_quantity
 
@@ -20,7 +20,7 @@ def render_compound(result: CompoundResult, console: Console) -> None:
         batch += f" + {format_quantity(result.overfill)} overfill"
     if batch != format_quantity(result.total_volume):
         batch += f" = {format_quantity(result.total_volume)}"
-    console.print(f"Batch     {batch} to prepare "
+    say(console, f"Batch     {batch} to prepare "
                   f"({'scaled from the recipe parts' if result.form == 'parts' else 'from final concentrations'})")
     console.print()
     table = TextTable([Column("Ingredient", wrap=True), Column("Stock", "right"), Column("Draw", "right"),
@@ -39,7 +39,7 @@ def render_compound(result: CompoundResult, console: Console) -> None:
     if bud is not None:
         rule = bud.rule
         what = "immediate use" if rule.category == "immediate-use" else f"category {rule.category}"
-        console.print(f"Beyond use {clock(bud.until)}  ({what}, {storage_text(rule.storage)}: "
+        say(console, f"Beyond use {clock(bud.until)}  ({what}, {storage_text(rule.storage)}: "
                       f"{limit_text(rule.limit)} after {clock(bud.prepared)})")
         if not rule.confirmed:
             console.print(Text("UNCONFIRMED beyond-use limit: check it against USP <797> Tables 13-14 before use",

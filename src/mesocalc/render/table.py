@@ -12,7 +12,7 @@ from rich.text import Text
 from mesocalc import model as m
 from mesocalc.checks import Warning, quantity_text
 from mesocalc.plan import PlanResult
-from mesocalc.render.textgrid import Column, NoTrailingSpaces, TextTable, print_table, print_wrapped
+from mesocalc.render.textgrid import Column, NoTrailingSpaces, TextTable, print_table, print_wrapped, say
 from mesocalc.units import format_number, format_quantity
 
 STATUS_STYLE = {"ok": "green", "over": "bold red", "unchecked": "yellow", "not-applicable": "dim"}
@@ -65,7 +65,7 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
     if session.weight is not None:
         lines.append(f"Weight    {format_number(session.weight.value)} kg")
     for line in lines:
-        console.print(line)
+        say(console, line)
     console.print()
 
     doses = TextTable([Column("Agent", wrap=True), Column("Concentration", "right"), Column("Per point", "right"),
@@ -80,15 +80,16 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
 
     cap = result.capacity
     if cap.max_points is not None:
+        names = {comp.agent.id: comp.agent.name for comp in result.components}  # by name, as in the tables
         binding = ("the technique's maximum number of points" if cap.binding is None
-                   else f"{cap.binding.agent} {cap.binding.check.limit.scope} cap")
+                   else f"{names.get(cap.binding.agent, cap.binding.agent)} {cap.binding.check.limit.scope} cap")
         area_text = f" ({format_quantity(cap.max_area)})" if cap.max_area is not None else ""
-        console.print(f"Capacity  at most {cap.max_points:,} points{area_text} within every hard cap; "
-                      f"limited by {binding}")
+        say(console, f"Capacity  at most {cap.max_points:,} points{area_text} within every hard cap; "
+                     f"limited by {binding}")
     else:
-        console.print(f"Capacity  {cap.unbounded_reason}")
+        say(console, f"Capacity  {cap.unbounded_reason}")
     if cap.max_points is not None and cap.unbounded_reason:
-        console.print(f"          {cap.unbounded_reason}")
+        say(console, f"          {cap.unbounded_reason}")
     if text_map is not None:
         render_text_map(text_map, console)
     if steps is not None:
@@ -177,19 +178,19 @@ def render_agents(agents: list[m.Agent], console: Console) -> None:
 def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
     console.print(Text(f"{agent.name} ({agent.id})", style="bold"))
     if agent.aliases:
-        console.print(f"Also      {', '.join(agent.aliases)}")
+        say(console, f"Also      {', '.join(agent.aliases)}")
     if agent.classes:
-        console.print(f"Classes   {', '.join(agent.classes)}")
+        say(console, f"Classes   {', '.join(agent.classes)}")
     if agent.regulatory:
         note = f": {agent.regulatory.note}" if agent.regulatory.note else ""
-        console.print(f"Status    {agent.regulatory.status}{note}")
+        say(console, f"Status    {agent.regulatory.status}{note}")
     if agent.admixture != "ok":
-        console.print(f"Admixture {agent.admixture}" + (f": {agent.admixture_note}" if agent.admixture_note else ""))
+        say(console, f"Admixture {agent.admixture}" + (f": {agent.admixture_note}" if agent.admixture_note else ""))
     for s in agent.stocks:
         vol = f", {format_quantity(s.volume)}" if s.volume else ""
         label = f" ({s.label})" if s.label else ""
         excipients = f"; excipients: {', '.join(s.excipients)}" if s.excipients else ""
-        console.print(f"Stock     {s.id}: {format_quantity(s.concentration)}{vol}{label}{excipients}")
+        say(console, f"Stock     {s.id}: {format_quantity(s.concentration)}{vol}{label}{excipients}")
     table = TextTable([Column("Scope"), Column("Cap", "right"), Column("When", wrap=True), Column("Severity"),
                        Column("Source", wrap=True)], title="Dose caps")
     for lim in agent.limits:
@@ -200,24 +201,25 @@ def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
     if agent.limits:
         print_table(table, console)
     else:
-        console.print("Dose caps no established dose limits")
+        say(console, "Dose caps no established dose limits")
     if agent.course:
         parts = []
         if agent.course.max_sessions:
             parts.append(f"at most {agent.course.max_sessions} sessions")
         if agent.course.min_interval:
             parts.append(f"at least {agent.course.min_interval.text()} apart")
-        console.print(f"Course    {', '.join(parts)} ({agent.course.source or 'no source'})")
+        say(console, f"Course    {', '.join(parts)} ({agent.course.source or 'no source'})")
+
     def named(condition_id: str) -> str:
         found = library.conditions.get(condition_id)
         return f"{found.name} ({condition_id})" if found is not None and found.name != condition_id else condition_id
 
     for rule in agent.contraindications:
-        console.print(Text(f"Contraindicated: {named(rule.condition)} ({rule.severity}; {rule.source or 'no source'})"))
+        say(console, f"Contraindicated: {named(rule.condition)} ({rule.severity}; {rule.source or 'no source'})")
     for rule in agent.cautions:
-        console.print(Text(f"Caution   {named(rule.condition)}" + (f": {rule.note}" if rule.note else "")))
+        say(console, f"Caution   {named(rule.condition)}" + (f": {rule.note}" if rule.note else ""))
     for note in agent.notes:
-        console.print(f"Note      {note}")
+        say(console, f"Note      {note}")
 
 
 def render_cocktails(cocktails: list[m.Cocktail], console: Console) -> None:
@@ -232,30 +234,30 @@ def render_cocktail(cocktail: m.Cocktail, console: Console) -> None:
     console.print(Text(f"{cocktail.name} ({cocktail.id})", style="bold"))
     if cocktail.description:
         console.print(cocktail.description)
-    console.print(f"Technique {t.grid} grid, {format_quantity(t.spacing)} spacing, "
+    say(console, f"Technique {t.grid} grid, {format_quantity(t.spacing)} spacing, "
                   f"{format_quantity(t.volume_per_point)} per point"
                   + (f", at most {t.max_points} points" if t.max_points else ""))
     for comp in cocktail.components:
         if comp.concentration is not None:
-            console.print(f"Agent     {comp.agent} {format_quantity(comp.concentration)} (final)")
+            say(console, f"Agent     {comp.agent} {format_quantity(comp.concentration)} (final)")
         else:
             stock = format_quantity(comp.stock) if comp.stock else comp.stock_id
-            console.print(f"Agent     {comp.agent}: {q(comp.volume)} of {stock}")
+            say(console, f"Agent     {comp.agent}: {q(comp.volume)} of {stock}")
     if cocktail.diluent:
-        console.print(f"Diluent   {cocktail.diluent.name}: {format_quantity(cocktail.diluent.volume)}")
+        say(console, f"Diluent   {cocktail.diluent.name}: {format_quantity(cocktail.diluent.volume)}")
     for p in cocktail.protocol:
-        console.print(f"Protocol  {p.name}: {p.sessions} sessions every {p.every.text()}")
+        say(console, f"Protocol  {p.name}: {p.sessions} sessions every {p.every.text()}")
     if cocktail.area:
-        console.print(f"Area      {cocktail.area} (default)")
+        say(console, f"Area      {cocktail.area} (default)")
     if cocktail.reference is not None:
         ref = cocktail.reference
         size = format_quantity(ref.volume) if ref.volume is not None else f"{ref.points} points"
-        console.print(f"Reference published session {size} ({ref.source or 'no source'}); the default plan")
+        say(console, f"Reference published session {size} ({ref.source or 'no source'}); the default plan")
     usual = cocktail.technique_range
     if usual is not None:
         parts = [f"{what} {format_quantity(pair[0])} to {format_quantity(pair[1])}"
                  for what, pair in (("volume per point", usual.volume_per_point), ("spacing", usual.spacing)) if pair]
-        console.print(f"Usual     {', '.join(parts)} ({usual.source if usual.basis == 'sourced' else 'assumption'})")
+        say(console, f"Usual     {', '.join(parts)} ({usual.source if usual.basis == 'sourced' else 'assumption'})")
 
 
 def render_areas(areas: list[m.Area], console: Console) -> None:
@@ -288,3 +290,6 @@ def render_text_map(drawing: Any, console: Console) -> None:
                        f"one 'o' per point; outline: {drawing.note})", style="bold"))
     for line in text_map(drawing):
         console.print(Text("  " + line))
+    for band in {r.band for r in drawing.regions if r.band is not None}:
+        say(console, f"  Top edge {format_number(band.within)} cm below the {band.landmark}: no injection "
+                     f"above it ({band.source or 'label'})", indent=2)

@@ -16,6 +16,8 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from mesocalc.render.words import NUMBER_UNIT_SPACE
+
 Cell = str | Text
 GAP = 2  # spaces between columns
 RULE = "─"
@@ -45,19 +47,17 @@ class TextTable:
     def add_row(self, *cells: Cell) -> None:
         if len(cells) != len(self.columns):
             raise ValueError(f"{len(cells)} cells for {len(self.columns)} columns")
-        self.rows.append(tuple(c if isinstance(c, Text) else Text(c) for c in cells))
+        self.rows.append(tuple(c if isinstance(c, Text) else plain(c) for c in cells))
 
     def add_heading(self, text: Cell) -> None:
-        self.rows.append(Heading(text if isinstance(text, Text) else Text(text, style="bold")))
+        self.rows.append(Heading(text if isinstance(text, Text) else plain(text, "bold")))
 
 
-# A number and its unit ("4.5 mg/kg", "8 %") are one word: a line never breaks between them.
-_GLUE = re.compile(r"(?<=\d) (?=[^\W\d_]|[%°µ])")
 
 
 def _words(plain: str) -> list[tuple[int, int]]:
     """(start, end) of each run of text between the spaces where a line may break."""
-    glued = {match.start() for match in _GLUE.finditer(plain)}
+    glued = {match.start() for match in NUMBER_UNIT_SPACE.finditer(plain)}
     words: list[tuple[int, int]] = []
     start: int | None = None
     for index, char in enumerate(plain):
@@ -152,7 +152,7 @@ def print_table(table: TextTable, console: Console) -> None:
     """The table when it fits the console's width (text columns wrapped); otherwise one block per row."""
     widths = column_widths(table, console.width)
     if table.title:
-        console.print(Text(table.title, style="bold"))
+        console.print(plain(table.title, "bold"))
     if widths is None:
         _print_stacked(table, console)
     else:
@@ -170,7 +170,7 @@ def print_table(table: TextTable, console: Console) -> None:
             for line in _join(cells, widths):
                 console.print(line)
     for note in table.notes:
-        print_wrapped(Text(note), console, indent=2)
+        print_wrapped(plain(note), console, indent=2)
 
 
 def print_wrapped(text: Text, console: Console, indent: int) -> None:
@@ -191,7 +191,8 @@ def _print_stacked(table: TextTable, console: Console) -> None:
         first = row[0].copy()
         if not first.style:
             first.stylize("bold")
-        print_wrapped(first, console, indent=2)
+        if first.plain.strip():  # a continuation row (e.g. a session's second agent) has no label of its own
+            print_wrapped(first, console, indent=2)
         for column, cell in zip(table.columns[1:], row[1:], strict=True):
             if not cell.plain.strip():
                 continue
@@ -231,3 +232,16 @@ class NoTrailingSpaces:
 
     def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding: those of the real stream
         return getattr(self._stream, name)
+
+
+def plain(text: str, style: str = "") -> Text:
+    """Library or user text as a Text, its hidden characters shown as escapes (`\\x08`), never dropped:
+    Rich's Text would silently strip a backspace or a carriage return before the console could escape it."""
+    from mesocalc.textsafe import visible
+
+    return Text(visible(text), style=style)
+
+
+def say(console: Console, line: str, indent: int = 10) -> None:
+    """A `Label     value` line as plain text (never read as markup), wrapped under its value."""
+    print_wrapped(plain(line), console, indent)

@@ -13,10 +13,12 @@ from pathlib import Path
 
 from mesocalc.compound import CompoundResult, diluent_calculation, draw_calculation, limit_text
 from mesocalc.errors import Location, input_error
+from mesocalc.render.words import glue_units
 from mesocalc.textsafe import markdown_text, visible
 from mesocalc.units import format_quantity
 
 BLANK = "______________"
+CHECKBOX = "[ ]"  # the verifying pharmacist ticks it
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,10 @@ def blocks(result: CompoundResult) -> list[Block]:
                   (i.agent.name, format_quantity(i.stock), i.stock_label or i.stock_id or "—", BLANK, BLANK,
                    format_quantity(i.draw), draw_calculation(result, i), format_quantity(i.amount),
                    f"{i.vials} ({format_quantity(i.left_over)})" if i.vials is not None and i.left_over is not None
-                   else "vial size not in the library", "[ ]")
+                   else "vial size not in the library", CHECKBOX)
                   for i in result.ingredients),
                   (result.diluent_name, "—", "—", BLANK, BLANK, format_quantity(result.diluent_volume),
-                   diluent_calculation(result), "—", "—", "[ ]"))),
+                   diluent_calculation(result), "—", "—", CHECKBOX))),
         Block("h2", "Final concentrations"),
         Block("table", headers=("Agent", "Final concentration", "Calculation"),
               rows=tuple((i.agent.name, format_quantity(i.final),
@@ -139,11 +141,39 @@ def to_markdown(items: list[Block]) -> str:
     return "\n".join(lines)
 
 
+# Print stylesheet: the page is A4 or US Letter; the tables take the page's width and wrap their text, so
+# no column (least of all "Checked", the one the verifying pharmacist fills in) falls off the paper.
+WORKSHEET_STYLE = """
+@page { margin: 12mm; }
+body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 10pt; max-width: 60em;
+       margin: 2em auto; color: #000; background: #fff; }
+table { border-collapse: collapse; width: 100%; }
+table { font-size: 9pt; }
+td, th { border: 1px solid #666; padding: .2em .3em; text-align: left; vertical-align: top;
+         overflow-wrap: break-word; hyphens: auto; }
+th { background: #eee; }
+td.blank { width: 4.5em; height: 1.6em; }
+td.check { text-align: center; white-space: nowrap; }
+tr { break-inside: avoid; }
+thead { display: table-header-group; }
+h1 { font-size: 15pt; } h2 { font-size: 12pt; margin-top: 1.2em; }
+@media print { body { margin: 0; max-width: none; } }
+"""
+
+
 def to_html(items: list[Block]) -> str:
     def e(text: str) -> str:
         return html.escape(visible(text))
 
     title = next((b.text for b in items if b.kind == "h1"), "Compounding worksheet")
+
+    def cell(text: str) -> str:
+        if text == BLANK:  # a box to write in, not a line of underscores wider than the column
+            return '<td class="blank"></td>'
+        if text == CHECKBOX:
+            return '<td class="check">&#9744;</td>'
+        return f"<td>{glue_units(e(text), '&nbsp;')}</td>"
+
     body: list[str] = []
     for b in items:
         if b.kind in ("h1", "h2"):
@@ -154,12 +184,10 @@ def to_html(items: list[Block]) -> str:
             body.append("<ul>" + "".join(f"<li>{e(item)}</li>" for item in b.items) + "</ul>")
         elif b.kind == "table":
             head = "".join(f"<th>{e(h)}</th>" for h in b.headers)
-            rows = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in b.rows)
+            rows = "".join("<tr>" + "".join(cell(c) for c in row) + "</tr>" for row in b.rows)
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-    style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}"
-             "td,th{border:1px solid #999;padding:.3em .5em;text-align:left}")
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>"
-            f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+            f"<style>{WORKSHEET_STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
 def write_worksheet(result: CompoundResult, path_text: str) -> Path:

@@ -1,0 +1,58 @@
+"""Output without noise: JSON numbers without binary float noise, ISMP numbers a person can add up."""
+
+from __future__ import annotations
+
+import json
+
+from mesocalc import units as u
+from mesocalc.render.jsondoc import dumps
+
+
+def test_json_numbers_are_the_shortest_form_rounded_to_15_significant_digits():
+    # SPEC §6: 0.1 × 0.05 is 0.005000000000000001 in binary; 5.4 × 2 is 10.799999999999999... and back
+    doc = {"kind": "x", "a": 0.1 * 0.05, "b": [10.8 - 1e-15], "c": {"d": 1 / 3}, "n": 7, "t": True}
+    text = dumps(doc)
+    assert '"a": 0.005' in text and "0.005000000000000001" not in text
+    assert json.loads(text)["b"] == [10.8]
+    assert json.loads(text)["c"]["d"] == 0.333333333333333  # 15 significant digits, not fewer
+    assert '"n": 7' in text and '"t": true' in text
+
+
+def test_plan_json_has_no_binary_noise(cli):
+    # pcdc-abdomen: 267 points × 0.3 mL = 80.1 mL (0.3 × 267 = 80.10000000000001 in binary)
+    run = cli("plan", "pcdc-abdomen", "--weight", "70 kg", "--json")
+    assert run.json["total_volume"] == {"value": 80.1, "unit": "mL"}
+    assert "0000000000" not in run.stdout and "9999999999" not in run.stdout
+
+
+def test_particle_counts_have_3_significant_figures():
+    # a vendor-declared nanoparticle-tracking count is not known to 9 digits
+    assert u.format_quantity(u.parse_quantity("123456789 particles", u.ANY_KIND)) == "123,000,000 particles"
+    assert u.format_quantity(u.parse_quantity("950 particles", u.ANY_KIND)) == "950 particles"
+
+
+def test_a_share_used_above_999_percent_has_a_thousands_separator(cli):
+    # 4,000 points × 0.2 mL × 4 mg/mL lidocaine = 3,200 mg against the 300 mg label cap: 1,067 %
+    out = cli("plan", "submental-dca-lidocaine", "--points", "4000").stdout
+    assert "3,200 mg" in out and "1,067 %" in out
+
+
+def test_compound_batch_line_and_beyond_use_times_without_noise(cli):
+    out = cli("compound", "submental-dca", "--volume", "5 mL", "--category", "1", "--storage", "fridge",
+              "--prepared", "2026-03-01T09:00:30+00:00").stdout
+    assert "5 mL = 5 mL" not in out and "Batch     5 mL to prepare" in out
+    # USP <797> category 1, refrigerated: 24 h; shown to the minute, without seconds or UTC offset
+    assert "Beyond use 2026-03-02 09:00 " in out and "09:00:30" not in out and "+00:00" not in out
+
+
+def test_a_missing_beyond_use_date_is_a_warning_not_a_note(cli):
+    run = cli("compound", "submental-dca", "--volume", "5 mL", "--json")
+    warning = next(w for w in run.json["warnings"] if w["code"] == "beyond-use")
+    assert warning["severity"] == "soft" and "Beyond use ______" in warning["message"]
+
+
+def test_the_cumulative_dose_adds_up_to_the_eye(cli):
+    # 7 points × 0.25 mL × 10 mg/mL = 17.5 mg a session; after 7 sessions 122.5 mg, not "123 mg"
+    out = cli("schedule", "submental-dca", "--start", "2027-01-31", "--points", "7", "--volume-per-point",
+              "0.25 mL", "--phase", "t:7 every 1 month").stdout
+    assert "52.5 mg" in out and "122.5 mg" in out
