@@ -203,6 +203,15 @@ def normalise_unit(unit_text: str, where: Location) -> str:
     return text
 
 
+def spelling_hint(unit_text: str) -> str | None:
+    """'did you mean' for a unit pint did not know, written in another case (`Kg`, `Ml`, `Units`)."""
+    for word in _WORD.findall(unit_text):
+        right = _SPELLINGS.get(word.casefold())
+        if right is not None and word != right:
+            return f"did you mean '{right}'? units are case-sensitive"
+    return None
+
+
 # ---- dimensions: `5 cm x 4 cm`, `5 x 4 cm`, `5x4 cm`, `5 × 4 cm`, `5*4 cm` ---------------------
 
 # A separator between two sides: x, X, × or *, between what ends a side (a digit, a letter, a point,

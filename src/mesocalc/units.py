@@ -413,7 +413,7 @@ def _pint_factor(unit_text: str, where: Location) -> tuple[float, Dims]:
         raise input_error(f"'{unit_text}' cannot be used as a unit", where, code="unknown-unit") from exc
     except Exception as exc:  # pint's parser fails in many ways on a stray operator ('mg/', '*/mg'): all mean
         # "not a unit"; the text was already checked for brackets, powers and characters
-        hint = None
+        hint = notation.spelling_hint(unit_text)
         glued = _GLUED_POWER.search(unit_text)
         if glued:
             hint = f"write {glued.group(1)}^{glued.group(2)}"
