@@ -67,6 +67,12 @@ def test_a_fraction_for_a_ratio_strength_is_refused_with_the_ratio_spelling(cli:
     assert run.exit_code == 2 and "1:200000" in run.stderr
 
 
+def test_a_scalp_share_may_be_written_with_a_decimal_comma(cli: Any) -> None:
+    # 37,5 % of the 500 cm² whole scalp (library preset) = 187.5 cm²
+    doc = cli("plan", "mesohair-minoxidil", "--scalp", "37,5 %", "--json").json
+    assert doc["area"] == {"value": pytest.approx(187.5), "unit": "cm^2"}
+
+
 def test_kilos_is_not_taken_for_kiloseconds(cli: Any) -> None:
     run = cli("plan", "submental-dca", "--weight", "60 kilos")
     assert run.exit_code == 2 and "write kg" in run.stderr and "time" not in run.stderr

@@ -146,6 +146,7 @@ def stock_choices(texts: tuple[str, ...], cocktail: m.Cocktail, agents: dict[str
     out: dict[str, m.Stock] = {}
     where = Location(key="--stock")
     for text in texts:
+        notation.check_length(text, where, "--stock")
         agent_id, sep, stock_text = text.partition("=")
         agent_id, stock_text = agent_id.strip(), stock_text.strip()
         if not sep or not agent_id or not stock_text:
@@ -196,8 +197,8 @@ def beyond_use(library: m.Library, prepared: datetime, category: str | None, sto
         raise input_error("give either --immediate-use or --category, not both", Location(key="--category"))
     if storage is not None:
         storage = notation.word_value(storage, m.STORAGES, Location(key="--storage"), "storage")
-    if category is not None and category not in m.BUD_CATEGORIES[1:]:
-        raise input_error(f"unknown category '{category}'", Location(key="--category"), hint="1, 2 or 3")
+    if category is not None:
+        category = notation.word_value(category, m.BUD_CATEGORIES[1:], Location(key="--category"), "category")
     if not immediate_use and category is None:
         if storage is not None:
             raise input_error("--storage needs --category 1, 2 or 3", Location(key="--storage"))
