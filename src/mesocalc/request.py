@@ -173,7 +173,10 @@ def resolve_scalp(text: str, library: m.Library) -> AreaUse:
         area = find_area(candidate, library)
         if area is not None and area.region == "scalp":
             return area_use(area)
-    if text.strip()[:1].isdigit() and not text.strip().endswith("%"):
+    if text.strip()[:1].isdigit() and text.strip().endswith("%"):
+        raise input_error(f"'{notation.excerpt(text.strip())}' is not a share of the scalp mesocalc reads",
+                          where, code="unknown-area", hint="write a share such as 40% or 37.5 %")
+    if text.strip()[:1].isdigit():
         raise input_error(f"'{notation.excerpt(text.strip())}' is not a scalp surface", where, code="unknown-area",
                           hint="use --area for a measured surface (--area \"100 cm^2\"); --scalp takes whole, "
                           "a share such as 40%, or a scalp region id")
