@@ -184,7 +184,7 @@ def test_a_99_kb_batch_line_is_refused_at_once_and_the_next_line_is_planned(cli:
     good = json.dumps({"cocktail": "SUBMENTAL-DCA", "area": "25 cm²"})
     start = time.perf_counter()
     run = cli("plan", "--batch", "-", input=f"{long_area}\n{good}\n")
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 3.0  # was 135 s; the library load is most of what remains
     first, second = (json.loads(line) for line in run.stdout.splitlines())
     assert first["kind"] == "error" and "too long (99,002 characters" in first["errors"][0]["message"]
     assert len(first["errors"][0]["message"]) < 200  # a short excerpt, not the 99 KB typed
