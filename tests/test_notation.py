@@ -155,7 +155,8 @@ def _quick(function: Any, text: str) -> None:
 @pytest.mark.parametrize("text", ["1" + " " * LONG + "z", " " * LONG + "1", "1" + "," * LONG, "1," + "0" * LONG,
                                   "5 x" + " " * LONG + "4 cm", "1:" + " 000" * (LONG // 4) + "x",
                                   "1 " + "cm^2 " * (LONG // 5), "1 " + "(" * LONG, "1 " + "^" * LONG,
-                                  "a" + " " * LONG + ":2 every 1 week", "a:2 every" + " " * LONG + "x"])
+                                  "a" + " " * LONG + ":2 every 1 week", "a:2 every" + " " * LONG + "x",
+                                  "0" * LONG + ",5 mg", "1" * LONG + ",25 mg", "9" * LONG + ",250 mg"])
 def test_parsers_take_linear_time_on_long_input(text: str) -> None:
     from mesocalc.schedule import parse_phase
 

@@ -85,9 +85,10 @@ def read_number(text: str, where: Location) -> Number | None:
     if "," in mantissa:
         mantissa = _comma(mantissa, text, where)
     if rest[:1].isdigit() and text[match.end():match.end() + 1].isspace():
-        joined = f"{raw}{rest.split()[0]}"
-        raise input_error(f"'{excerpt(text)}' has a space inside a number: {joined} or {raw} and "
-                          f"{rest.split()[0]}?", where, code="ambiguous-number",
+        after = excerpt(rest.split()[0])
+        joined = excerpt(f"{raw}{rest.split()[0]}")
+        raise input_error(f"'{excerpt(text)}' has a space inside a number: {joined} or {excerpt(raw)} and "
+                          f"{after}?", where, code="ambiguous-number",
                           hint=f"write the number without spaces, e.g. {joined}")
     number_text = mantissa + exponent_text
     try:
@@ -111,7 +112,7 @@ def _comma(mantissa: str, text: str, where: Location) -> str:
     whole, _, fraction = digits.partition(",")
     if "," in fraction or "." in digits or not whole or not fraction.isdigit():
         raise _unreadable(text, where)
-    if int(whole) == 0 or len(fraction) in (1, 2):
+    if not whole.strip("0") or len(fraction) in (1, 2):  # (no int(): a 5,000-digit group is refused by int)
         return f"{sign}{whole}.{fraction}"  # a decimal comma: read as a point
     if len(fraction) == 3 and fraction.endswith("00") and len(whole) <= 3:
         # `2,500`, `1,000`, `100,000` (as mesocalc prints them): read as decimals they would end in two
@@ -119,10 +120,11 @@ def _comma(mantissa: str, text: str, where: Location) -> str:
         # comma is meant. `1,250` could be either, and is refused below.
         return mantissa
     if len(fraction) == 3:
-        decimal = f"{sign}{whole}.{fraction}".rstrip("0").rstrip(".")
-        raise input_error(f"'{excerpt(text)}' is ambiguous: {sign}{whole}{fraction} (thousands comma) or "
+        thousands = excerpt(f"{sign}{whole}{fraction}")
+        decimal = excerpt(f"{sign}{whole}.{fraction}".rstrip("0").rstrip("."))
+        raise input_error(f"'{excerpt(text)}' is ambiguous: {thousands} (thousands comma) or "
                           f"{decimal} (decimal comma)?", where, code="ambiguous-number",
-                          hint=f"write {sign}{whole}{fraction} or {decimal}")
+                          hint=f"write {thousands} or {decimal}")
     raise input_error(f"'{excerpt(text)}': a comma followed by {len(fraction)} digits is neither a decimal "
                       "comma mesocalc reads nor a thousands group", where, code="ambiguous-number",
                       hint=f"write {sign}{whole}.{fraction} with a decimal point")
