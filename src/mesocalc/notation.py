@@ -174,7 +174,7 @@ _WORD = re.compile(r"[A-Za-zµμ]+")
 _SPELLINGS = {w.casefold(): w for w in (
     "mg", "mcg", "g", "kg", "ug", "mL", "L", "uL", "µL", "cm", "mm", "m", "in", "lb", "units", "particles",
     "day", "days", "week", "weeks", "month", "months", "h", "min", "mmol", "percent")}
-_SPELLINGS["cc"] = "mL"
+_SPELLINGS.update(cc="mL", iu="units")  # cc is read as mL; IU is read as units (both ISMP-refused on output)
 # Words pint reads as something else entirely (`kilos` is kilo-seconds, a time): refused with a hint.
 _MISREAD = {"kilo": "kg", "kilos": "kg", "kgs": "kg", "lbs": "lb", "mgs": "mg", "mls": "mL", "mcgs": "mcg",
             "gr": "g (or mg: 'gr' is a grain, 64.8 mg)", "grs": "g", "gm": "g", "gms": "g"}
