@@ -67,6 +67,12 @@ def test_a_fraction_for_a_ratio_strength_is_refused_with_the_ratio_spelling(cli:
     assert run.exit_code == 2 and "1:200000" in run.stderr
 
 
+def test_a_scalp_share_may_be_written_with_a_decimal_comma(cli: Any) -> None:
+    # 37,5 % of the 500 cm² whole scalp (library preset) = 187.5 cm²
+    doc = cli("plan", "mesohair-minoxidil", "--scalp", "37,5 %", "--json").json
+    assert doc["area"] == {"value": pytest.approx(187.5), "unit": "cm^2"}
+
+
 def test_kilos_is_not_taken_for_kiloseconds(cli: Any) -> None:
     run = cli("plan", "submental-dca", "--weight", "60 kilos")
     assert run.exit_code == 2 and "write kg" in run.stderr and "time" not in run.stderr
@@ -149,7 +155,8 @@ def _quick(function: Any, text: str) -> None:
 @pytest.mark.parametrize("text", ["1" + " " * LONG + "z", " " * LONG + "1", "1" + "," * LONG, "1," + "0" * LONG,
                                   "5 x" + " " * LONG + "4 cm", "1:" + " 000" * (LONG // 4) + "x",
                                   "1 " + "cm^2 " * (LONG // 5), "1 " + "(" * LONG, "1 " + "^" * LONG,
-                                  "a" + " " * LONG + ":2 every 1 week", "a:2 every" + " " * LONG + "x"])
+                                  "a" + " " * LONG + ":2 every 1 week", "a:2 every" + " " * LONG + "x",
+                                  "0" * LONG + ",5 mg", "1" * LONG + ",25 mg", "9" * LONG + ",250 mg"])
 def test_parsers_take_linear_time_on_long_input(text: str) -> None:
     from mesocalc.request_schedule import parse_phase
 
@@ -178,7 +185,7 @@ def test_a_99_kb_batch_line_is_refused_at_once_and_the_next_line_is_planned(cli:
     good = json.dumps({"cocktail": "SUBMENTAL-DCA", "area": "25 cm²"})
     start = time.perf_counter()
     run = cli("plan", "--batch", "-", input=f"{long_area}\n{good}\n")
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 3.0  # was 135 s; the library load is most of what remains
     first, second = (json.loads(line) for line in run.stdout.splitlines())
     assert first["kind"] == "error" and "too long (99,002 characters" in first["errors"][0]["message"]
     assert len(first["errors"][0]["message"]) < 200  # a short excerpt, not the 99 KB typed

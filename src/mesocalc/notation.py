@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TypeVar
 
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error
@@ -50,12 +49,16 @@ _NUMBER = re.compile(r"[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 
 
-@dataclass(frozen=True)
 class Number:
-    value: float
-    raw: str  # the number as typed
-    text: str  # the number as read, with a decimal point (`0,2` -> `0.2`), for echoing
-    rest: str  # what follows the number (the unit), stripped
+    """A number read from the start of a text (a plain class: nothing to build at start-up)."""
+
+    __slots__ = ("raw", "rest", "text", "value")
+
+    def __init__(self, value: float, raw: str, text: str, rest: str) -> None:
+        self.value = value
+        self.raw = raw  # the number as typed
+        self.text = text  # the number as read, with a decimal point (`0,2` -> `0.2`), for echoing
+        self.rest = rest  # what follows the number (the unit), stripped
 
 
 def read_number(text: str, where: Location) -> Number | None:
@@ -82,9 +85,10 @@ def read_number(text: str, where: Location) -> Number | None:
     if "," in mantissa:
         mantissa = _comma(mantissa, text, where)
     if rest[:1].isdigit() and text[match.end():match.end() + 1].isspace():
-        joined = f"{raw}{rest.split()[0]}"
-        raise input_error(f"'{excerpt(text)}' has a space inside a number: {joined} or {raw} and "
-                          f"{rest.split()[0]}?", where, code="ambiguous-number",
+        after = excerpt(rest.split()[0])
+        joined = excerpt(f"{raw}{rest.split()[0]}")
+        raise input_error(f"'{excerpt(text)}' has a space inside a number: {joined} or {excerpt(raw)} and "
+                          f"{after}?", where, code="ambiguous-number",
                           hint=f"write the number without spaces, e.g. {joined}")
     number_text = mantissa + exponent_text
     try:
@@ -108,7 +112,7 @@ def _comma(mantissa: str, text: str, where: Location) -> str:
     whole, _, fraction = digits.partition(",")
     if "," in fraction or "." in digits or not whole or not fraction.isdigit():
         raise _unreadable(text, where)
-    if int(whole) == 0 or len(fraction) in (1, 2):
+    if not whole.strip("0") or len(fraction) in (1, 2):  # (no int(): a 5,000-digit group is refused by int)
         return f"{sign}{whole}.{fraction}"  # a decimal comma: read as a point
     if len(fraction) == 3 and fraction.endswith("00") and len(whole) <= 3:
         # `2,500`, `1,000`, `100,000` (as mesocalc prints them): read as decimals they would end in two
@@ -116,10 +120,11 @@ def _comma(mantissa: str, text: str, where: Location) -> str:
         # comma is meant. `1,250` could be either, and is refused below.
         return mantissa
     if len(fraction) == 3:
-        decimal = f"{sign}{whole}.{fraction}".rstrip("0").rstrip(".")
-        raise input_error(f"'{excerpt(text)}' is ambiguous: {sign}{whole}{fraction} (thousands comma) or "
+        thousands = excerpt(f"{sign}{whole}{fraction}")
+        decimal = excerpt(f"{sign}{whole}.{fraction}".rstrip("0").rstrip("."))
+        raise input_error(f"'{excerpt(text)}' is ambiguous: {thousands} (thousands comma) or "
                           f"{decimal} (decimal comma)?", where, code="ambiguous-number",
-                          hint=f"write {sign}{whole}{fraction} or {decimal}")
+                          hint=f"write {thousands} or {decimal}")
     raise input_error(f"'{excerpt(text)}': a comma followed by {len(fraction)} digits is neither a decimal "
                       "comma mesocalc reads nor a thousands group", where, code="ambiguous-number",
                       hint=f"write {sign}{whole}.{fraction} with a decimal point")
@@ -169,7 +174,7 @@ _WORD = re.compile(r"[A-Za-zµμ]+")
 _SPELLINGS = {w.casefold(): w for w in (
     "mg", "mcg", "g", "kg", "ug", "mL", "L", "uL", "µL", "cm", "mm", "m", "in", "lb", "units", "particles",
     "day", "days", "week", "weeks", "month", "months", "h", "min", "mmol", "percent")}
-_SPELLINGS["cc"] = "mL"
+_SPELLINGS.update(cc="mL", iu="units")  # cc is read as mL; IU is read as units (both ISMP-refused on output)
 # Words pint reads as something else entirely (`kilos` is kilo-seconds, a time): refused with a hint.
 _MISREAD = {"kilo": "kg", "kilos": "kg", "kgs": "kg", "lbs": "lb", "mgs": "mg", "mls": "mL", "mcgs": "mcg",
             "gr": "g (or mg: 'gr' is a grain, 64.8 mg)", "grs": "g", "gm": "g", "gms": "g"}
@@ -203,11 +208,21 @@ def normalise_unit(unit_text: str, where: Location) -> str:
     return text
 
 
+def spelling_hint(unit_text: str) -> str | None:
+    """'did you mean' for a unit pint did not know, written in another case (`Kg`, `Ml`, `Units`)."""
+    for word in _WORD.findall(unit_text):
+        right = _SPELLINGS.get(word.casefold())
+        if right is not None and word != right:
+            return f"did you mean '{right}'? units are case-sensitive"
+    return None
+
+
 # ---- dimensions: `5 cm x 4 cm`, `5 x 4 cm`, `5x4 cm`, `5 × 4 cm`, `5*4 cm` ---------------------
 
 # A separator between two sides: x, X, × or *, between what ends a side (a digit, a letter, a point,
 # a space) and what starts one (a digit or a point), with optional single spaces around it.
-_SEPARATOR = re.compile(r"(?<=[\w.]) ?[xX×*] ?(?=[+-]?[\d.])")
+# (ASCII classes: a Unicode \w class costs milliseconds to compile at every start-up.)
+_SEPARATOR = re.compile(r"(?<=[0-9A-Za-z.µ²³)]) ?[xX×*] ?(?=[+-]?[0-9.])")
 
 
 def split_dimensions(text: str) -> tuple[str, str] | None:

@@ -60,7 +60,7 @@ class Session(Record):
     points_from_reference: bool = False  # the default plan of a regimen cocktail: its published session
 
 
-_SHARE = re.compile(r"(\d+(?:\.\d+)?) ?%")
+_SHARE = re.compile(r"(\d+(?:\.\d+|,\d{1,2})?) ?%")  # 40%, 37.5 %, 37,5 % (a decimal comma, SPEC §2)
 
 
 def find_cocktail(text: str, library: m.Library) -> m.Cocktail:
@@ -154,16 +154,20 @@ def resolve_scalp(text: str, library: m.Library) -> AreaUse:
             raise input_error("the library has no 'scalp' area", where, code="unknown-area")
         if not share:
             return area_use(scalp)
-        percent = float(share.group(1))
+        number = share.group(1).replace(",", ".")
+        percent = float(number)
         if not 0 < percent <= 100:
             raise input_error(f"'{text}': a share of the scalp must be more than 0 % and at most 100 %", where)
-        return AreaUse(scalp.surface * (percent / 100), scalp.basis, f"scalp-{share.group(1)}pct",
-                       f"{share.group(1)} % of {scalp.name.lower()}", "scalp", source=scalp.source)
+        return AreaUse(scalp.surface * (percent / 100), scalp.basis, f"scalp-{number}pct",
+                       f"{number} % of {scalp.name.lower()}", "scalp", source=scalp.source)
     for candidate in (text, f"scalp-{text}"):
         area = find_area(candidate, library)
         if area is not None and area.region == "scalp":
             return area_use(area)
-    if text.strip()[:1].isdigit() and not text.strip().endswith("%"):
+    if text.strip()[:1].isdigit() and text.strip().endswith("%"):
+        raise input_error(f"'{notation.excerpt(text.strip())}' is not a share of the scalp mesocalc reads",
+                          where, code="unknown-area", hint="write a share such as 40% or 37.5 %")
+    if text.strip()[:1].isdigit():
         raise input_error(f"'{notation.excerpt(text.strip())}' is not a scalp surface", where, code="unknown-area",
                           hint="use --area for a measured surface (--area \"100 cm^2\"); --scalp takes whole, "
                           "a share such as 40%, or a scalp region id")

@@ -40,6 +40,7 @@ def stock_choices(texts: tuple[str, ...], cocktail: m.Cocktail, agents: dict[str
     out: dict[str, m.Stock] = {}
     where = Location(key="--stock")
     for text in texts:
+        notation.check_length(text, where, "--stock")
         agent_id, sep, stock_text = text.partition("=")
         agent_id, stock_text = agent_id.strip(), stock_text.strip()
         if not sep or not agent_id or not stock_text:
@@ -118,11 +119,14 @@ def resolve_compound(cocktail: m.Cocktail, options: CompoundOptions, library: m.
     storage = options.storage
     if storage is not None:  # any case (FRIDGE), did-you-mean for a near miss
         storage = notation.word_value(storage, m.STORAGES, Location(key="--storage"), "storage")
-    check_beyond_use_options(options.category, storage, options.immediate_use)
+    category = options.category
+    if category is not None:
+        category = notation.word_value(category, m.BUD_CATEGORIES[1:], Location(key="--category"), "category")
+    check_beyond_use_options(category, storage, options.immediate_use)
     patient = None
     if options.patient:
         from mesocalc.request import load_patient
 
         patient = load_patient(options.patient, library)
-    return CompoundRequest(requested, overfill, stocks, options.diluent, prepared, options.category,
+    return CompoundRequest(requested, overfill, stocks, options.diluent, prepared, category,
                            storage, options.immediate_use, patient)

@@ -233,6 +233,11 @@ MAX_TEXT = 80
 MAX_MAGNITUDE = 1e18
 
 
+def _shown(text: object) -> str:
+    """What was typed, as an error message quotes it: printable, and at most MAX_TEXT characters."""
+    return notation.excerpt(str(text), MAX_TEXT)
+
+
 def parse_quantity(
     text: object,
     kind: Kind,
@@ -266,7 +271,7 @@ def _parse_quantity(text: object, kind: Kind, where: Location | None, minimum: s
         raise input_error(f"expected {kind.name} such as {kind.example}, got {text!r}", where)
     if isinstance(text, int | float):
         raise input_error(
-            f"'{text}' has no unit: expected {kind.name} such as {kind.example}",
+            f"'{_shown(text)}' has no unit: expected {kind.name} such as {kind.example}",
             where,
             code="missing-unit",
         )
@@ -281,10 +286,10 @@ def _parse_quantity(text: object, kind: Kind, where: Location | None, minimum: s
     if denominator is not None:
         if not kind.percent_is_concentration:
             raise input_error(
-                f"'{text}' is a ratio strength (a concentration); expected {kind.name}", where
+                f"'{_shown(text)}' is a ratio strength (a concentration); expected {kind.name}", where
             )
         if denominator <= 0:
-            raise input_error(f"'{text}': ratio strength 1:N needs N greater than zero", where)
+            raise input_error(f"'{_shown(text)}': ratio strength 1:N needs N greater than zero", where)
         return Q(_clean(RATIO_MG_PER_ML / denominator), dims_div(MASS, VOLUME))
 
     read = notation.read_number(stripped, where)
@@ -295,10 +300,10 @@ def _parse_quantity(text: object, kind: Kind, where: Location | None, minimum: s
         )
     number, unit_text = read.value, read.rest
     if not math.isfinite(number):
-        raise input_error(f"'{text}' is too large", where)
+        raise input_error(f"'{_shown(text)}' is too large", where)
     if not unit_text:
         raise input_error(
-            f"'{text}' has no unit: expected {kind.name} such as {kind.example}",
+            f"'{_shown(text)}' has no unit: expected {kind.name} such as {kind.example}",
             where,
             code="missing-unit",
         )
@@ -312,14 +317,14 @@ def _parse_quantity(text: object, kind: Kind, where: Location | None, minimum: s
                           f"{1 / MAX_MAGNITUDE:.0e} {unit_string(dims)}", where, code="too-small")
     if dims not in kind.allowed:
         raise input_error(
-            f"'{text}' is {describe_dims(dims)}; expected {kind.name} such as {kind.example}",
+            f"'{_shown(text)}' is {describe_dims(dims)}; expected {kind.name} such as {kind.example}",
             where,
             code="wrong-dimension",
         )
     if minimum == "positive" and value <= 0:
-        raise input_error(f"'{text}' must be greater than zero", where, code="not-positive")
+        raise input_error(f"'{_shown(text)}' must be greater than zero", where, code="not-positive")
     if minimum == "non-negative" and value < 0:
-        raise input_error(f"'{text}' must not be negative", where, code="negative")
+        raise input_error(f"'{_shown(text)}' must not be negative", where, code="negative")
     return Q(value, dims)
 
 
@@ -343,10 +348,10 @@ def unit_factor(unit_text: str, kind: Kind, where: Location) -> tuple[float, Dim
     notation.check_length(unit_text, where, "unit", MAX_TEXT)
     unit_text = notation.normalise_unit(unit_text, where)
     if not _UNIT_CHARS.match(unit_text):
-        raise input_error(f"'{unit_text}' is not a unit mesocalc knows", where, code="unknown-unit")
+        raise input_error(f"'{_shown(unit_text)}' is not a unit mesocalc knows", where, code="unknown-unit")
     if _BARE_U.search(unit_text):
         raise input_error(
-            f"'{unit_text}': 'U' is an error-prone abbreviation (ISMP); write 'units'",
+            f"'{_shown(unit_text)}': 'U' is an error-prone abbreviation (ISMP); write 'units'",
             where,
             code="unknown-unit",
         )
@@ -355,7 +360,7 @@ def unit_factor(unit_text: str, kind: Kind, where: Location) -> tuple[float, Dim
         qualifier = (percent.group(1) or "w/v").replace(" ", "").lower()
         if not kind.percent_is_concentration:
             raise input_error(
-                f"'{unit_text}': a percent is a concentration (% w/v); expected {kind.name}",
+                f"'{_shown(unit_text)}': a percent is a concentration (% w/v); expected {kind.name}",
                 where,
                 code="wrong-dimension",
             )
@@ -415,18 +420,18 @@ def _pint_factor(unit_text: str, where: Location) -> tuple[float, Dims]:
             factor *= float(term) ** exp
         factor = _clean(factor)
     except (OverflowError, ZeroDivisionError, RecursionError) as exc:
-        raise input_error(f"'{unit_text}' cannot be used as a unit", where, code="unknown-unit") from exc
+        raise input_error(f"'{_shown(unit_text)}' cannot be used as a unit", where, code="unknown-unit") from exc
     except Exception as exc:  # pint's parser fails in many ways on a stray operator ('mg/', '*/mg'): all mean
         # "not a unit"; the text was already checked for brackets, powers and characters
-        hint = None
+        hint = notation.spelling_hint(unit_text)
         glued = _GLUED_POWER.search(unit_text)
         if glued:
             hint = f"write {glued.group(1)}^{glued.group(2)}"
         raise input_error(
-            f"'{unit_text}' is not a unit mesocalc knows", where, code="unknown-unit", hint=hint
+            f"'{_shown(unit_text)}' is not a unit mesocalc knows", where, code="unknown-unit", hint=hint
         ) from exc
     if not math.isfinite(factor) or factor == 0:
-        raise input_error(f"'{unit_text}' cannot be used as a unit", where, code="unknown-unit")
+        raise input_error(f"'{_shown(unit_text)}' cannot be used as a unit", where, code="unknown-unit")
     return factor, tuple(dims)  # type: ignore[return-value]
 
 
@@ -437,7 +442,7 @@ def convert_value(q: Q, unit_text: str, where: Location | None = None) -> float:
     factor, dims = unit_factor(unit_text, kind, where)
     if dims != q.dims:
         raise input_error(
-            f"cannot convert {describe_dims(q.dims)} ({unit_string(q.dims)}) to '{unit_text}',"
+            f"cannot convert {describe_dims(q.dims)} ({unit_string(q.dims)}) to '{_shown(unit_text)}',"
             f" which is {describe_dims(dims)}",
             where,
             code="wrong-dimension",
