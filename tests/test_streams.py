@@ -83,6 +83,16 @@ def test_a_closed_pipe_in_the_middle_of_a_long_batch_ends_quietly(env):
     assert done.stdout.startswith('{"kind": "plan"')
 
 
+def test_a_closed_pipe_keeps_the_worst_verdict_of_the_batch_so_far(env):
+    # line 1 is over the 100 mg session cap (60 points x 2 mg = 120 mg, kybella-pi), then thousands of
+    # clean lines: the reader stops after one line, the exit code stays 1
+    done = sh("(echo '{\"cocktail\": \"submental-dca\", \"area\": \"60 cm^2\"}'; "
+              "yes '{\"cocktail\": \"submental-dca\"}' | head -3000) | mesocalc plan --batch - | head -1",
+              env, stage=1)
+    assert_no_traceback(done)
+    assert code(done) == 1 and messages(done) == []
+
+
 def test_an_input_error_with_stderr_closed_still_exits_2(env):
     done = sh("mesocalc plan no-such-cocktail 2>&-", env)
     assert "Traceback" not in done.stdout

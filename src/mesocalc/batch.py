@@ -160,21 +160,25 @@ def run(lines: Iterable[str], planner: BatchPlanner, out: TextIO, err: TextIO) -
     return _Run(planner, out, err).all(lines)
 
 
-def run_stream(stream: BinaryIO, planner: BatchPlanner, out: TextIO, err: TextIO) -> int:
+def run_stream(stream: BinaryIO, planner: BatchPlanner, out: TextIO, err: TextIO,
+               worst_so_far: Callable[[int], None] | None = None) -> int:
     """`run` over a byte stream read with bounded lines: a line of gigabytes is never held in memory
     (it is cut at MAX_LINE_BYTES, refused on its own line, and the next line read as usual), and the
-    lines planned so far are written before each read that may wait for input."""
+    lines planned so far are written before each read that may wait for input. `worst_so_far` hears
+    the worst exit code after each line (the CLI ends with it if the reader of the output goes away)."""
     from mesocalc.boundedio import bounded_lines
 
-    runner = _Run(planner, out, err)
+    runner = _Run(planner, out, err, worst_so_far)
     # Undecodable bytes become U+FFFD, so that line is an error object and the batch goes on.
     lines = (raw.decode("utf-8", "replace") for raw in bounded_lines(stream, MAX_LINE_BYTES, runner.flush))
     return runner.all(lines)
 
 
 class _Run:
-    def __init__(self, planner: BatchPlanner, out: TextIO, err: TextIO) -> None:
+    def __init__(self, planner: BatchPlanner, out: TextIO, err: TextIO,
+                 worst_so_far: Callable[[int], None] | None = None) -> None:
         self.planner, self.out, self.err = planner, out, err
+        self.worst_so_far = worst_so_far
         self.pending: list[str] = []
 
     def flush(self) -> None:
@@ -197,6 +201,8 @@ class _Run:
                     for problem in doc["errors"]:
                         self.err.write(f"mesocalc: error: line {number}: {visible(problem['message'])}\n")
                 worst = max(worst, code)
+                if self.worst_so_far is not None:
+                    self.worst_so_far(worst)
                 self.pending.append(dumps(doc))
                 if len(self.pending) >= FLUSH_EVERY:
                     self.flush()

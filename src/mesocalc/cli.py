@@ -334,7 +334,7 @@ def plan_batch(path: str, given: list[str], library: list[str] | None, strict: b
         source = batch_input(path)  # before the library: a closed stdin or a FIFO is refused at once
         lib = load(library)
         try:
-            code = run_stream(source, (planner or BatchPlanner)(lib, strict), sys.stdout, sys.stderr)
+            code = run_stream(source, (planner or BatchPlanner)(lib, strict), sys.stdout, sys.stderr, expect)
         finally:
             if path != "-":
                 source.close()

@@ -2,9 +2,12 @@
 
 Kept tiny and free of heavy imports, so that Ctrl-C during start-up (while Typer, Rich or pint are
 being imported) ends with one line and exit 130, never a traceback; and so that a standard stream
-closed by the shell (`>&-`, `2>&-`, `<&-`) is dealt with before any file is opened.
+closed by the shell (`>&-`, `2>&-`, `<&-`) is dealt with before any file is opened. Once the command
+has finished, Ctrl-C is ignored for the few milliseconds of interpreter shutdown: the output is
+complete and the exit code decided, and a signal then would end the process without either.
 """
 
+import signal
 import sys
 
 
@@ -16,12 +19,11 @@ def main() -> None:
         from mesocalc.cli import run
 
         code = run()
-        import signal
-
         # The work is done and written: a Ctrl-C during interpreter shutdown changes nothing (Python restores
         # the default handler while it shuts down, which would end the process by the signal, not exit 0).
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:  # noqa: SIM105 (contextlib is not imported here: this module must stay small)
             sys.stderr.write("mesocalc: interrupted\n")
         except (OSError, ValueError, AttributeError):
