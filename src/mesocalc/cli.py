@@ -670,4 +670,6 @@ def export_console(console: Any, path: str) -> None:
 
 
 def main() -> None:
-    sys.exit(run())
+    from mesocalc.process import exit_now
+
+    exit_now(run())

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from mesocalc.errors import Location
-from mesocalc.record import Record
+from mesocalc.record import Record, record
 from mesocalc.units import AMOUNTS, AREA, VOLUME, Q, dims_div
 
 SCOPES = ("point", "session", "course")
@@ -21,7 +21,7 @@ BUD_CATEGORIES = ("immediate-use", "1", "2", "3")
 STORAGES = ("room", "fridge", "freezer")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Source(Record):
     id: str
     title: str
@@ -31,7 +31,7 @@ class Source(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Interval(Record):
     """A calendar interval: `1 month`, `2 weeks`, `10 days`."""
 
@@ -42,7 +42,7 @@ class Interval(Record):
         return f"{self.count} {self.unit}{'' if self.count == 1 else 's'}"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Limit(Record):
     scope: str
     max: Q
@@ -77,7 +77,7 @@ class Limit(Record):
         return None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class CourseRule(Record):
     max_sessions: int | None
     min_interval: Interval | None
@@ -87,7 +87,7 @@ class CourseRule(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class ConditionRule(Record):
     """A contraindication or caution: a patient condition id and what it means."""
 
@@ -98,7 +98,7 @@ class ConditionRule(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Stock(Record):
     id: str
     label: str | None
@@ -106,7 +106,7 @@ class Stock(Record):
     volume: Q | None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Regulatory(Record):
     status: str
     approved_areas: tuple[str, ...] = ()
@@ -114,7 +114,7 @@ class Regulatory(Record):
     source: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Agent(Record):
     id: str
     name: str
@@ -139,7 +139,7 @@ class Agent(Record):
         return next((s for s in self.stocks if s.id == stock_id), None)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Technique(Record):
     grid: str
     spacing: Q
@@ -150,7 +150,7 @@ class Technique(Record):
     note: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Component(Record):
     """One agent of a cocktail: a final concentration, or a stock and the volume drawn from it."""
 
@@ -162,20 +162,20 @@ class Component(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Diluent(Record):
     name: str
     volume: Q
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Phase(Record):
     name: str
     sessions: int
     every: Interval
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Cocktail(Record):
     id: str
     name: str
@@ -194,7 +194,7 @@ class Cocktail(Record):
         return any(c.volume is not None for c in self.components)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Area(Record):
     id: str
     name: str
@@ -207,7 +207,7 @@ class Area(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Patient(Record):
     id: str
     name: str | None = None
@@ -218,7 +218,7 @@ class Patient(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class BeyondUseRule(Record):
     """One row of a beyond-use table: how long after preparation a compounded preparation may be used."""
 
@@ -231,7 +231,7 @@ class BeyondUseRule(Record):
     note: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class BeyondUseTable(Record):
     id: str
     name: str
@@ -241,7 +241,7 @@ class BeyondUseTable(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Measurability(Record):
     """The smallest volume a compounding record may ask anyone to draw without a warning."""
 
@@ -255,7 +255,7 @@ class Measurability(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Library(Record):
     agents: Mapping[str, Agent]  # a dict, or library.compiled.LazyAgents from the cache
     cocktails: dict[str, Cocktail]

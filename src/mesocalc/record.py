@@ -1,18 +1,27 @@
 """Value semantics for the frozen dataclasses, written once instead of generated per class.
 
-`dataclasses` generates `__eq__`, `__repr__` and `__hash__` for every class with `exec`, about 0.1 ms
-each: for the ~20 model classes loaded by every command that is several milliseconds of start-up
-(measured with `python -X importtime`). Classes declared `@dataclass(frozen=True, eq=False, repr=False)`
-and derived from `Record` get the same behaviour from these three methods: equality and hashing over
-the fields that take part in comparison (`field(compare=False)` is respected), and a dataclass-style repr.
+`dataclasses` generates `__init__`, `__setattr__`, `__delattr__`, `__eq__`, `__repr__` and `__hash__` for
+every class with `exec`, about 0.1 ms each: for the ~25 model classes loaded by every command that was
+about 1×F of start-up (measured with `python -X importtime` and cProfile). Two ways to avoid it:
+
+- `@dataclass(frozen=True, eq=False, repr=False)` on a `Record` subclass: equality and hashing over the
+  fields that take part in comparison (`field(compare=False)` is respected) and a dataclass-style repr
+  come from `Record`; `__init__` and the frozen `__setattr__` are still generated (classes created many
+  times per plan, where a generated `__init__` is the fastest);
+- `@record` on a `Record` subclass: a frozen dataclass (fields, defaults, `dataclasses.fields` and
+  `dataclasses.replace` as usual, and type-checked as one) with nothing generated at all: one `__init__`
+  and the frozen `__setattr__`/`__delattr__` are `Record`'s own. For the library's classes, built once
+  per command.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, TypeVar, dataclass_transform
 
 _COMPARED: dict[type, tuple[str, ...]] = {}
+_MISSING = dataclasses.MISSING
+T = TypeVar("T")
 
 
 def _compared(cls: type) -> tuple[str, ...]:
@@ -23,8 +32,48 @@ def _compared(cls: type) -> tuple[str, ...]:
     return names
 
 
+@dataclass_transform(eq_default=False, frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
+def record(cls: type[T]) -> type[T]:
+    """A frozen dataclass whose `__init__`, `__setattr__` and `__delattr__` are `Record`'s (no `exec`)."""
+    dataclasses.dataclass(init=False, eq=False, repr=False)(cls)
+    spec = []
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if not f.init:
+            raise TypeError(f"{cls.__name__}.{f.name}: init=False fields are not supported by @record")
+        spec.append((f.name, f.default, f.default_factory))
+    cls._init_spec = tuple(spec)  # type: ignore[attr-defined]
+    return cls
+
+
 class Record:
     __slots__ = ()
+    _init_spec: tuple[tuple[str, Any, Any], ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        spec = self._init_spec
+        if len(args) > len(spec):
+            raise TypeError(f"{type(self).__name__}() takes {len(spec)} arguments, {len(args)} given")
+        assign = object.__setattr__
+        for (name, _, _), value in zip(spec, args, strict=False):
+            assign(self, name, value)
+        for name, default, factory in spec[len(args):]:
+            if name in kwargs:
+                value = kwargs.pop(name)
+            elif default is not _MISSING:
+                value = default
+            elif factory is not _MISSING:
+                value = factory()
+            else:
+                raise TypeError(f"{type(self).__name__}() missing argument '{name}'")
+            assign(self, name, value)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}() got unexpected or repeated arguments: {', '.join(kwargs)}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field '{name}'")
 
     def _key(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in _compared(type(self)))
