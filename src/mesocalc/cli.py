@@ -532,7 +532,9 @@ def _run(argv: list[str] | None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
-    command = typer.main.get_command(app)
+    from mesocalc.clickapp import lazy_command
+
+    command = lazy_command(app)
     try:
         code = command.main(args=args, prog_name="mesocalc", standalone_mode=False)
     except _click.exceptions.NoArgsIsHelpError as exc:

@@ -24,8 +24,11 @@ from mesocalc.units import AREA, BODY_MASS, DIMENSIONLESS, VOLUME, Q, dims_mul, 
 __all__ = ["LoadResult", "builtin_dir", "library_dirs", "load_library", "parse_interval", "read_file_documents"]
 
 
+_BUILTIN = Path(__file__).resolve().parent.parent / "formulations"
+
+
 def builtin_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "formulations"
+    return _BUILTIN
 
 
 def library_dirs(extra: list[str] | tuple[str, ...] = ()) -> list[Path]:
@@ -44,11 +47,27 @@ def layer_files(directory: Path) -> list[Path]:
             return [directory]
         if not directory.is_dir():
             raise MesocalcError(Problem("no-such-library", "is not a folder", Location(str(directory))))
-        files = [p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+        files = _yaml_files(str(directory))
     except OSError as exc:  # a name too long, a loop of links, a folder that cannot be listed
         raise MesocalcError(Problem("unreadable", f"cannot read library folder: {exc.strerror}",
                                     Location(str(directory)[:200]))) from exc
     return sorted(files)
+
+
+def _yaml_files(top: str) -> list[Path]:
+    """Every .yaml/.yml regular file under `top` (symbolic links to files followed, to folders not), as
+    `Path.rglob` + `is_file` gave them, with one `os.scandir` per folder (an order of magnitude faster on a
+    10,000-file library: no stat per entry where the folder listing already says what it is)."""
+    found: list[Path] = []
+    stack = [top]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif os.path.splitext(entry.name)[1] in (".yaml", ".yml") and entry.is_file():
+                    found.append(Path(entry.path))
+    return found
 
 
 def _label(path: Path) -> str:
@@ -88,7 +107,10 @@ def _raw_layers(dirs: list[Path], problems: list[Problem],
         resolved = directory.resolve()
         overlaps = resolved == builtin or builtin in resolved.parents or resolved in builtin.parents
         for path in layer_files(directory):
-            label = _label(path) if overlaps else str(path)
+            if resolved == builtin and not path.is_symlink():  # the built-in folder: no resolve() per file
+                label = f"formulations/{path.relative_to(directory)}"
+            else:
+                label = _label(path) if overlaps else str(path)
             try:
                 entries.append((path, label, path.read_bytes()))
             except OSError as exc:
