@@ -148,19 +148,33 @@ def _on_line(where: Location, number: int) -> Location:
 
 
 def run(lines: Iterable[str], planner: BatchPlanner, out: TextIO, err: TextIO) -> int:
-    """Plan every line, writing one output line per request; returns the worst exit code (0 if none)."""
+    """Plan every line, writing one output line per request; returns the worst exit code (0 if none).
+
+    A line repeated word for word gives the same plan line: its output text is remembered (bounded like
+    the other memos; errors are not remembered, since they carry their line number)."""
     worst = 0
     pending: list[str] = []
+    done: dict[str, tuple[str, int]] = {}
     for number, raw in enumerate(lines, start=1):
         text = raw.strip()
         if not text:
             continue
-        doc, code = planner.plan_line(text, number)
-        if code == 2:
-            for problem in doc["errors"]:
-                err.write(f"mesocalc: error: line {number}: {problem['message']}\n")
-        worst = max(worst, code)
-        pending.append(dumps(doc))
+        known = done.get(text)
+        if known is not None:
+            pending.append(known[0])
+            worst = max(worst, known[1])
+        else:
+            doc, code = planner.plan_line(text, number)
+            if code == 2:
+                for problem in doc["errors"]:
+                    err.write(f"mesocalc: error: line {number}: {problem['message']}\n")
+            worst = max(worst, code)
+            line = dumps(doc)
+            pending.append(line)
+            if code != 2:
+                if len(done) >= MEMO_SIZE:
+                    done.clear()
+                done[text] = (line, code)
         if len(pending) >= FLUSH_EVERY:
             out.write("\n".join(pending) + "\n")
             out.flush()

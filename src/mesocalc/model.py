@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import field
+from functools import cached_property
 
 from mesocalc.errors import Location
 from mesocalc.record import Record, record
@@ -53,7 +54,7 @@ class Limit(Record):
     note: str | None = None
     where: Location = field(default_factory=Location, compare=False)
 
-    @property
+    @cached_property  # asked for ~20 times per plan: computed once per limit
     def basis(self) -> str:
         """What the cap is compared with: amount, per-kg, per-area or volume."""
         if self.max.dims == VOLUME:

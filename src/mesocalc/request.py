@@ -119,11 +119,22 @@ def _is_file(path: Path, folder: bool = False) -> bool:
 def find_area(text: str, library: m.Library) -> m.Area | None:
     if text in library.areas:
         return library.areas[text]
-    lowered = text.strip().lower()
+    return _area_aliases(library).get(text.strip().lower())
+
+
+_ALIASES: list[tuple[m.Library, dict[str, m.Area]]] = []
+
+
+def _area_aliases(library: m.Library) -> dict[str, m.Area]:
+    """Lower-cased alias -> the first area that has it (a batch asks once per line; built once per library)."""
+    if _ALIASES and _ALIASES[0][0] is library:
+        return _ALIASES[0][1]
+    index: dict[str, m.Area] = {}
     for area in library.areas.values():
-        if lowered in (a.lower() for a in area.aliases):
-            return area
-    return None
+        for alias in area.aliases:
+            index.setdefault(alias.lower(), area)
+    _ALIASES[:] = [(library, index)]
+    return index
 
 
 def area_use(area: m.Area) -> AreaUse:
