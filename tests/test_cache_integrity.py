@@ -252,3 +252,14 @@ def test_random_edits_of_real_cache_files_never_change_an_output(uncached, fille
             assert (run.exit_code, run.stdout, run.stderr) == uncached[index], COMMANDS[index]
 
     check()
+
+
+def test_the_cache_folder_is_pruned_oldest_first_to_a_bounded_size(tmp_path):
+    """Entries written beyond the bound remove the oldest ones (down to 3/4 of it), never the new entry."""
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    for i in range(10):
+        (folder / f"old-{i}.json").write_bytes(b"x" * 1000)
+        os.utime(folder / f"old-{i}.json", ns=(i * 10**9, i * 10**9))
+    cache.prune(folder, keep="old-0.json", limit=8000)  # 10,000 bytes held, 6,000 allowed after pruning
+    assert sorted(p.name for p in folder.iterdir()) == ["old-0.json"] + [f"old-{i}.json" for i in range(5, 10)]

@@ -219,8 +219,35 @@ def write_text(name: str, text: str) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        if len(text) > PRUNE_CHECK_BYTES:
+            prune(directory, keep=name)
     except (OSError, UnicodeEncodeError):
         return
+
+
+MAX_TOTAL_BYTES = 256 * 1024 * 1024  # the cache folder is kept below this
+PRUNE_CHECK_BYTES = 256 * 1024  # only writing an entry at least this large can push it over
+
+
+def prune(directory: Path, keep: str, limit: int = MAX_TOTAL_BYTES) -> None:
+    """Delete the oldest entries until the folder holds at most 3/4 of `limit` (never `keep`)."""
+    entries = []
+    with os.scandir(directory) as listing:
+        for entry in listing:
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False):
+                    info = entry.stat(follow_symlinks=False)
+                    entries.append((info.st_mtime_ns, info.st_size, entry.name))
+    total = sum(size for _, size, _ in entries)
+    if total <= limit:
+        return
+    for _, size, entry_name in sorted(entries):
+        if total <= limit * 3 // 4:
+            break
+        if entry_name != keep:
+            with contextlib.suppress(OSError):
+                os.unlink(directory / entry_name)
+                total -= size
 
 
 def write_json(name: str, data: Any) -> None:

@@ -259,7 +259,7 @@ class Measurability(Record):
 @record
 class Library(Record):
     agents: Mapping[str, Agent]  # a dict, or library.compiled.LazyAgents from the cache
-    cocktails: dict[str, Cocktail]
+    cocktails: Mapping[str, Cocktail]  # a dict, or library.compiled.LazyCocktails from the cache
     areas: dict[str, Area]
     sources: dict[str, Source]
     patients: dict[str, Patient]

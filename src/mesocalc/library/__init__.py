@@ -40,25 +40,29 @@ def library_dirs(extra: list[str] | tuple[str, ...] = ()) -> list[Path]:
 
 
 def layer_files(directory: Path) -> list[Path]:
+    return [Path(p) for p in _layer_paths(directory)]
+
+
+def _layer_paths(directory: Path) -> list[str]:
     try:
         if not directory.exists():
             raise MesocalcError(Problem("no-such-library", "library folder does not exist", Location(str(directory))))
         if directory.is_file():
-            return [directory]
+            return [str(directory)]
         if not directory.is_dir():
             raise MesocalcError(Problem("no-such-library", "is not a folder", Location(str(directory))))
         files = _yaml_files(str(directory))
     except OSError as exc:  # a name too long, a loop of links, a folder that cannot be listed
         raise MesocalcError(Problem("unreadable", f"cannot read library folder: {exc.strerror}",
                                     Location(str(directory)[:200]))) from exc
-    return sorted(files)
+    return files
 
 
-def _yaml_files(top: str) -> list[Path]:
+def _yaml_files(top: str) -> list[str]:
     """Every .yaml/.yml regular file under `top` (symbolic links to files followed, to folders not), as
     `Path.rglob` + `is_file` gave them, with one `os.scandir` per folder (an order of magnitude faster on a
     10,000-file library: no stat per entry where the folder listing already says what it is)."""
-    found: list[Path] = []
+    found: list[str] = []
     stack = [top]
     while stack:
         with os.scandir(stack.pop()) as entries:
@@ -66,7 +70,8 @@ def _yaml_files(top: str) -> list[Path]:
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(entry.path)
                 elif os.path.splitext(entry.name)[1] in (".yaml", ".yml") and entry.is_file():
-                    found.append(Path(entry.path))
+                    found.append(entry.path)
+    found.sort(key=lambda p: p.split(os.sep))  # the order of sorted(Path): part by part
     return found
 
 
@@ -97,29 +102,10 @@ def _raw_layers(dirs: list[Path], problems: list[Problem],
                 validated: list[LoadResult] | None = None) -> tuple[list[list[RawDocument]], list[str], str]:
     """Every layer's raw documents and the content key; YAML parsing skipped when the cache holds the same
     content. When `validated` is given and the validated library of this content is cached, it is appended
-    there and no documents are returned."""
-    layers: list[list[tuple[Path, str, bytes]]] = []
-    builtin = builtin_dir()
-    for directory in dirs:
-        entries = []
-        # Resolving every file of a 1,000-file library costs ~50 ms: only a layer that overlaps the
-        # built-in folder needs its files' labels made relative to it.
-        resolved = directory.resolve()
-        overlaps = resolved == builtin or builtin in resolved.parents or resolved in builtin.parents
-        for path in layer_files(directory):
-            if resolved == builtin and not path.is_symlink():  # the built-in folder: no resolve() per file
-                label = f"formulations/{path.relative_to(directory)}"
-            else:
-                label = _label(path) if overlaps else str(path)
-            try:
-                entries.append((path, label, path.read_bytes()))
-            except OSError as exc:
-                problems.append(Problem("unreadable", f"cannot read file: {exc.strerror}", Location(label)))
-        layers.append(entries)
-    key = cache.content_key(*(part for layer in layers for e in layer for part in (e[1], e[2])), "|layers|",
-                            *(str(len(layer)) for layer in layers))
-    name = f"library-{key}.json"
-    files = [e[1] for layer in layers for e in layer]
+    there and no documents are returned. Unchanged files are recognised by their status (fingerprint.py),
+    so a warm run reads only the files that changed."""
+    layers = _scan(dirs, problems, trust_status=validated is not None)
+    key, files = _content_key(layers), [e[1] for layer in layers for e in layer]
     if validated is not None and not problems:
         from mesocalc.library import compiled
 
@@ -127,6 +113,11 @@ def _raw_layers(dirs: list[Path], problems: list[Problem],
         if found is not None:
             validated.append(LoadResult(*found))
             return [], files, key
+    if any(e[2] is None for layer in layers for e in layer):  # not read yet: read every file now
+        problems.clear()
+        layers = _scan(dirs, problems, trust_status=False)
+        key, files = _content_key(layers), [e[1] for layer in layers for e in layer]
+    name = f"library-{key}.json"
     stored = cache.read_json(name)
     if isinstance(stored, list) and len(stored) == len(layers):
         try:
@@ -137,7 +128,8 @@ def _raw_layers(dirs: list[Path], problems: list[Problem],
     clean = True
     for layer in layers:
         docs: list[RawDocument] = []
-        for _path, label, raw in layer:
+        for _path, label, maybe_raw, _digest in layer:
+            raw = maybe_raw or b""  # every file was read above
             if len(raw) > 1_000_000:
                 problems.append(Problem("file-too-large", f"file is {len(raw):,} bytes; the limit is 1,000,000",
                                         Location(label)))
@@ -152,6 +144,52 @@ def _raw_layers(dirs: list[Path], problems: list[Problem],
     if clean:
         cache.write_json(name, [[[d.file, d.index, d.data, d.lines, d.line] for d in layer] for layer in out])
     return out, files, key
+
+
+def _scan(dirs: list[Path], problems: list[Problem],
+          trust_status: bool) -> list[list[tuple[str, str, bytes | None, str]]]:
+    """(path, label, bytes or None if not read, content digest) of every file of every layer."""
+    from mesocalc.library.fingerprint import Manifest
+
+    layers: list[list[tuple[str, str, bytes | None, str]]] = []
+    builtin = builtin_dir()
+    for directory in dirs:
+        entries: list[tuple[str, str, bytes | None, str]] = []
+        # Resolving every file of a 1,000-file library costs ~50 ms: only a layer that overlaps the
+        # built-in folder needs its files' labels made relative to it.
+        resolved = directory.resolve()
+        overlaps = resolved == builtin or builtin in resolved.parents or resolved in builtin.parents
+        manifest = Manifest(str(resolved))
+        prefix = len(str(directory)) + 1
+        is_builtin = resolved == builtin
+        for name in _layer_paths(directory):  # strings: a Path per file costs ~50 ms on 20,000 files
+            if is_builtin and not os.path.islink(name):  # the built-in folder: no resolve() per file
+                label = f"formulations/{name[prefix:]}"
+            else:
+                label = _label(Path(name)) if overlaps else name
+            relative = name[prefix:] or os.path.basename(name)
+            known = manifest.digest(relative, name) if trust_status else None
+            if known is not None:
+                entries.append((name, label, None, known))
+                continue
+            try:
+                info = os.stat(name)
+                with open(name, "rb") as handle:
+                    raw = handle.read()
+            except OSError as exc:
+                problems.append(Problem("unreadable", f"cannot read file: {exc.strerror}", Location(label)))
+                continue
+            digest = cache.content_key(raw)
+            manifest.remember(relative, info, digest)
+            entries.append((name, label, raw, digest))
+        manifest.save()
+        layers.append(entries)
+    return layers
+
+
+def _content_key(layers: list[list[tuple[str, str, bytes | None, str]]]) -> str:
+    return cache.content_key("digests", *(part for layer in layers for e in layer for part in (e[1], e[3])),
+                             "|layers|", *(str(len(layer)) for layer in layers))
 
 
 def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | None = None) -> LoadResult:

@@ -21,7 +21,7 @@ from mesocalc import model as m
 from mesocalc.errors import Location, Problem
 from mesocalc.units import Q
 
-FORMAT = "validated-2"
+FORMAT = "validated-3"
 
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls
@@ -59,7 +59,7 @@ def encode(obj: Any) -> Any:
         return {"$t": [encode(x) for x in obj]}
     if isinstance(obj, list):
         return [encode(x) for x in obj]
-    if isinstance(obj, Mapping):  # a dict, or LazyAgents (decoded here)
+    if isinstance(obj, Mapping):  # a dict, or a LazyTable (decoded here)
         return {"$d": {k: encode(v) for k, v in obj.items()}}
     name = type(obj).__name__
     if name in _CLASSES and isinstance(obj, _CLASSES[name]):
@@ -69,33 +69,37 @@ def encode(obj: Any) -> Any:
     raise TypeError(f"cannot store {type(obj).__name__} in the library cache")
 
 
-class LazyAgents(Mapping[str, m.Agent]):
-    """The agents of a stored library, each decoded only when a command asks for it.
+class LazyTable(Mapping[str, Any]):
+    """The agents (or cocktails) of a stored library, each decoded only when a command asks for it.
 
-    A plan uses the few agents of its cocktail; decoding all of a 1,000-agent library costs more than the
-    whole rest of the command. Iterating (`mesocalc agents`) decodes them all."""
+    A plan uses one cocktail and the few agents in it; decoding all of a 10,000-document library costs more
+    than the whole rest of the command. Iterating (`mesocalc agents`) decodes them all."""
+
+    kind = "agent"
+    expected: type[Any] = m.Agent
 
     def __init__(self, raw: dict[str, str]) -> None:
         self._raw = raw
-        self._done: dict[str, m.Agent] = {}
+        self._done: dict[str, Any] = {}
 
-    def __getitem__(self, key: str) -> m.Agent:
-        agent = self._done.get(key)
-        if agent is None:
+    def __getitem__(self, key: str) -> Any:
+        obj = self._done.get(key)
+        if obj is None:
             text = self._raw[key]
             import json
 
             try:
-                agent = json.loads(text, object_hook=_hook)
+                obj = json.loads(text, object_hook=_hook)
             except (ValueError, TypeError, KeyError, AttributeError):
-                agent = None
-            if not isinstance(agent, m.Agent) or agent.id != key:
+                obj = None
+            if not isinstance(obj, self.expected) or obj.id != key:
                 from mesocalc.errors import MesocalcError
 
-                raise MesocalcError(Problem("cache-damaged", f"the library cache entry for agent '{key}' is damaged",
+                raise MesocalcError(Problem("cache-damaged",
+                                            f"the library cache entry for {self.kind} '{key}' is damaged",
                                             hint=f"delete the folder {cache.cache_dir()} and run again"))
-            self._done[key] = agent
-        return agent
+            self._done[key] = obj
+        return obj
 
     def __contains__(self, key: object) -> bool:
         return key in self._raw
@@ -107,12 +111,25 @@ class LazyAgents(Mapping[str, m.Agent]):
         return len(self._raw)
 
 
+class LazyAgents(LazyTable, Mapping[str, m.Agent]):
+    kind = "agent"
+    expected = m.Agent
+
+
+class LazyCocktails(LazyTable, Mapping[str, m.Cocktail]):
+    kind = "cocktail"
+    expected = m.Cocktail
+
+
+_LAZY = {"agents": LazyAgents, "cocktails": LazyCocktails}
+
+
 def _hook(data: dict[str, Any]) -> Any:
     if "$lazy" in data:
         raw = data["$lazy"]
         if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
             raise ValueError("not a lazy table")
-        return LazyAgents(raw)
+        return _LAZY[data.get("of", "agents")](raw)
     if "$c" in data:
         name, *fields = data["$c"]
         return _CLASSES[name](*fields)  # KeyError for any other name: the cache entry is ignored
@@ -153,10 +170,11 @@ def dumps(library: m.Library, problems: list[Problem], files: list[str]) -> str 
 
     try:
         encoded = encode(library)
-        # agents one JSON text each, decoded on demand (LazyAgents)
-        index = 1 + _FIELDS["Library"].index("agents")
-        encoded["$c"][index] = {"$lazy": {k: json.dumps(encode(v), separators=(",", ":"), allow_nan=False)
-                                          for k, v in library.agents.items()}}
+        # agents and cocktails one JSON text each, decoded on demand (LazyTable)
+        for table in _LAZY:
+            index = 1 + _FIELDS["Library"].index(table)
+            encoded["$c"][index] = {"$lazy": {k: json.dumps(encode(v), separators=(",", ":"), allow_nan=False)
+                                              for k, v in getattr(library, table).items()}, "of": table}
         data = {"library": encoded, "problems": encode(problems), "files": files}
         return json.dumps(data, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError):
