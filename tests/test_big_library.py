@@ -7,6 +7,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from mesocalc import cache
 from mesocalc.library import load_library
 
@@ -25,13 +27,19 @@ def surface(folder: Path) -> float:
     return result.library.areas["clinic-patch"].surface.value
 
 
-def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(tmp_path, monkeypatch):
-    """30 -> 40 cm², same byte count, modification time put back: the change time differs, so it is read."""
+@pytest.fixture
+def area(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clinic layer with one 30 cm² area file, and a cache of its own."""
     monkeypatch.setenv("MESOCALC_CACHE_DIR", str(tmp_path / "cache"))
-    folder = tmp_path / "clinic"
-    folder.mkdir()
-    area = folder / "area.yaml"
-    area.write_text(AREA.format(30))
+    (tmp_path / "clinic").mkdir()
+    path = tmp_path / "clinic" / "area.yaml"
+    path.write_text(AREA.format(30))
+    return path
+
+
+def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(area):
+    """30 -> 40 cm², same byte count, modification time put back: the change time differs, so it is read."""
+    folder = area.parent
     settled(area)
     assert surface(folder) == 30 and surface(folder) == 30  # the second run trusts the recorded status
     before = area.stat()
@@ -41,24 +49,17 @@ def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(tmp_path, m
     assert surface(folder) == 40
 
 
-def test_a_file_written_just_now_is_read_every_time_until_it_settles(tmp_path, monkeypatch):
-    monkeypatch.setenv("MESOCALC_CACHE_DIR", str(tmp_path / "cache"))
-    folder = tmp_path / "clinic"
-    folder.mkdir()
-    area = folder / "area.yaml"
-    area.write_text(AREA.format(30))
+def test_a_file_written_just_now_is_read_every_time_until_it_settles(area):
+    folder = area.parent
     assert surface(folder) == 30
     area.write_text(AREA.format(50))  # within the same second: the status alone might not tell
     assert surface(folder) == 50
 
 
-def test_a_relative_and_an_absolute_path_share_one_manifest(tmp_path, monkeypatch):
-    monkeypatch.setenv("MESOCALC_CACHE_DIR", str(tmp_path / "cache"))
+def test_a_relative_and_an_absolute_path_share_one_manifest(area, tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "use_shipped", False)
-    folder = tmp_path / "clinic"
-    folder.mkdir()
-    (folder / "area.yaml").write_text(AREA.format(30))
-    settled(folder / "area.yaml")
+    folder = area.parent
+    settled(area)
     monkeypatch.chdir(tmp_path)
     assert surface(Path("clinic")) == surface(folder) == 30
     manifests = [p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith("layer-")]
