@@ -46,6 +46,7 @@ KEYS: dict[str, str] = {
 MAX_LINE = 100_000  # characters: a request is a few hundred at most
 FLUSH_EVERY = 256  # lines between flushes, so a reading pipe sees progress without a write per line
 MEMO_SIZE = 4096  # distinct requests remembered; the memo is emptied beyond this, so memory stays flat
+LINE_MEMO_SIZE = 512  # output lines remembered for repeated requests (a few KB each)
 
 T = TypeVar("T")
 
@@ -172,7 +173,7 @@ def run(lines: Iterable[str], planner: BatchPlanner, out: TextIO, err: TextIO) -
             line = dumps(doc)
             pending.append(line)
             if code != 2:
-                if len(done) >= MEMO_SIZE:
+                if len(done) >= LINE_MEMO_SIZE:
                     done.clear()
                 done[text] = (line, code)
         if len(pending) >= FLUSH_EVERY:
