@@ -50,32 +50,38 @@ def record(cls: type[T]) -> type[T]:
             raise TypeError(f"{cls.__name__}.{f.name}: init=False fields are not supported by @record")
         spec.append((f.name, f.default, f.default_factory))
     cls._init_spec = tuple(spec)  # type: ignore[attr-defined]
+    cls._init_names = tuple(name for name, _, _ in spec)  # type: ignore[attr-defined]
     return cls
 
 
 class Record:
     __slots__ = ()
     _init_spec: tuple[tuple[str, Any, Any], ...] = ()
+    _init_names: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The instance dict is filled directly (a frozen class's __setattr__ refuses): every field given
+        # positionally is the common case (the library cache decodes that way), one dict update.
+        names = self._init_names
+        if not kwargs and len(args) == len(names):
+            self.__dict__.update(zip(names, args, strict=True))
+            return
         spec = self._init_spec
         if len(args) > len(spec):
             raise TypeError(f"{type(self).__name__}() takes {len(spec)} arguments, {len(args)} given")
-        assign = object.__setattr__
-        for (name, _, _), value in zip(spec, args, strict=False):
-            assign(self, name, value)
+        values = dict(zip(names, args, strict=False))
         for name, default, factory in spec[len(args):]:
             if name in kwargs:
-                value = kwargs.pop(name)
+                values[name] = kwargs.pop(name)
             elif default is not _MISSING:
-                value = default
+                values[name] = default
             elif factory is not _MISSING:
-                value = factory()
+                values[name] = factory()
             else:
                 raise TypeError(f"{type(self).__name__}() missing argument '{name}'")
-            assign(self, name, value)
         if kwargs:
             raise TypeError(f"{type(self).__name__}() got unexpected or repeated arguments: {', '.join(kwargs)}")
+        self.__dict__.update(values)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise dataclasses.FrozenInstanceError(f"cannot assign to field '{name}'")
