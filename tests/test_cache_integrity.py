@@ -76,7 +76,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tupl
         outputs(patch, str(filled))
     assert expected[0][1].startswith("2 % = 20 mg/mL"), expected[0]
     assert expected[1][0] == 1 and json.loads(expected[1][1])["components"][0]["concentration"]["value"] == 10
-    assert {p.name.split("-")[0] for p in filled.iterdir()} >= {"units", "library", "validated"}
+    assert {p.name.split("-")[0] for p in filled.iterdir()} >= {"units", "layer", "validated"}
     return folder, expected, filled
 
 
@@ -263,3 +263,24 @@ def test_the_cache_folder_is_pruned_oldest_first_to_a_bounded_size(tmp_path):
         os.utime(folder / f"old-{i}.json", ns=(i * 10**9, i * 10**9))
     cache.prune(folder, keep="old-0.json", limit=8000)  # 10,000 bytes held, 6,000 allowed after pruning
     assert sorted(p.name for p in folder.iterdir()) == ["old-0.json"] + [f"old-{i}.json" for i in range(5, 10)]
+
+
+def test_a_library_with_errors_is_cached_parsed_and_an_edit_of_that_entry_changes_nothing(tmp_path, monkeypatch):
+    """A clinic area with a misspelt key ('surfce'): `check` reports it each time, from the YAML or from the
+    parsed-YAML entry, and the same after that entry is edited."""
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    (folder / "area.yaml").write_text("kind: area\nid: patch\nname: Patch\nsurfce: 10 cm^2\nbasis: assumption\n")
+    args = ("check", str(folder), "--json")
+    monkeypatch.setenv("MESOCALC_CACHE_DIR", "off")
+    expected = run_cli(args)
+    assert expected.exit_code == 1 and "surfce" in expected.stdout
+    monkeypatch.setenv("MESOCALC_CACHE_DIR", str(tmp_path / "cache"))
+    first, second = run_cli(args), run_cli(args)
+    parsed = [p for p in (tmp_path / "cache").iterdir() if p.name.startswith("library-")]
+    assert len(parsed) == 1
+    assert (first.stdout, first.exit_code) == (second.stdout, second.exit_code) == (expected.stdout, 1)
+    head, _, payload = parsed[0].read_bytes().partition(b"\n")
+    parsed[0].write_bytes(head + b"\n" + payload.replace(b"surfce", b"surface"))
+    third = run_cli(args)
+    assert (third.stdout, third.exit_code) == (expected.stdout, 1)

@@ -142,8 +142,11 @@ def _raw_layers(dirs: list[Path], problems: list[Problem],
                 clean = False
         out.append(docs)
     if clean:
-        cache.write_json(name, [[[d.file, d.index, d.data, d.lines, d.line] for d in layer] for layer in out])
+        _parsed[key] = out  # stored by load_library only if validation then fails (see there)
     return out, files, key
+
+
+_parsed: dict[str, list[list[RawDocument]]] = {}
 
 
 def _scan(dirs: list[Path], problems: list[Problem],
@@ -234,10 +237,16 @@ def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | Non
     )
     problems.extend(cross_check(library))
     result = LoadResult(library, problems, files)
+    parsed = _parsed.pop(content, None)
     if not result.errors:
         from mesocalc.library import compiled
 
         compiled.store(content, library, problems, files)
+    elif parsed is not None:
+        # A library with errors is not stored validated; its parsed YAML is, so that running `check` again
+        # on the same files skips the YAML parser. A clean library's validated entry covers it instead.
+        cache.write_json(f"library-{content}.json",
+                         [[[d.file, d.index, d.data, d.lines, d.line] for d in layer] for layer in parsed])
     return result
 
 

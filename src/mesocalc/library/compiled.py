@@ -180,13 +180,15 @@ def dumps(library: m.Library, problems: list[Problem], files: list[str]) -> str 
     import json
 
     try:
-        encoded = encode(library)
-        # agents and cocktails one JSON text each, decoded on demand (LazyTable)
-        for table in _LAZY:
-            index = 1 + _FIELDS["Library"].index(table)
-            encoded["$c"][index] = {"$lazy": {k: json.dumps(encode(v), separators=(",", ":"), allow_nan=False)
-                                              for k, v in getattr(library, table).items()}, "of": table}
-        data = {"library": encoded, "problems": encode(problems), "files": files}
+        fields: list[Any] = []
+        for name in _FIELDS["Library"]:
+            value = getattr(library, name)
+            if name in _LAZY:  # agents and cocktails one JSON text each, decoded on demand (LazyTable)
+                fields.append({"$lazy": {k: json.dumps(encode(v), separators=(",", ":"), allow_nan=False)
+                                         for k, v in value.items()}, "of": name})
+            else:
+                fields.append(encode(value))
+        data = {"library": {"$c": ["Library", *fields]}, "problems": encode(problems), "files": files}
         return json.dumps(data, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError):
         return None
