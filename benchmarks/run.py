@@ -245,14 +245,14 @@ def main() -> int:
             edited = folder / "agent-00005.yaml"
             original = edited.read_text(encoding="utf-8")
             times = []
-            for n in range(3):
+            for n in range(1 if size >= 10_000 else 3):
                 text = original.replace("Benchmark agent 5", f"Benchmark agent 5 (edit {n})")
                 edited.write_text(text, encoding="utf-8")
                 elapsed, _, _ = run_once(argv, env)
                 times.append(elapsed)
             edited.write_text(original, encoding="utf-8")
             row = Row(f"plan, {size:,}+{size:,} library, one file edited", "(as above)", statistics.median(times),
-                      None, f"≤ {EDIT_TARGET_S:g} s" if size >= 10_000 else "", "median of 3 edits")
+                      None, f"≤ {EDIT_TARGET_S:g} s" if size >= 10_000 else "", f"median of {len(times)} edit(s)")
             rows.append(row)
             print(f"{row.name:28s} {row.median_s * 1000:8.1f} ms", flush=True)
 

@@ -157,7 +157,8 @@ def test_plain_install_ships_the_builtin_library(tmp_path: Path) -> None:
             "print(code, 'pint' in sys.modules, 'yaml' in sys.modules, file=sys.stderr)")
     out = subprocess.run([sys.executable, "-c", code, "plan", "submental-dca", "--area", "25 cm^2", "--json"],
                          capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert out.stderr.split()[-3:] == ["0", "False", "False"], out.stderr
+    assert out.stderr.split()[-3:] == ["0", "False", "False"], (
+        f"{out.stderr}\n(pint or YAML imported: is src/mesocalc/shipped/ stale? python -m mesocalc.shipped.build)")
     assert '"points": 25' in out.stdout
     assert (target / "mesocalc" / "formulations" / "agents" / "lidocaine.yaml").is_file()
     assert (target / "mesocalc" / "pharmacy_units.txt").is_file()

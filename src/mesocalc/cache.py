@@ -212,8 +212,10 @@ def write_text(name: str, text: str) -> None:
                 return
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")  # mode 0600
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(seal(name, text.encode("utf-8")))
+            payload = text.encode("utf-8")
+            with os.fdopen(fd, "wb") as handle:  # header and payload written apart: no third copy in memory
+                handle.write(_MAGIC + _digest(name, payload) + b"\n")
+                handle.write(payload)
             os.replace(tmp, directory / name)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -141,12 +141,15 @@ def _raw_layers(dirs: list[Path], problems: list[Problem],
                 problems.extend(exc.problems)
                 clean = False
         out.append(docs)
-    if clean:
+    if clean and sum(len(docs) for docs in out) <= KEEP_PARSED_DOCS:
         _parsed[key] = out  # stored by load_library only if validation then fails (see there)
     return out, files, key
 
 
 _parsed: dict[str, list[list[RawDocument]]] = {}
+# Parsed documents kept for the parsed-YAML entry of a library with errors: up to this many (beyond, they
+# are released one by one as they are validated, so a 20,000-document library's peak memory stays lower).
+KEEP_PARSED_DOCS = 2_000
 
 
 def _scan(dirs: list[Path], problems: list[Problem],
@@ -206,9 +209,12 @@ def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | Non
                                                             "beyond-use", "measurability")}
     origin: dict[tuple[str, str], Location] = {}
     overrides: list[str] = []
+    release = content not in _parsed  # a big library: each parsed document is dropped once validated
     for docs in raw_layers:
         seen_here: dict[tuple[str, str], Location] = {}
-        for doc in docs:
+        for index, doc in enumerate(docs):
+            if release:
+                docs[index] = None  # type: ignore[call-overload]
             obj = read_document(doc, problems)
             if obj is None:
                 continue
