@@ -348,8 +348,10 @@ def write_report(path: Path, floor: float, floor_rss: float, rows: list[Row], li
         "submental-dca --area \"25 cm^2\" --json`; `mesocalc convert \"1:100000\" mg/mL`; `mesocalc check`;",
         "`mesocalc plan bench-cocktail --library DIR --weight \"70 kg\" --json`; `mesocalc plan --batch - < FILE`.",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), shared with other jobs while this ran, so",
-        "absolute times vary from run to run by 10-30 %; the ratios to F are the stabler figure.",
+        f"Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Machine: {platform.machine()}, "
+        f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f} at the end of the run.",
+        "The start-up rows are interleaved (each round runs F and every command once; medians over the rounds),",
+        "so a busy spell of the machine touches them alike; the ratios to F are the stabler figure.",
         f"Python {version[1] if len(version) > 1 else '?'}, Typer {version[0] if version else '?'}.",
         "",
         f"F = {floor * 1000:.1f} ms, {floor_rss:.0f} MB.",

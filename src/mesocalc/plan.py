@@ -14,14 +14,13 @@ Conventions (SPEC §4):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from mesocalc import checks as c
 from mesocalc import model as m
 from mesocalc import units as u
 from mesocalc.errors import input_error
-from mesocalc.record import Record
+from mesocalc.record import Record, record
 from mesocalc.request import Session
 
 SQRT3 = math.sqrt(3.0)
@@ -47,7 +46,7 @@ def grid_points(area: u.Q, technique: m.Technique) -> int:
     return u.whole_ceil(raw)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Mix(Record):
     """Final concentrations in the syringe, and each agent's share of the mixed volume."""
 
@@ -84,7 +83,7 @@ def stock_concentration(comp: m.Component, agents: dict[str, m.Agent]) -> u.Q:
     return stock.concentration
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class ComponentResult(Record):
     agent: m.Agent
     concentration: u.Q
@@ -119,7 +118,7 @@ class ComponentResult(Record):
         return out
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Capacity(Record):
     max_points: int | None
     max_area: u.Q | None
@@ -137,7 +136,7 @@ class Capacity(Record):
         return out
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class PlanResult(Record):
     session: Session
     area: u.Q | None

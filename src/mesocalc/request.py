@@ -6,17 +6,17 @@ Shared by the plan, compound and schedule commands, and by batch lines. Pure: no
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
 from mesocalc import model as m
 from mesocalc import units as u
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error
-from mesocalc.record import Record
+from mesocalc.record import Record, record
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class AreaUse(Record):
     """One treated area of a session: a library preset, a measured surface, or a W x H rectangle."""
 
@@ -44,7 +44,7 @@ class AreaUse(Record):
         return out
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class SessionOptions(Record):
     """The options that size a session, as typed (strings), before resolution."""
 
@@ -58,7 +58,7 @@ class SessionOptions(Record):
     patient: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Session(Record):
     """A resolved session request: cocktail, technique after overrides, areas, patient."""
 
