@@ -60,18 +60,24 @@ def _layer_paths(directory: Path) -> list[str]:
 
 def _yaml_files(top: str) -> list[str]:
     """Every .yaml/.yml regular file under `top` (symbolic links to files followed, to folders not), as
-    `Path.rglob` + `is_file` gave them, with one `os.scandir` per folder (an order of magnitude faster on a
-    10,000-file library: no stat per entry where the folder listing already says what it is)."""
+    `sorted(Path.rglob(...))` filtered by suffix and `is_file` gave them, with one `os.scandir` per folder
+    (an order of magnitude faster on a 10,000-file library). Each folder's entries are visited in name
+    order, depth first, which is the order of sorted paths (compared part by part)."""
     found: list[str] = []
-    stack = [top]
-    while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                elif os.path.splitext(entry.name)[1] in (".yaml", ".yml") and entry.is_file():
-                    found.append(entry.path)
-    found.sort(key=lambda p: p.split(os.sep))  # the order of sorted(Path): part by part
+
+    def walk(folder: str) -> None:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                walk(entry.path)
+                continue
+            name = entry.name
+            dot = name.rfind(".")
+            if 0 < dot < len(name) - 1 and name[dot:] in (".yaml", ".yml") and entry.is_file():  # Path.suffix
+                found.append(entry.path)
+
+    walk(top)
     return found
 
 
