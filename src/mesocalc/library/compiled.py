@@ -21,7 +21,7 @@ from mesocalc import model as m
 from mesocalc.errors import Location, Problem
 from mesocalc.units import Q
 
-FORMAT = "validated-3"
+FORMAT = "validated-4"
 
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls
@@ -89,7 +89,7 @@ class LazyTable(Mapping[str, Any]):
     kind = "agent"
     expected: type[Any] = m.Agent
 
-    def __init__(self, raw: dict[str, str]) -> None:
+    def __init__(self, raw: Mapping[str, str]) -> None:
         self._raw = raw
         self._done: dict[str, Any] = {}
 
@@ -135,12 +135,34 @@ class LazyCocktails(LazyTable, Mapping[str, m.Cocktail]):
 _LAZY = {"agents": LazyAgents, "cocktails": LazyCocktails}
 
 
+class _Slices(Mapping[str, str]):
+    """id -> that document's JSON text, a slice of the stored text (no JSON string to unescape)."""
+
+    def __init__(self, text: str, base: int, spans: list[Any]) -> None:
+        self._text = text
+        self._spans: dict[str, tuple[int, int]] = {}
+        for entry in spans:
+            key, start, end = entry
+            if not (isinstance(key, str) and isinstance(start, int) and isinstance(end, int)
+                    and 0 <= start <= end and base + end <= len(text)):
+                raise ValueError("not a lazy table")
+            self._spans[key] = (base + start, base + end)
+
+    def __getitem__(self, key: str) -> str:
+        start, end = self._spans[key]
+        return self._text[start:end]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._spans
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+
 def _hook(data: dict[str, Any]) -> Any:
-    if "$lazy" in data:
-        raw = data["$lazy"]
-        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
-            raise ValueError("not a lazy table")
-        return _LAZY[data.get("of", "agents")](raw)
     if "$c" in data:
         name, *fields = data["$c"]
         return _CLASSES[name](*fields)  # KeyError for any other name: the cache entry is ignored
@@ -164,8 +186,19 @@ def load(content_key: str) -> tuple[m.Library, list[Problem], list[str]] | None:
         return None
     import json
 
+    # The text is a JSON header, a newline, then the agents' and cocktails' own JSON texts one after the
+    # other: the header gives each one's span, and only the header is parsed here.
+    base = text.find("\n") + 1
+
+    def hook(data: dict[str, Any]) -> Any:
+        if "$lazy" in data:
+            return _LAZY[data["of"]](_Slices(text, base, data["$lazy"]))
+        return _hook(data)
+
     try:
-        stored = json.loads(text, object_hook=_hook)
+        if base == 0:
+            return None
+        stored = json.loads(text[:base - 1], object_hook=hook)
         library, problems, files = stored["library"], stored["problems"], stored["files"]
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
@@ -181,15 +214,22 @@ def dumps(library: m.Library, problems: list[Problem], files: list[str]) -> str 
 
     try:
         fields: list[Any] = []
+        texts: list[str] = []
+        position = 0
         for name in _FIELDS["Library"]:
             value = getattr(library, name)
             if name in _LAZY:  # agents and cocktails one JSON text each, decoded on demand (LazyTable)
-                fields.append({"$lazy": {k: json.dumps(encode(v), separators=(",", ":"), allow_nan=False)
-                                         for k, v in value.items()}, "of": name})
+                spans = []
+                for key, obj in value.items():
+                    one = json.dumps(encode(obj), separators=(",", ":"), allow_nan=False)
+                    spans.append([key, position, position + len(one)])
+                    texts.append(one)
+                    position += len(one)
+                fields.append({"$lazy": spans, "of": name})
             else:
                 fields.append(encode(value))
         data = {"library": {"$c": ["Library", *fields]}, "problems": encode(problems), "files": files}
-        return json.dumps(data, separators=(",", ":"), allow_nan=False)
+        return json.dumps(data, separators=(",", ":"), allow_nan=False) + "\n" + "".join(texts)
     except (TypeError, ValueError):
         return None
 
