@@ -34,6 +34,44 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     yield
 
 
+PLAIN_INSTALL_TEST = "test_plain_install_ships_the_builtin_library"
+_plain_install: dict[str, Any] = {}
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`pip install .` takes seconds of waiting (a build environment, a wheel): when the test that needs it is
+    selected, start it now, in the background, so that it runs while the other tests do."""
+    if any(item.name == PLAIN_INSTALL_TEST for item in items):
+        import subprocess
+        import tempfile
+
+        where = Path(tempfile.mkdtemp(prefix="mesocalc-plain-install-"))
+        root = Path(__file__).resolve().parent.parent
+        _plain_install["target"] = where / "site"
+        _plain_install["process"] = subprocess.Popen(
+            [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(where / "site"), str(root)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=where)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    process = _plain_install.get("process")
+    if process is not None:
+        import shutil
+
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        shutil.rmtree(_plain_install["target"].parent, ignore_errors=True)
+
+
+def plain_install() -> Path:
+    """The folder `pip install --target` installed this checkout into (started at collection time)."""
+    process = _plain_install["process"]
+    output = process.communicate()[0]
+    assert process.returncode == 0, output.decode(errors="replace")
+    return Path(_plain_install["target"])
+
+
 @pytest.fixture(scope="session")
 def library() -> m.Library:
     from mesocalc.library import load_library

@@ -147,3 +147,16 @@ def test_a_damaged_cached_agent_is_a_clear_error(tmp_path, monkeypatch):
     lazy = compiled.LazyAgents({"lidocaine": '{"$c": ["NotAClass"]}'})
     with pytest.raises(MesocalcError, match="damaged"):
         lazy["lidocaine"]
+
+
+def test_a_repeated_request_gives_the_same_line_and_a_repeated_error_its_own_line_number(cli):
+    """Repeated lines are answered from the batch's memo: the same plan text as the first time (25 cm² at
+    1 cm = 25 points, KYBELLA label), while each bad line still names its own line number."""
+    good = '{"cocktail": "submental-dca", "area": "25 cm^2"}'
+    bad = '{"cocktail": "submental-dca", "area": "25 cm^2", "colour": "red"}'
+    run = cli("plan", "--batch", "-", "--json", input="\n".join([good, bad, good, bad, good]) + "\n")
+    lines = run.stdout.splitlines()
+    assert run.exit_code == 2 and len(lines) == 5
+    assert lines[0] == lines[2] == lines[4] and json.loads(lines[0])["points"] == 25
+    assert [json.loads(lines[i])["line"] for i in (1, 3)] == [2, 4]
+    assert cli("plan", "--batch", "-", "--json", input=good + "\n").stdout.strip() == lines[0]

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from conftest import plain_install
+
 REQUIRED = {
     "agents": ["deoxycholic-acid", "phosphatidylcholine", "lidocaine", "epinephrine", "minoxidil", "finasteride",
                "dutasteride", "biotin", "dexpanthenol", "hyaluronic-acid", "exosomes"],
@@ -147,15 +149,17 @@ def test_agent_browse_shows_caps_and_sources(cli: Any) -> None:
 
 
 def test_plain_install_ships_the_builtin_library(tmp_path: Path) -> None:
-    """`pip install .` (not editable) must carry formulations/ and the unit definitions."""
-    root = Path(__file__).resolve().parents[1]
-    target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                    "--target", str(target), str(root)], check=True, capture_output=True, cwd=tmp_path)
+    """`pip install .` (not editable) must carry formulations/, the unit definitions and the shipped data
+    (pre-validated library, pre-parsed units), and a first run from it needs neither pint nor YAML."""
+    target = plain_install()  # started in the background when the tests were collected (conftest.py)
     env = dict(os.environ, PYTHONPATH=str(target), MESOCALC_CACHE_DIR=str(tmp_path / "cache"))
-    out = subprocess.run([sys.executable, "-m", "mesocalc", "plan", "submental-dca", "--area", "25 cm^2", "--json"],
+    code = ("import sys; from mesocalc.cli import run; code = run(sys.argv[1:]); "
+            "print(code, 'pint' in sys.modules, 'yaml' in sys.modules, file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code, "plan", "submental-dca", "--area", "25 cm^2", "--json"],
                          capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert out.returncode == 0, out.stderr
+    assert out.stderr.split()[-3:] == ["0", "False", "False"], (
+        f"{out.stderr}\n(pint or YAML imported: is src/mesocalc/shipped/ stale? python -m mesocalc.shipped.build)")
     assert '"points": 25' in out.stdout
     assert (target / "mesocalc" / "formulations" / "agents" / "lidocaine.yaml").is_file()
     assert (target / "mesocalc" / "pharmacy_units.txt").is_file()
+    assert {p.name for p in (target / "mesocalc" / "shipped").iterdir()} >= {"library.json", "units.json"}

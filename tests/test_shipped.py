@@ -48,8 +48,8 @@ def test_the_shipped_library_is_the_built_in_yaml_validated_today(nothing_shippe
         cache.use_shipped = False
     result = load_library(dirs=[builtin_dir()])  # YAML parsed and validated, pint for every unit
     assert not result.errors
-    assert json.loads(shipped) == json.loads(compiled.dumps(result.library, result.problems, result.files) or "")
-    assert json.loads(shipped)["files"] == files
+    assert shipped == compiled.dumps(result.library, result.problems, result.files)
+    assert json.loads(shipped.partition("\n")[0])["files"] == files
 
 
 def test_every_shipped_unit_is_what_pint_says(nothing_shipped):

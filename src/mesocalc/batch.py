@@ -49,6 +49,7 @@ MAX_LINE = 100_000  # characters: a request is a few hundred at most
 MAX_LINE_BYTES = 4 * MAX_LINE  # bytes read of one line at most (UTF-8: up to 4 bytes a character)
 FLUSH_EVERY = 256  # lines between flushes, so a reading pipe sees progress without a write per line
 MEMO_SIZE = 4096  # distinct requests remembered; the memo is emptied beyond this, so memory stays flat
+LINE_MEMO_SIZE = 512  # output lines remembered for repeated requests (a few KB each)
 
 T = TypeVar("T")
 
@@ -156,7 +157,10 @@ def _on_line(where: Location, number: int) -> Location:
 
 
 def run(lines: Iterable[str], planner: BatchPlanner, out: TextIO, err: TextIO) -> int:
-    """Plan every line, writing one output line per request; returns the worst exit code (0 if none)."""
+    """Plan every line, writing one output line per request; returns the worst exit code (0 if none).
+
+    A line repeated word for word gives the same plan line: its output text is remembered (bounded like
+    the other memos; errors are not remembered, since they carry their line number)."""
     return _Run(planner, out, err).all(lines)
 
 
@@ -191,19 +195,29 @@ class _Run:
         from mesocalc.textsafe import visible
 
         worst = 0
+        done: dict[str, tuple[str, int]] = {}  # a repeated request line: its output line, remembered
         try:
             for number, raw in enumerate(lines, start=1):
                 text = raw.strip()
                 if not text:
                     continue
-                doc, code = self.planner.plan_line(text, number)
-                if code == 2:
-                    for problem in doc["errors"]:
-                        self.err.write(f"mesocalc: error: line {number}: {visible(problem['message'])}\n")
+                known = done.get(text)
+                if known is not None:
+                    line, code = known
+                else:
+                    doc, code = self.planner.plan_line(text, number)
+                    if code == 2:
+                        for problem in doc["errors"]:
+                            self.err.write(f"mesocalc: error: line {number}: {visible(problem['message'])}\n")
+                    line = dumps(doc)
+                    if code != 2:
+                        if len(done) >= LINE_MEMO_SIZE:
+                            done.clear()
+                        done[text] = (line, code)
                 worst = max(worst, code)
                 if self.worst_so_far is not None:
                     self.worst_so_far(worst)
-                self.pending.append(dumps(doc))
+                self.pending.append(line)
                 if len(self.pending) >= FLUSH_EVERY:
                     self.flush()
         finally:  # whatever ends the batch (end of input, Ctrl-C, a read error), no planned line is lost

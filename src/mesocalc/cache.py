@@ -212,15 +212,44 @@ def write_text(name: str, text: str) -> None:
                 return
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")  # mode 0600
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(seal(name, text.encode("utf-8")))
+            payload = text.encode("utf-8")
+            with os.fdopen(fd, "wb") as handle:  # header and payload written apart: no third copy in memory
+                handle.write(_MAGIC + _digest(name, payload) + b"\n")
+                handle.write(payload)
             os.replace(tmp, directory / name)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        if len(text) > PRUNE_CHECK_BYTES:
+            prune(directory, keep=name)
     except (OSError, UnicodeEncodeError):
         return
+
+
+MAX_TOTAL_BYTES = 256 * 1024 * 1024  # the cache folder is kept below this
+PRUNE_CHECK_BYTES = 256 * 1024  # only writing an entry at least this large can push it over
+
+
+def prune(directory: Path, keep: str, limit: int = MAX_TOTAL_BYTES) -> None:
+    """Delete the oldest entries until the folder holds at most 3/4 of `limit` (never `keep`)."""
+    entries = []
+    with os.scandir(directory) as listing:
+        for entry in listing:
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False):
+                    info = entry.stat(follow_symlinks=False)
+                    entries.append((info.st_mtime_ns, info.st_size, entry.name))
+    total = sum(size for _, size, _ in entries)
+    if total <= limit:
+        return
+    for _, size, entry_name in sorted(entries):
+        if total <= limit * 3 // 4:
+            break
+        if entry_name != keep:
+            with contextlib.suppress(OSError):
+                os.unlink(directory / entry_name)
+                total -= size
 
 
 def write_json(name: str, data: Any) -> None:
@@ -236,10 +265,8 @@ def content_key(*parts: bytes | str) -> str:
         from _blake2 import blake2b
     except ImportError:  # pragma: no cover - other interpreters
         from hashlib import blake2b
-    digest = blake2b(digest_size=20)
-    for part in parts:
-        digest.update(part.encode() if isinstance(part, str) else part)
-        digest.update(b"\0")
+    digest = blake2b(digest_size=20)  # over part, NUL, part, NUL, ...: one update (40,000 parts for a big library)
+    digest.update(b"\0".join([part.encode() if isinstance(part, str) else part for part in parts]) + b"\0")
     return digest.hexdigest()[:20]
 
 

@@ -7,14 +7,13 @@ whatever unit path the numbers took.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from mesocalc import model as m
-from mesocalc.record import Record
+from mesocalc.record import Record, record
 from mesocalc.units import Q, at_most, format_quantity
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Warning(Record):
     code: str  # limit-over, limit-unchecked, technique-over, contraindication, caution, regulatory, ...
     severity: str  # hard (fails the plan), soft (a warning), info (a note; not counted by --strict)
@@ -23,7 +22,7 @@ class Warning(Record):
     source: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Check(Record):
     """One limit held against one number: ok, over, or unchecked (with the reason)."""
 

@@ -559,8 +559,10 @@ def _run(argv: list[str] | None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
+    from mesocalc.clickapp import lazy_command
+
+    command = lazy_command(app)
     try:
-        command = typer.main.get_command(app)
         code = command.main(args=args, prog_name="mesocalc", standalone_mode=False)
         sys.stdout.flush()  # inside the try: a write that fails at the end is reported like any other
         if code == streams.INTERRUPTED:  # Typer turns Ctrl-C into exit 130 without a word

@@ -5,13 +5,13 @@ The core raises these; the CLI turns them into one message on stderr and exit co
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
-from mesocalc.record import Record
+from mesocalc.record import Record, record
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Location(Record):
     """Where in an input a value came from: a file and line, and the key path inside it."""
 
@@ -36,7 +36,7 @@ class Location(Record):
         return ": ".join(parts)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Problem(Record):
     """One thing wrong with an input, where it is and what was expected."""
 

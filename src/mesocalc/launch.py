@@ -29,4 +29,6 @@ def main() -> None:
         except (OSError, ValueError, AttributeError):
             pass
         code = 130
-    sys.exit(code)
+    from mesocalc.process import exit_now  # the work is done: leave without the interpreter's teardown
+
+    exit_now(code)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from mesocalc.errors import Location
-from mesocalc.record import Record
+from mesocalc.record import Record, record
 from mesocalc.units import AMOUNTS, AREA, REL_TOL, VOLUME, Q, dims_div, format_quantity
 
 
@@ -67,7 +68,7 @@ BUD_CATEGORIES = ("immediate-use", "1", "2", "3")
 STORAGES = tuple(s.value for s in Storage)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Source(Record):
     id: str
     title: str
@@ -77,7 +78,7 @@ class Source(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Interval(Record):
     """A calendar interval: `1 month`, `2 weeks`, `10 days`."""
 
@@ -88,7 +89,7 @@ class Interval(Record):
         return f"{self.count} {self.unit}{'' if self.count == 1 else 's'}"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class SiteCondition(Record):
     """Where or for whom a cap applies: treated regions (`when: {region: [scalp, face]}`), or a body-weight
     band (`when: {weight_below: 70 kg}` / `{weight_at_least: 70 kg}`). What is not known (a measured area of
@@ -116,7 +117,7 @@ class SiteCondition(Record):
         return "always"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Limit(Record):
     scope: str
     max: Q
@@ -131,7 +132,7 @@ class Limit(Record):
     counts_injections: bool = False  # `max: 50 injections`: caps the number of points (SPEC §3)
     when_site: SiteCondition | None = None  # issue 14: region or body-weight conditions
 
-    @property
+    @cached_property  # asked for ~20 times per plan: computed once per limit
     def basis(self) -> str:
         """What the cap is compared with: amount, per-kg, per-area, volume or injections."""
         if self.counts_injections:
@@ -186,7 +187,7 @@ class Limit(Record):
         return ", ".join(parts) or None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class CourseRule(Record):
     max_sessions: int | None
     min_interval: Interval | None
@@ -196,7 +197,7 @@ class CourseRule(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class ConditionRule(Record):
     """A contraindication or caution: a patient condition id and what it means."""
 
@@ -207,7 +208,7 @@ class ConditionRule(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Stock(Record):
     id: str
     label: str | None
@@ -216,7 +217,7 @@ class Stock(Record):
     excipients: tuple[str, ...] = ()  # matched against patient allergies (SPEC §3)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Regulatory(Record):
     status: str
     approved_areas: tuple[str, ...] = ()
@@ -224,7 +225,7 @@ class Regulatory(Record):
     source: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Agent(Record):
     id: str
     name: str
@@ -249,7 +250,7 @@ class Agent(Record):
         return next((s for s in self.stocks if s.id == stock_id), None)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Technique(Record):
     grid: str
     spacing: Q
@@ -260,7 +261,7 @@ class Technique(Record):
     note: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Component(Record):
     """One agent of a cocktail: a final concentration, or a stock and the volume drawn from it."""
 
@@ -272,20 +273,20 @@ class Component(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Diluent(Record):
     name: str
     volume: Q
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Phase(Record):
     name: str
     sessions: int
     every: Interval
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class TechniqueRange(Record):
     """The usual technique for an area, region or cocktail; a plan outside it is `technique-unusual`."""
 
@@ -296,7 +297,7 @@ class TechniqueRange(Record):
     note: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Reference(Record):
     """The session of the published regimen a cocktail is named after (SPEC §3)."""
 
@@ -306,7 +307,7 @@ class Reference(Record):
     note: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Cocktail(Record):
     id: str
     name: str
@@ -328,7 +329,7 @@ class Cocktail(Record):
         return any(c.volume is not None for c in self.components)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Area(Record):
     id: str
     name: str
@@ -347,7 +348,7 @@ class Area(Record):
     no_inject_source: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Region(Record):
     """A region (scalp, face, body) as a document: the usual technique range of its areas."""
 
@@ -359,7 +360,7 @@ class Region(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Condition(Record):
     """A word of the patient vocabulary: a condition id, its name and the synonyms people write."""
 
@@ -375,7 +376,7 @@ class Condition(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Patient(Record):
     id: str
     name: str | None = None
@@ -389,7 +390,7 @@ class Patient(Record):
     sources: tuple[Source, ...] = ()
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class BeyondUseRule(Record):
     """One row of a beyond-use table: how long after preparation a compounded preparation may be used."""
 
@@ -402,7 +403,7 @@ class BeyondUseRule(Record):
     note: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class BeyondUseTable(Record):
     id: str
     name: str
@@ -412,7 +413,7 @@ class BeyondUseTable(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Measurability(Record):
     """The smallest volume a compounding record may ask anyone to draw without a warning."""
 
@@ -426,10 +427,10 @@ class Measurability(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Library(Record):
     agents: Mapping[str, Agent]  # a dict, or library.compiled.LazyAgents from the cache
-    cocktails: dict[str, Cocktail]
+    cocktails: Mapping[str, Cocktail]  # a dict, or library.compiled.LazyCocktails from the cache
     areas: dict[str, Area]
     sources: dict[str, Source]
     patients: dict[str, Patient]
@@ -460,7 +461,7 @@ SESSION_TOTALS = ("added", "beside")
 CLASS_RULES = ("additive",)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class ProductComponent(Record):
     """One agent of a finished product. `strength` is an amount per mL (a concentration) for a product
     measured by volume, or an amount per gram of product (dims of the amount: `25 mg` per g) for a
@@ -473,7 +474,7 @@ class ProductComponent(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Product(Record):
     """A finished product that contains agents: a filler syringe, a premixed vial, a topical cream.
 
@@ -499,7 +500,7 @@ class Product(Record):
     where: Location = field(default_factory=Location, compare=False)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class ClassLimit(Record):
     """A limit across the agents of one class. `additive`: the sum over the class's agents of
     (session dose / that agent's binding session cap) stays at most `max` (1)."""

@@ -22,7 +22,7 @@ from mesocalc import geometry as g
 from mesocalc import model as m
 from mesocalc import units as u
 from mesocalc.errors import input_error
-from mesocalc.record import Record
+from mesocalc.record import Record, record
 from mesocalc.request import Session
 
 
@@ -47,7 +47,7 @@ def _exact_points(area: u.Q, technique: m.Technique) -> float:
     return raw
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Mix(Record):
     """Final concentrations in the syringe, and each agent's share of the mixed volume."""
 
@@ -84,7 +84,7 @@ def stock_concentration(comp: m.Component, agents: dict[str, m.Agent]) -> u.Q:
     return stock.concentration
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class ComponentResult(Record):
     agent: m.Agent
     concentration: u.Q
@@ -110,7 +110,7 @@ class CapacityTerm(Record):
     per_point: u.Q | None = None  # what each point adds, in the cap's amount: allowed = floor(cap / per_point)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Capacity(Record):
     """The largest whole number of points within every hard cap, and what decided it."""
 
@@ -127,7 +127,7 @@ class Capacity(Record):
         return self.max_points is not None and self.binding is None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class PlanResult(Record):
     session: Session
     area: u.Q | None

@@ -1,33 +1,96 @@
 """Value semantics for the frozen dataclasses, written once instead of generated per class.
 
-`dataclasses` generates `__eq__`, `__repr__` and `__hash__` for every class with `exec`, about 0.1 ms
-each: for the ~20 model classes loaded by every command that is several milliseconds of start-up
-(measured with `python -X importtime`). Classes declared `@dataclass(frozen=True, eq=False, repr=False)`
-and derived from `Record` get the same behaviour from these three methods: equality and hashing over
-the fields that take part in comparison (`field(compare=False)` is respected), and a dataclass-style repr.
+`dataclasses` generates `__init__`, `__setattr__`, `__delattr__`, `__eq__`, `__repr__` and `__hash__` for
+every class with `exec`, about 0.1 ms each: for the ~25 model classes loaded by every command that was
+about 1×F of start-up (measured with `python -X importtime` and cProfile). Two ways to avoid it:
+
+- `@dataclass(frozen=True, eq=False, repr=False)` on a `Record` subclass: equality and hashing over the
+  fields that take part in comparison (`field(compare=False)` is respected) and a dataclass-style repr
+  come from `Record`; `__init__` and the frozen `__setattr__` are still generated (classes created many
+  times per plan, where a generated `__init__` is the fastest);
+- `@record` on a `Record` subclass: a frozen dataclass (fields, defaults, `dataclasses.fields` and
+  `dataclasses.replace` as usual, and type-checked as one) with nothing generated at all: one `__init__`
+  and the frozen `__setattr__`/`__delattr__` are `Record`'s own. For the library's classes, built once
+  per command.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Callable
+from operator import attrgetter
+from typing import Any, TypeVar, dataclass_transform
 
-_COMPARED: dict[type, tuple[str, ...]] = {}
+_COMPARED: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+_MISSING = dataclasses.MISSING
+T = TypeVar("T")
 
 
-def _compared(cls: type) -> tuple[str, ...]:
-    names = _COMPARED.get(cls)
-    if names is None:
+def _compared(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """The function giving an instance's compared field values as a tuple (a C attrgetter)."""
+    key = _COMPARED.get(cls)
+    if key is None:
         names = tuple(f.name for f in dataclasses.fields(cls) if f.compare)
-        _COMPARED[cls] = names
-    return names
+        if len(names) == 1:
+            single = attrgetter(names[0])
+            key = lambda obj: (single(obj),)  # noqa: E731
+        else:
+            key = attrgetter(*names) if names else (lambda obj: ())
+        _COMPARED[cls] = key
+    return key
+
+
+@dataclass_transform(eq_default=False, frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
+def record(cls: type[T]) -> type[T]:
+    """A frozen dataclass whose `__init__`, `__setattr__` and `__delattr__` are `Record`'s (no `exec`)."""
+    dataclasses.dataclass(init=False, eq=False, repr=False)(cls)
+    spec = []
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if not f.init:
+            raise TypeError(f"{cls.__name__}.{f.name}: init=False fields are not supported by @record")
+        spec.append((f.name, f.default, f.default_factory))
+    cls._init_spec = tuple(spec)  # type: ignore[attr-defined]
+    cls._init_names = tuple(name for name, _, _ in spec)  # type: ignore[attr-defined]
+    return cls
 
 
 class Record:
     __slots__ = ()
+    _init_spec: tuple[tuple[str, Any, Any], ...] = ()
+    _init_names: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The instance dict is filled directly (a frozen class's __setattr__ refuses): every field given
+        # positionally is the common case (the library cache decodes that way), one dict update.
+        names = self._init_names
+        if not kwargs and len(args) == len(names):
+            self.__dict__.update(zip(names, args, strict=True))
+            return
+        spec = self._init_spec
+        if len(args) > len(spec):
+            raise TypeError(f"{type(self).__name__}() takes {len(spec)} arguments, {len(args)} given")
+        values = dict(zip(names, args, strict=False))
+        for name, default, factory in spec[len(args):]:
+            if name in kwargs:
+                values[name] = kwargs.pop(name)
+            elif default is not _MISSING:
+                values[name] = default
+            elif factory is not _MISSING:
+                values[name] = factory()
+            else:
+                raise TypeError(f"{type(self).__name__}() missing argument '{name}'")
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}() got unexpected or repeated arguments: {', '.join(kwargs)}")
+        self.__dict__.update(values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field '{name}'")
 
     def _key(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in _compared(type(self)))
+        return _compared(type(self))(self)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
 from mesocalc import model as m
 from mesocalc import notation
 from mesocalc import units as u
 from mesocalc.errors import Location, MesocalcError, Problem, input_error
-from mesocalc.record import Record
+from mesocalc.record import Record, record
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class AreaUse(Record):
     """One treated area of a session: a library preset, a measured surface, or a W x H rectangle."""
 
@@ -32,7 +32,7 @@ class AreaUse(Record):
     note: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class SessionOptions(Record):
     """The options that size a session, as typed (strings), before resolution."""
 
@@ -46,7 +46,7 @@ class SessionOptions(Record):
     patient: str | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Session(Record):
     """A resolved session request: cocktail, technique after overrides, areas, patient."""
 

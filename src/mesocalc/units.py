@@ -25,7 +25,7 @@ from typing import Any
 
 from mesocalc import cache, notation
 from mesocalc.errors import Location, input_error
-from mesocalc.record import Record
+from mesocalc.record import Record, record
 
 # Dimension exponents, in this order.
 DIM_NAMES = ("mass", "length", "activity", "particle", "body mass", "time")
@@ -176,7 +176,7 @@ def describe_dims(dims: Dims) -> str:
 # What a field expects
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Kind(Record):
     """What a field accepts: its name, the dimension vectors allowed, and an example."""
 

@@ -29,8 +29,11 @@ from mesocalc.vocabulary import vocabulary_problems
 __all__ = ["LoadResult", "builtin_dir", "library_dirs", "load_library", "parse_interval", "read_file_documents"]
 
 
+_BUILTIN = Path(__file__).resolve().parent.parent / "formulations"
+
+
 def builtin_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "formulations"
+    return _BUILTIN
 
 
 def library_dirs(extra: list[str] | tuple[str, ...] = ()) -> list[Path]:
@@ -116,26 +119,10 @@ def _raw_layers(dirs: list[Path], problems: list[Problem],
                 validated: list[LoadResult] | None = None) -> tuple[list[list[RawDocument]], list[str], str]:
     """Every layer's raw documents and the content key; YAML parsing skipped when the cache holds the same
     content. When `validated` is given and the validated library of this content is cached, it is appended
-    there and no documents are returned."""
-    layers: list[list[tuple[Path, str, bytes]]] = []
-    builtin = builtin_dir()
-    for directory in dirs:
-        entries = []
-        # Resolving every file of a 1,000-file library costs ~50 ms: only a layer that overlaps the
-        # built-in folder needs its files' labels made relative to it.
-        resolved = directory.resolve()
-        overlaps = resolved == builtin or builtin in resolved.parents or resolved in builtin.parents
-        for path in layer_files(directory):
-            label = _label(path) if overlaps else str(path)
-            try:  # a regular file under the size limit, checked before it is read (boundedio)
-                entries.append((path, label, read_regular(path, label, MAX_BYTES)))
-            except MesocalcError as exc:
-                problems.extend(exc.problems)
-        layers.append(entries)
-    key = cache.content_key(*(part for layer in layers for e in layer for part in (e[1], e[2])), "|layers|",
-                            *(str(len(layer)) for layer in layers))
-    name = f"library-{key}.json"
-    files = [e[1] for layer in layers for e in layer]
+    there and no documents are returned. Unchanged files are recognised by their status (fingerprint.py),
+    so a warm run reads only the files that changed."""
+    layers = _scan(dirs, problems, trust_status=validated is not None)
+    key, files = _content_key(layers), [e[1] for layer in layers for e in layer]
     if validated is not None and not problems:
         from mesocalc.library import compiled
 
@@ -143,6 +130,11 @@ def _raw_layers(dirs: list[Path], problems: list[Problem],
         if found is not None:
             validated.append(LoadResult(*found))
             return [], files, key
+    if any(e[2] is None for layer in layers for e in layer):  # not read yet: read every file now
+        problems.clear()
+        layers = _scan(dirs, problems, trust_status=False)
+        key, files = _content_key(layers), [e[1] for layer in layers for e in layer]
+    name = f"library-{key}.json"
     stored = cache.read_json(name)
     if isinstance(stored, list) and len(stored) == len(layers):
         try:
@@ -153,7 +145,8 @@ def _raw_layers(dirs: list[Path], problems: list[Problem],
     clean = True
     for layer in layers:
         docs: list[RawDocument] = []
-        for _path, label, raw in layer:
+        for _path, label, maybe_raw, _digest in layer:
+            raw = maybe_raw or b""  # every file was read above
             if len(raw) > 1_000_000:
                 problems.append(Problem("file-too-large", f"file is {len(raw):,} bytes; the limit is 1,000,000",
                                         Location(label)))
@@ -165,9 +158,74 @@ def _raw_layers(dirs: list[Path], problems: list[Problem],
                 problems.extend(exc.problems)
                 clean = False
         out.append(docs)
-    if clean:
-        cache.write_json(name, [[[d.file, d.index, d.data, d.lines, d.line] for d in layer] for layer in out])
+    if clean and sum(len(docs) for docs in out) <= KEEP_PARSED_DOCS:
+        _parsed[key] = out  # stored by load_library only if validation then fails (see there)
     return out, files, key
+
+
+_parsed: dict[str, list[list[RawDocument]]] = {}
+# Parsed documents kept for the parsed-YAML entry of a library with errors: up to this many (beyond, they
+# are released one by one as they are validated, so a 20,000-document library's peak memory stays lower).
+KEEP_PARSED_DOCS = 2_000
+
+
+def _scan(dirs: list[Path], problems: list[Problem],
+          trust_status: bool) -> list[list[tuple[str, str, bytes | None, str]]]:
+    """(path, label, bytes or None if not read, content digest) of every file of every layer."""
+    from mesocalc.library.fingerprint import Manifest
+
+    layers: list[list[tuple[str, str, bytes | None, str]]] = []
+    builtin = builtin_dir()
+    for directory in dirs:
+        entries: list[tuple[str, str, bytes | None, str]] = []
+        # Resolving every file of a 1,000-file library costs ~50 ms: only a layer that overlaps the
+        # built-in folder needs its files' labels made relative to it.
+        resolved = directory.resolve()
+        overlaps = resolved == builtin or builtin in resolved.parents or resolved in builtin.parents
+        manifest = Manifest(str(resolved))
+        prefix = len(str(directory)) + 1
+        is_builtin = resolved == builtin
+        # every .yaml/.yml entry, whatever its type: one that is not a readable regular file is refused below
+        for name in map(str, layer_files(directory)):
+            if is_builtin and not os.path.islink(name):  # the built-in folder: no resolve() per file
+                label = f"formulations/{name[prefix:]}"
+            else:
+                label = _label(Path(name)) if overlaps else name
+            relative = name[prefix:] or os.path.basename(name)
+            known = manifest.digest(relative, name) if trust_status else None
+            if known is not None:
+                entries.append((name, label, None, known))
+                continue
+            try:
+                # stat first (a file changed after this is read again next time); a dangling link or a FIFO
+                # is refused by the reader with its own words
+                info: os.stat_result | None = _stat(name)
+                raw = read_regular(name, label, MAX_BYTES)  # a regular file under the size limit (boundedio)
+                info = info or os.stat(name)
+            except OSError as exc:
+                problems.append(Problem("unreadable", f"cannot read file: {exc.strerror}", Location(label)))
+                continue
+            except MesocalcError as exc:  # a folder named x.yaml, a FIFO, a device, a file over the limit
+                problems.extend(exc.problems)
+                continue
+            digest = cache.content_key(raw)
+            manifest.remember(relative, info, digest)
+            entries.append((name, label, raw, digest))
+        manifest.save()
+        layers.append(entries)
+    return layers
+
+
+def _stat(name: str) -> os.stat_result | None:
+    try:
+        return os.stat(name)
+    except OSError:
+        return None
+
+
+def _content_key(layers: list[list[tuple[str, str, bytes | None, str]]]) -> str:
+    return cache.content_key("digests", *(part for layer in layers for e in layer for part in (e[1], e[3])),
+                             "|layers|", *(str(len(layer)) for layer in layers))
 
 
 def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | None = None) -> LoadResult:
@@ -180,9 +238,12 @@ def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | Non
     tables: dict[str, dict[str, Model]] = {k: {} for k in kinds.NAMES}
     origin: dict[tuple[str, str], Location] = {}
     overrides: list[str] = []
+    release = content not in _parsed  # a big library: each parsed document is dropped once validated
     for docs in raw_layers:
         seen_here: dict[tuple[str, str], Location] = {}
-        for doc in docs:
+        for index, doc in enumerate(docs):
+            if release:
+                docs[index] = None  # type: ignore[call-overload]
             obj = read_document(doc, problems)
             if obj is None:
                 continue
@@ -203,10 +264,16 @@ def load_library(extra: list[str] | tuple[str, ...] = (), dirs: list[Path] | Non
                         overrides=tuple(overrides))
     problems.extend(cross_check(library))
     result = LoadResult(library, problems, files)
+    parsed = _parsed.pop(content, None)
     if not result.errors:
         from mesocalc.library import compiled
 
         compiled.store(content, library, problems, files)
+    elif parsed is not None:
+        # A library with errors is not stored validated; its parsed YAML is, so that running `check` again
+        # on the same files skips the YAML parser. A clean library's validated entry covers it instead.
+        cache.write_json(f"library-{content}.json",
+                         [[[d.file, d.index, d.data, d.lines, d.line] for d in layer] for layer in parsed])
     return result
 
 

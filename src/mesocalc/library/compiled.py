@@ -21,7 +21,7 @@ from mesocalc import model as m
 from mesocalc.errors import Location, Problem
 from mesocalc.units import Q
 
-FORMAT = "validated-3"
+FORMAT = "validated-5"  # validated-3 (conditions, regions) and validated-4 (lazy cocktails), merged
 
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls
@@ -32,6 +32,7 @@ _CLASSES: dict[str, type[Any]] = {
                 m.ClassLimit)
 }
 _FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _CLASSES.items()}
+_FIELDS_BY_CLASS = {cls: _FIELDS[name] for name, cls in _CLASSES.items()}
 
 
 def _code_files() -> list[Path]:
@@ -54,50 +55,64 @@ def cache_name(content_key: str) -> str:
     return f"{FORMAT}-{cache.content_key(*parts)}.json"
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def encode(obj: Any) -> Any:
-    if isinstance(obj, Q):
+    """Plain JSON data for a model object. Dispatched on the exact type first (a 20,000-document library
+    holds about three million values: ABC checks such as isinstance(x, Mapping) on each cost seconds)."""
+    kind = type(obj)
+    if kind in _PLAIN:
+        return obj
+    if kind is Q:
         return {"$q": [obj.value, list(obj.dims)]}
-    if isinstance(obj, tuple):
+    if kind is tuple:
         return {"$t": [encode(x) for x in obj]}
-    if isinstance(obj, list):
+    if kind is list:
         return [encode(x) for x in obj]
-    if isinstance(obj, Mapping):  # a dict, or LazyAgents (decoded here)
+    if kind is dict:
         return {"$d": {k: encode(v) for k, v in obj.items()}}
-    name = type(obj).__name__
-    if name in _CLASSES and isinstance(obj, _CLASSES[name]):
-        return {"$c": [name, *(encode(getattr(obj, f)) for f in _FIELDS[name])]}
-    if obj is None or isinstance(obj, str | int | float | bool):
+    fields = _FIELDS_BY_CLASS.get(kind)
+    if fields is not None:
+        return {"$c": [kind.__name__, *[encode(getattr(obj, f)) for f in fields]]}
+    if isinstance(obj, Mapping):  # a LazyTable (decoded here)
+        return {"$d": {k: encode(v) for k, v in obj.items()}}
+    if isinstance(obj, _PLAIN):  # a subclass of str or int
         return obj
     raise TypeError(f"cannot store {type(obj).__name__} in the library cache")
 
 
-class LazyAgents(Mapping[str, m.Agent]):
-    """The agents of a stored library, each decoded only when a command asks for it.
+class LazyTable(Mapping[str, Any]):
+    """The agents (or cocktails) of a stored library, each decoded only when a command asks for it.
 
-    A plan uses the few agents of its cocktail; decoding all of a 1,000-agent library costs more than the
-    whole rest of the command. Iterating (`mesocalc agents`) decodes them all."""
+    A plan uses one cocktail and the few agents in it; decoding all of a 10,000-document library costs more
+    than the whole rest of the command. Iterating (`mesocalc agents`) decodes them all."""
 
-    def __init__(self, raw: dict[str, str]) -> None:
+    kind = "agent"
+    expected: type[Any] = m.Agent
+
+    def __init__(self, raw: Mapping[str, str]) -> None:
         self._raw = raw
-        self._done: dict[str, m.Agent] = {}
+        self._done: dict[str, Any] = {}
 
-    def __getitem__(self, key: str) -> m.Agent:
-        agent = self._done.get(key)
-        if agent is None:
+    def __getitem__(self, key: str) -> Any:
+        obj = self._done.get(key)
+        if obj is None:
             text = self._raw[key]
             import json
 
             try:
-                agent = json.loads(text, object_hook=_hook)
+                obj = json.loads(text, object_hook=_hook)
             except (ValueError, TypeError, KeyError, AttributeError):
-                agent = None
-            if not isinstance(agent, m.Agent) or agent.id != key:
+                obj = None
+            if not isinstance(obj, self.expected) or obj.id != key:
                 from mesocalc.errors import MesocalcError
 
-                raise MesocalcError(Problem("cache-damaged", f"the library cache entry for agent '{key}' is damaged",
+                raise MesocalcError(Problem("cache-damaged",
+                                            f"the library cache entry for {self.kind} '{key}' is damaged",
                                             hint=f"delete the folder {cache.cache_dir()} and run again"))
-            self._done[key] = agent
-        return agent
+            self._done[key] = obj
+        return obj
 
     def __contains__(self, key: object) -> bool:
         return key in self._raw
@@ -109,12 +124,47 @@ class LazyAgents(Mapping[str, m.Agent]):
         return len(self._raw)
 
 
+class LazyAgents(LazyTable, Mapping[str, m.Agent]):
+    kind = "agent"
+    expected = m.Agent
+
+
+class LazyCocktails(LazyTable, Mapping[str, m.Cocktail]):
+    kind = "cocktail"
+    expected = m.Cocktail
+
+
+_LAZY = {"agents": LazyAgents, "cocktails": LazyCocktails}
+
+
+class _Slices(Mapping[str, str]):
+    """id -> that document's JSON text, a slice of the stored text (no JSON string to unescape)."""
+
+    def __init__(self, text: str, base: int, spans: list[Any]) -> None:
+        self._text = text
+        self._spans: dict[str, tuple[int, int]] = {}
+        for entry in spans:
+            key, start, end = entry
+            if not (isinstance(key, str) and isinstance(start, int) and isinstance(end, int)
+                    and 0 <= start <= end and base + end <= len(text)):
+                raise ValueError("not a lazy table")
+            self._spans[key] = (base + start, base + end)
+
+    def __getitem__(self, key: str) -> str:
+        start, end = self._spans[key]
+        return self._text[start:end]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._spans
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+
 def _hook(data: dict[str, Any]) -> Any:
-    if "$lazy" in data:
-        raw = data["$lazy"]
-        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
-            raise ValueError("not a lazy table")
-        return LazyAgents(raw)
     if "$c" in data:
         name, *fields = data["$c"]
         return _CLASSES[name](*fields)  # KeyError for any other name: the cache entry is ignored
@@ -138,8 +188,19 @@ def load(content_key: str) -> tuple[m.Library, list[Problem], list[str]] | None:
         return None
     import json
 
+    # The text is a JSON header, a newline, then the agents' and cocktails' own JSON texts one after the
+    # other: the header gives each one's span, and only the header is parsed here.
+    base = text.find("\n") + 1
+
+    def hook(data: dict[str, Any]) -> Any:
+        if "$lazy" in data:
+            return _LAZY[data["of"]](_Slices(text, base, data["$lazy"]))
+        return _hook(data)
+
     try:
-        stored = json.loads(text, object_hook=_hook)
+        if base == 0:
+            return None
+        stored = json.loads(text[:base - 1], object_hook=hook)
         library, problems, files = stored["library"], stored["problems"], stored["files"]
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
@@ -154,13 +215,23 @@ def dumps(library: m.Library, problems: list[Problem], files: list[str]) -> str 
     import json
 
     try:
-        encoded = encode(library)
-        # agents one JSON text each, decoded on demand (LazyAgents)
-        index = 1 + _FIELDS["Library"].index("agents")
-        encoded["$c"][index] = {"$lazy": {k: json.dumps(encode(v), separators=(",", ":"), allow_nan=False)
-                                          for k, v in library.agents.items()}}
-        data = {"library": encoded, "problems": encode(problems), "files": files}
-        return json.dumps(data, separators=(",", ":"), allow_nan=False)
+        fields: list[Any] = []
+        texts: list[str] = []
+        position = 0
+        for name in _FIELDS["Library"]:
+            value = getattr(library, name)
+            if name in _LAZY:  # agents and cocktails one JSON text each, decoded on demand (LazyTable)
+                spans = []
+                for key, obj in value.items():
+                    one = json.dumps(encode(obj), separators=(",", ":"), allow_nan=False)
+                    spans.append([key, position, position + len(one)])
+                    texts.append(one)
+                    position += len(one)
+                fields.append({"$lazy": spans, "of": name})
+            else:
+                fields.append(encode(value))
+        data = {"library": {"$c": ["Library", *fields]}, "problems": encode(problems), "files": files}
+        return json.dumps(data, separators=(",", ":"), allow_nan=False) + "\n" + "".join(texts)
     except (TypeError, ValueError):
         return None
 

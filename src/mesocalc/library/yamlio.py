@@ -7,12 +7,11 @@ size, nesting depth, and the number of nodes (so that an alias bomb cannot expan
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mesocalc.errors import Location, MesocalcError, Problem
-from mesocalc.record import Record
+from mesocalc.record import Record, record
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
@@ -30,7 +29,7 @@ _PLAIN_TAGS = {
 }
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class RawDocument(Record):
     """One YAML document as plain data, with the line of every key path (`limits[0].max`)."""
 

@@ -1,0 +1,59 @@
+"""The Click command tree of the Typer app, with each subcommand built only when it is used.
+
+`typer.main.get_command(app)` turns every command's signature into Click parameters (type hints,
+`inspect.signature`, one Click object per option) on every start: about 1×F for mesocalc's commands, of
+which a run uses one. Here the group is built by Typer as usual, but without its commands; each command is
+built by Typer's own `get_command_from_info` the first time Click asks for it by name, so the result is the
+same Click command (help, completion and `--help` listings, which ask for all of them, included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping
+from typing import Any
+
+import typer
+
+
+class LazyCommands(MutableMapping[str, Any]):
+    """Command name -> Click command, built on first access, in registration order."""
+
+    def __init__(self, app: typer.Typer, infos: list[Any]) -> None:
+        self._app = app
+        self._infos = {info.name or typer.main.get_command_name(info.callback.__name__): info for info in infos}
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        command = self._built.get(name)
+        if command is None:
+            info = self._infos[name]  # KeyError: no such command (Click's `.get` gives None)
+            command = typer.main.get_command_from_info(info, pretty_exceptions_short=self._app.pretty_exceptions_short,
+                                                       rich_markup_mode=self._app.rich_markup_mode)
+            self._built[name] = command
+        return command
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+        self._infos.setdefault(name, None)
+
+    def __delitem__(self, name: str) -> None:
+        del self._infos[name]
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._infos)
+
+    def __len__(self) -> int:
+        return len(self._infos)
+
+
+def lazy_command(app: typer.Typer) -> Any:
+    """The app's Click group (as `typer.main.get_command` makes it), its subcommands built on demand."""
+    registered = app.registered_commands
+    app.registered_commands = []
+    try:
+        group = typer.main.get_command(app)
+    finally:
+        app.registered_commands = registered
+    group.commands = LazyCommands(app, registered)  # type: ignore[attr-defined]
+    return group
