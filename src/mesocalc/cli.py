@@ -10,6 +10,17 @@ from typing import Annotated, Any, NamedTuple, NoReturn
 import typer
 
 from mesocalc import __version__
+from mesocalc.cli_options import (
+    AgainOpt,
+    ByOpt,
+    DateOpt,
+    LedgerOpt,
+    LotOpt,
+    NoteOpt,
+    OverrideOpt,
+    PatientIdOpt,
+    RecordOpt,
+)
 from mesocalc.errors import Location, MesocalcError, Problem
 
 app = typer.Typer(
@@ -113,6 +124,15 @@ def plan(
     map_file: MapOpt = None,
     show_map: ShowMapOpt = False,
     export: ExportOpt = None,
+    patient_id: PatientIdOpt = None,
+    record: RecordOpt = False,
+    ledger: LedgerOpt = None,
+    date: DateOpt = None,
+    lot: LotOpt = None,
+    by: ByOpt = None,
+    note: NoteOpt = None,
+    override: OverrideOpt = None,
+    again: AgainOpt = False,
 ) -> None:
     """One session: injection grid, volumes, final concentrations, doses, every dose cap, capacity.
 
@@ -127,7 +147,8 @@ def plan(
                                           ("--spacing", spacing), ("--volume-per-point", volume_per_point),
                                           ("--grid", grid), ("--points", points), ("--weight", weight),
                                           ("--patient", patient), ("--explain", explain), ("--map", map_file),
-                                          ("--show-map", show_map), ("--export", export)) if value]
+                                          ("--show-map", show_map), ("--export", export),
+                                          ("--patient-id", patient_id), ("--record", record)) if value]
         plan_batch(batch, given, library, strict)
     try:
         if cocktail is None:
@@ -142,10 +163,16 @@ def plan(
         chosen = find_cocktail(cocktail, lib)
         options = SessionOptions(tuple(area or ()), scalp, spacing, volume_per_point, grid, points, weight, patient)
         result = compute(resolve_session(chosen, options, lib), lib, strict)
-        present_plan(result, PlanOutputs(json_out, explain, map_file, show_map, export))
+        extra = None
+        if any((patient_id, record, date, lot, by, note, override, again)):  # the course ledger (cli_ledger.py)
+            from mesocalc.cli_ledger import plan_ledger_options, plan_with_ledger
+
+            ledger_options = plan_ledger_options(patient_id, record, date, lot, by, note, override, again)
+            result, extra = plan_with_ledger(result, lib, ledger, ledger_options, strict)
+        present_plan(result, PlanOutputs(json_out, explain, map_file, show_map, export, extra))
     except MesocalcError as exc:
         fail(exc, json_out)
-    raise typer.Exit(result.exit_code)
+    raise typer.Exit(max(result.exit_code, extra.exit_code if extra is not None else 0))
 
 
 def _browse(kind: str, item_id: str | None, library: list[str] | None, json_out: bool) -> None:
@@ -377,6 +404,8 @@ def schedule(
     library: LibraryOpt = None,
     json_out: JsonOpt = False,
     strict: StrictOpt = False,
+    patient_id: PatientIdOpt = None,
+    ledger: LedgerOpt = None,
 ) -> None:
     """The course: session dates by phase, each session's doses, cumulative doses against course caps,
     maximum sessions and minimum intervals.
@@ -396,9 +425,13 @@ def schedule(
         phases = tuple(parse_phase(p) for p in phase) if phase else chosen.protocol
         first = parse_date(start, Location(key="--start")) if start is not None else None
         given = read_history(Path(history), chosen, lib) if history else []
+        if patient_id is not None:  # the course ledger instead of a history file
+            from mesocalc.cli_ledger import ledger_history
+
+            given = ledger_history(patient_id, ledger, chosen, history)
         options = SessionOptions(tuple(area or ()), scalp, spacing, volume_per_point, grid, points, weight, patient)
         one_session = compute(resolve_session(chosen, options, lib), lib, strict)
-        result = compute_schedule(one_session, phases, first, given, lib, strict)
+        result = compute_schedule(one_session, phases, first, given, lib, strict, same_day=patient_id is not None)
     except MesocalcError as exc:
         fail(exc, json_out)
     if json_out:
@@ -568,6 +601,7 @@ class PlanOutputs(NamedTuple):
     map_file: str | None
     show_map: bool
     export: str | None
+    ledger: Any = None  # the course ledger's part (cli_ledger.PlanLedger): JSON field and lines around the plan
 
 
 def present_plan(result: Any, out: PlanOutputs) -> None:
@@ -618,9 +652,15 @@ def present_plan(result: Any, out: PlanOutputs) -> None:
             doc["map"] = out.map_file
         if out.export is not None:  # the human report goes only to the file; written first, so that
             export_report(result, out, steps, drawing, silent=True)  # a write error leaves stdout clean
+        if out.ledger is not None:
+            doc["ledger"] = out.ledger.to_json()
         emit_json(doc)
         return
+    if out.ledger is not None:
+        out.ledger.before()
     export_report(result, out, steps, drawing, silent=False)
+    if out.ledger is not None:
+        out.ledger.after()
 
 
 def export_report(result: Any, out: PlanOutputs, steps: Any, drawing: Any, silent: bool) -> None:
@@ -661,3 +701,6 @@ def export_console(console: Any, path: str) -> None:
 
 def main() -> None:
     sys.exit(run())
+
+
+from mesocalc import cli_ledger  # noqa: E402, F401  (registers record, history, lots, ledger)
