@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"help": 8.0, "plan": 10.0, "convert": 10.0, "plan-1000-cached": 15.0}
+TARGETS = {"help": 8.0, "plan": 10.0, "convert": 10.0, "plan-1000-cached": 15.0, "record": 10.0,
+           "history-5000": 10.0}
 RSS_TARGET_MB = 60.0
 BATCH_TARGET_S = 1.0
 
@@ -128,6 +129,30 @@ components:
     return folder
 
 
+LEDGER_FILL = """
+import json, sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from mesocalc.ledger import content as ct
+from mesocalc.ledger.db import open_ledger, write_transaction
+from mesocalc.ledger.store import StoredSession, insert_session
+path, plan, count = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+content = ct.content_from_document(json.loads(plan.read_text(encoding="utf-8")), str(plan))
+start = datetime(2020, 1, 1, 9, 0)
+with open_ledger(path, create=True) as con, write_transaction(con):
+    for i in range(count):
+        insert_session(con, StoredSession(f"00000000-0000-4000-8000-{i:012d}", "P-BIG", start + timedelta(days=i),
+                                          start + timedelta(days=i), "plan", content, True, None, "bench", None,
+                                          (ct.Lot("minoxidil", f"L{i % 50}", None),)))
+"""
+
+
+def ledger_with_history(path: Path, python: str, plan_json: Path, sessions: int, env: dict[str, str]) -> Path:
+    """A ledger where patient P-BIG has `sessions` sessions (minoxidil, one a day: no course rule applies)."""
+    subprocess.run([python, "-c", LEDGER_FILL, str(path), str(plan_json), str(sessions)], check=True, env=env)
+    return path
+
+
 def batch_file(path: Path, lines: int) -> Path:
     """Varied requests over the built-in cocktails: areas, scalp shares and weights change from line to line."""
     shapes = [
@@ -189,6 +214,15 @@ def main() -> int:
                             "n/a: no convert command in this tree"))
             print(f"{'convert':28s} n/a (no convert command in this tree)", flush=True)
         measure("check (built-in library)", [mesocalc, "check"])
+
+        # the course ledger: recording a session, and reading back a 5,000-session history
+        plan_json = work / "plan.json"
+        run_once([mesocalc, "plan", "mesohair-minoxidil", "--points", "40", "--json"], env, None, plan_json)
+        ledger = ledger_with_history(work / "ledger.sqlite3", python, plan_json, 5_000, env)
+        measure("record", [mesocalc, "record", str(plan_json), "--patient", "P-NEW", "--ledger", str(ledger),
+                           "--date", "2040-01-01", "--again", "--lot", "minoxidil=L1"], "≤ 10×F")
+        measure("history, 5,000 sessions", [mesocalc, "history", "P-BIG", "--ledger", str(ledger)], "≤ 10×F")
+        measure("history, 5,000 sessions, --json", [mesocalc, "history", "P-BIG", "--ledger", str(ledger), "--json"])
 
         lib_rows: dict[int, tuple[Row, Row]] = {}
         for size in (10, 100, 1000):
@@ -255,7 +289,9 @@ def write_report(path: Path, floor: float, floor_rss: float, rows: list[Row], li
         "the same run. Peak RSS is the child's `ru_maxrss` (it cannot read below the benchmark's own size,",
         "about 16 MB, which the child shares until it execs). Commands: `mesocalc --help`; `mesocalc plan",
         "submental-dca --area \"25 cm^2\" --json`; `mesocalc convert \"1:100000\" mg/mL`; `mesocalc check`;",
-        "`mesocalc plan bench-cocktail --library DIR --weight \"70 kg\" --json`; `mesocalc plan --batch - < FILE`.",
+        "`mesocalc plan bench-cocktail --library DIR --weight \"70 kg\" --json`; `mesocalc plan --batch - < FILE`;",
+        "`mesocalc record plan.json --patient P-NEW --ledger L` and `mesocalc history P-BIG --ledger L` on a ledger",
+        "where P-BIG has 5,000 sessions.",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), shared with other jobs while this ran, so",
         "absolute times vary from run to run by 10-30 %; the ratios to F are the stabler figure.",

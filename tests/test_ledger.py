@@ -270,3 +270,34 @@ def test_ledger_check_and_backup(cli, ledger, kybella_plan, tmp_path):
     ledger.chmod(0o644)
     loose = cli("ledger", "check")
     assert loose.exit_code == 1 and "readable by others" in loose.stdout
+
+
+def test_a_visit_document_is_recorded_with_its_items_and_agent_totals(cli, ledger, tmp_path):
+    """`mesocalc visit --json` is built elsewhere; its SPEC §5 shape (items with their components, agent
+    totals) is what record reads. Two cocktails given in one visit: deoxycholic acid 50 mg (25 points ×
+    0.2 mL × 10 mg/mL) and a lidocaine ring block of 5 mL of 1 % = 50 mg."""
+    visit = {"kind": "visit", "version": 1, "date": "2027-01-15T10:30", "ok": True,
+             "weight": {"value": 70, "unit": "kg"},
+             "items": [
+                 {"cocktail": {"id": "submental-dca"}, "points": 25, "total_volume": {"value": 5, "unit": "mL"},
+                  "components": [{"agent": "deoxycholic-acid", "dose": {"value": 50, "unit": "mg"}}]},
+                 {"product": {"id": "lidocaine-1-percent"}, "total_volume": {"value": 5, "unit": "mL"},
+                  "components": [{"agent": "lidocaine", "dose": {"value": 50, "unit": "mg"}}]}],
+             "totals": [{"agent": "deoxycholic-acid", "dose": {"value": 50, "unit": "mg"}},
+                        {"agent": "lidocaine", "dose": {"value": 50, "unit": "mg"}}]}
+    path = tmp_path / "visit.json"
+    path.write_text(json.dumps(visit), encoding="utf-8")
+    run = cli("record", str(path), "--patient", "P-8", "--lot", "lidocaine-1-percent=L55:2027-06", "--json")
+    assert run.exit_code == 0, run.stderr
+    session = run.json["session"]
+    assert session["given_at"] == "2027-01-15T10:30:00"  # the visit's own date
+    assert [i["ref"] for i in session["items"]] == ["submental-dca", "lidocaine-1-percent"]
+    assert session["doses"] == {"deoxycholic-acid": {"value": 50.0, "unit": "mg"},
+                                "lidocaine": {"value": 50.0, "unit": "mg"}}
+    history = cli("history", "P-8", "--json").json
+    assert {a["agent"] for a in history["agents"]} == {"deoxycholic-acid", "lidocaine"}
+    assert cli("lots", "L55", "--json").json["patients"] == ["P-8"]
+    visit.pop("totals")
+    path.write_text(json.dumps(visit), encoding="utf-8")
+    missing = cli("record", str(path), "--patient", "P-8")
+    assert missing.exit_code == 2 and "totals" in missing.stderr

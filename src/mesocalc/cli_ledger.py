@@ -132,6 +132,7 @@ def show(result: Any, json_out: bool, renderer: str) -> None:
 @app.command()
 def history(
     patient: Annotated[str, typer.Argument(help="The patient id.")],
+    show_all: Annotated[bool, typer.Option("--all", help="Show every session (default: the last 30).")] = False,
     ledger: LedgerOpt = None,
     library: LibraryOpt = None,
     json_out: JsonOpt = False,
@@ -148,7 +149,13 @@ def history(
         result = api.patient_history(ledger_path(ledger), patient, lib)
     except MesocalcError as exc:
         fail(exc, json_out)
-    show(result, json_out, "render_history")
+    if json_out:
+        emit_json(result.to_json())
+    else:
+        from mesocalc.render.ledger_table import render_history
+        from mesocalc.render.table import make_console
+
+        render_history(result, make_console(), show_all)
     raise typer.Exit(result.exit_code)
 
 

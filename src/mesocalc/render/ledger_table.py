@@ -46,7 +46,10 @@ def _lots(s: StoredSession) -> str:
                      for lot in s.lots) or "—"
 
 
-def render_history(result: History, console: Console) -> None:
+RECENT = 30  # sessions shown by default: a Rich table of thousands of rows takes seconds to lay out
+
+
+def render_history(result: History, console: Console, show_all: bool = False) -> None:
     given = sum(1 for s in result.sessions if not s.voided)
     void = len(result.sessions) - given
     console.print(Text(f"Patient {result.patient}: {given} session(s) given"
@@ -57,7 +60,11 @@ def render_history(result: History, console: Console) -> None:
     sessions = _table("Sessions")
     for header in ("#", "Given", "Session", "Items", "Doses", "Lots", "By", "Status", "Note"):
         sessions.add_column(header, no_wrap=True)
-    for s in result.sessions:
+    shown = result.sessions if show_all else result.sessions[-RECENT:]
+    if len(shown) < len(result.sessions):
+        console.print(f"The last {len(shown)} of {len(result.sessions):,} sessions (--all shows every one, "
+                      "--json gives them all)")
+    for s in shown:
         number = result.course.numbers.get(s.uuid)
         if s.voided:
             status = Text(f"void: {s.voids[0].reason}", style="dim")
