@@ -249,3 +249,20 @@ def test_plan_without_patient_id_never_imports_sqlite3(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), MESOCALC_CACHE_DIR=str(tmp_path))
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stderr
+
+
+def test_ledger_check_finds_a_record_changed_outside_mesocalc(cli, tmp_path, minoxidil_plan):
+    """Someone drops the append-only trigger and edits a dose with the sqlite3 shell: check says so."""
+    ledger = tmp_path / "ledger.sqlite3"
+    assert cli("record", str(minoxidil_plan), "--patient", "P-1", "--ledger", str(ledger)).exit_code == 0
+    con = sqlite3.connect(ledger)
+    con.execute("DROP TRIGGER sessions_never_updated")
+    con.execute("UPDATE sessions SET content = replace(content, '\"value\":10.0', '\"value\":1.0')")
+    con.commit()
+    con.close()
+    run = cli("ledger", "check", "--ledger", str(ledger), "--json")
+    assert run.exit_code == 1 and not run.json["ok"]
+    problems = " ".join(run.json["problems"])
+    assert "sessions_never_updated is missing" in problems
+    assert "does not match its hash" in problems
+    assert "P-1" not in problems

@@ -429,4 +429,6 @@ def flag_sessions(sessions: list[CourseSession], checks: list[CourseCheck]) -> l
         else:
             for t in check.too_early:
                 flags.setdefault(t["number"], []).append(f"{check.agent} too early")
-    return [replace(s, flags=tuple(dict.fromkeys(flags.get(s.number, [])))) for s in sessions]
+    # only flagged sessions are copied (a ledger history can hold thousands of sessions)
+    return [replace(s, flags=tuple(dict.fromkeys(flags[s.number]))) if s.number in flags
+            else s if not s.flags else replace(s, flags=()) for s in sessions]

@@ -58,7 +58,7 @@ def render_history(result: History, console: Console, show_all: bool = False) ->
     console.print()
     flags = {s.number: s.flags for s in result.course.sessions}
     sessions = _table("Sessions")
-    for header in ("#", "Given", "Session", "Items", "Doses", "Lots", "By", "Status", "Note"):
+    for header in ("Given", "#", "Session", "Items", "Doses", "Lots", "By", "Status", "Note"):
         sessions.add_column(header, no_wrap=True)
     shown = result.sessions if show_all else result.sessions[-RECENT:]
     if len(shown) < len(result.sessions):
@@ -74,7 +74,7 @@ def render_history(result: History, console: Console, show_all: bool = False) ->
             status = Text(f"override: {s.override}", style="yellow")
         else:
             status = Text("ok", style="green")
-        sessions.add_row(str(number) if number else "—", _when(s), s.uuid[:8], _items(s), _doses(s), _lots(s),
+        sessions.add_row(_when(s), str(number) if number else "—", s.uuid[:8], _items(s), _doses(s), _lots(s),
                          s.by or "—", status, s.note or "")
     print_table(sessions, console)
 
