@@ -220,7 +220,7 @@ def main() -> int:
         run_once([mesocalc, "plan", "mesohair-minoxidil", "--points", "40", "--json"], env, None, plan_json)
         ledger = ledger_with_history(work / "ledger.sqlite3", python, plan_json, 5_000, env)
         measure("record", [mesocalc, "record", str(plan_json), "--patient", "P-NEW", "--ledger", str(ledger),
-                           "--date", "2040-01-01", "--again", "--lot", "minoxidil=L1"], "≤ 10×F")
+                           "--date", "2026-01-01", "--again", "--lot", "minoxidil=L1"], "≤ 10×F")
         measure("history, 5,000 sessions", [mesocalc, "history", "P-BIG", "--ledger", str(ledger)], "≤ 10×F")
         measure("history, 5,000 sessions, --json", [mesocalc, "history", "P-BIG", "--ledger", str(ledger), "--json"])
 

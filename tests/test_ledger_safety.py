@@ -131,7 +131,7 @@ def test_a_full_database_is_a_clear_error_and_never_a_partial_write(tmp_path, mi
         pages = con.execute("PRAGMA page_count").fetchone()[0]
         con.execute(f"PRAGMA max_page_count = {pages + 2}")
         for i in range(200):
-            entry = Recording("P-1", ct.parse_given_at("2030-01-01T09:00") + timedelta(days=i), content, True,
+            entry = Recording("P-1", ct.parse_given_at("2020-01-01T09:00") + timedelta(days=i), content, True,
                               json.dumps({"padding": "x" * 3000}), note="n" * 400, again=True)
             assert record(con, entry, library).session is not None
             recorded += 1
@@ -156,7 +156,7 @@ def test_a_damaged_or_foreign_file_is_a_clear_error_and_is_left_untouched(cli, t
     ledger = tmp_path / "ledger.sqlite3"
     for day in range(1, 30):
         assert cli("record", str(minoxidil_plan), "--patient", f"P-{day}", "--ledger", str(ledger),
-                   "--date", f"2030-01-{day:02d}", "--note", "x" * 400).exit_code == 0
+                   "--date", f"2020-01-{day:02d}", "--note", "x" * 400).exit_code == 0
     con = sqlite3.connect(ledger)
     page_size = con.execute("PRAGMA page_size").fetchone()[0]
     root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'sessions'").fetchone()[0]
@@ -172,7 +172,7 @@ def test_a_damaged_or_foreign_file_is_a_clear_error_and_is_left_untouched(cli, t
 def test_a_read_only_ledger_is_read_but_never_written(cli, tmp_path, minoxidil_plan):
     ledger = tmp_path / "ledger.sqlite3"
     assert cli("record", str(minoxidil_plan), "--patient", "P-1", "--ledger", str(ledger),
-               "--date", "2030-01-01").exit_code == 0
+               "--date", "2020-01-01").exit_code == 0
     before = ledger.read_bytes()
     immutable = os.geteuid() == 0  # root ignores permission bits: make the file immutable instead
     if immutable:
@@ -181,7 +181,7 @@ def test_a_read_only_ledger_is_read_but_never_written(cli, tmp_path, minoxidil_p
     else:
         ledger.chmod(0o400)
     try:
-        run = cli("record", str(minoxidil_plan), "--patient", "P-1", "--ledger", str(ledger), "--date", "2030-02-01")
+        run = cli("record", str(minoxidil_plan), "--patient", "P-1", "--ledger", str(ledger), "--date", "2020-02-01")
         assert run.exit_code == 2 and "read-only" in run.stderr and "nothing was written" in run.stderr
         assert cli("history", "P-1", "--ledger", str(ledger), "--json").json["sessions_given"] == 1
     finally:
@@ -202,8 +202,8 @@ def test_a_version_1_ledger_is_upgraded_in_place(cli, tmp_path, minoxidil_plan, 
         content = ct.content_from_document(json.loads(minoxidil_plan.read_text(encoding="utf-8")), "plan")
         text = ct.canonical(content)
         con.execute("INSERT INTO sessions (uuid, patient, given_at, recorded_at, source, content, content_hash, ok) "
-                    "VALUES ('0d6f2a3e-7c1b-4d2a-9e8f-3a2b1c0d9e8f', 'P-1', '2030-01-01T09:00:00', "
-                    "'2030-01-01T09:05:00', 'plan', ?, ?, 1)", (text, ct.content_hash(text)))
+                    "VALUES ('0d6f2a3e-7c1b-4d2a-9e8f-3a2b1c0d9e8f', 'P-1', '2020-01-01T09:00:00', "
+                    "'2020-01-01T09:05:00', 'plan', ?, ?, 1)", (text, ct.content_hash(text)))
         dose = content["doses"]["minoxidil"]["value"]
         con.execute("INSERT INTO doses VALUES (1, 'minoxidil', ?, 'mg', NULL)", (dose,))
         assert con.execute("PRAGMA user_version").fetchone()[0] == 1

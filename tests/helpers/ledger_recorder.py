@@ -3,7 +3,7 @@ each session's UUID on stdout only after its transaction has committed.
 
     python ledger_recorder.py LEDGER PLAN.json FIRST COUNT PREFIX
 
-Session i (FIRST <= i < FIRST + COUNT) is given to patient PREFIX-(i % 25) on day i after 2030-01-01,
+Session i (FIRST <= i < FIRST + COUNT) is given to patient PREFIX-(i % 25) on day i after 2020-01-01,
 so histories stay short and no course rule or duplicate window is met.
 """
 
@@ -25,7 +25,7 @@ def main() -> int:
     library = load_library().library
     doc = json.loads(Path(plan).read_text(encoding="utf-8"))
     content = ct.content_from_document(doc, plan)
-    start = datetime(2030, 1, 1, 9, 0)
+    start = datetime(2020, 1, 1, 9, 0)
     with open_ledger(Path(ledger), create=True) as con:
         for i in range(int(first), int(first) + int(count)):
             entry = Recording(f"{prefix}-{i % 25}", start + timedelta(days=i), content, True, None,

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from mesocalc import checks as c
 from mesocalc import model as m
 from mesocalc.errors import Location, did_you_mean, input_error
 from mesocalc.ledger import content as ct
@@ -66,12 +68,25 @@ def recording(doc: Any, name: str, options: RecordOptions, library: m.Library) -
     if date_text is None and isinstance(doc, dict) and isinstance(doc.get("date"), str):
         date_text = doc["date"]  # a visit document carries the date it was given
     given_at = ct.parse_given_at(date_text)
+    if given_at > datetime.now() + timedelta(hours=1):
+        raise input_error(f"{given_at.isoformat(sep=' ', timespec='minutes')} is in the future: the ledger records "
+                          "sessions already given, never what is only planned", Location(key="--date"),
+                          code="date-in-future", hint="check the --date (or the visit's date)")
     lots = resolve_lots(tuple(ct.parse_lot(spec) for spec in options.lots), content, library, given_at)
     return Recording(
         patient, given_at, content, bool(doc["ok"]), json.dumps(doc, ensure_ascii=False, allow_nan=False), lots,
         ct.clean_text(options.override, "the override reason", "--override"),
         ct.clean_text(options.by, "--by", "--by", ct.MAX_ID), ct.clean_text(options.note, "the note", "--note"),
         options.again)
+
+
+def course_warnings(path: Path, entry: Recording, library: m.Library) -> list[c.Warning]:
+    """The patient's course rules from the ledger that a session (a plan or a visit, not yet recorded)
+    would break: what `visit --patient-id` adds to its warnings. Nothing is written."""
+    from mesocalc.ledger.course import judge_new_session
+
+    history = [s for s in sessions_of(path, entry.patient) if not s.voided]
+    return judge_new_session(history, entry, library)
 
 
 def record(path: Path, entry: Recording, library: m.Library) -> Outcome:
