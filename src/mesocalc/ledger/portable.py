@@ -27,7 +27,15 @@ from typing import Any
 from mesocalc.errors import Location, MesocalcError, Problem, input_error
 from mesocalc.ledger import content as ct
 from mesocalc.ledger import db
-from mesocalc.ledger.store import StoredSession, Void, all_sessions, insert_session, insert_void, patient_sessions
+from mesocalc.ledger.store import (
+    StoredSession,
+    Void,
+    all_sessions,
+    insert_session,
+    insert_void,
+    patient_sessions,
+    session_by_uuid,
+)
 
 EXPORT_VERSION = 1
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -35,7 +43,7 @@ _COMPARED = ("patient", "given_at", "source", "content", "ok", "override", "by",
 
 
 def export_doc(con: sqlite3.Connection, patient: str | None) -> dict[str, Any]:
-    sessions = patient_sessions(con, patient) if patient is not None else all_sessions(con)
+    sessions = patient_sessions(con, patient, documents=True) if patient is not None else all_sessions(con, True)
     return {"kind": "ledger-export", "version": EXPORT_VERSION, "schema_version": db.SCHEMA_VERSION,
             "exported_at": datetime.now().replace(microsecond=0).isoformat(), "patient": patient,
             "sessions": [_session_json(s) for s in sessions]}
@@ -177,10 +185,9 @@ def import_sessions(con: sqlite3.Connection, sessions: list[StoredSession], name
     conflicts: list[dict[str, Any]] = []
     with db.write_transaction(con):
         for incoming in sessions:
-            present = con.execute("SELECT patient FROM sessions WHERE uuid = ?", (incoming.uuid,)).fetchone()
+            present = session_by_uuid(con, incoming.uuid)
             if present is not None:
-                mine = next(s for s in patient_sessions(con, present[0]) if s.uuid == incoming.uuid)
-                fields = _differences(mine, incoming)
+                fields = _differences(present, incoming)
                 if fields:
                     conflicts.append({"session": incoming.uuid, "fields": fields})
                     continue

@@ -109,12 +109,14 @@ class Outcome:
 
 # ---- reading ----------------------------------------------------------------------------------
 
-_SESSION_COLUMNS = ("id, uuid, patient, given_at, recorded_at, source, content, ok, override, given_by, note, "
-                    "document")
+_SESSION_COLUMNS = "id, uuid, patient, given_at, recorded_at, source, content, ok, override, given_by, note, "
 
 
-def _sessions(con: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> list[StoredSession]:
-    rows = con.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE {where} ORDER BY given_at, id", args).fetchall()
+def _sessions(con: sqlite3.Connection, where: str, args: tuple[Any, ...],
+              documents: bool = False) -> list[StoredSession]:
+    """Sessions with their lots and voids; the source documents (a few kB each) only when asked for."""
+    columns = _SESSION_COLUMNS + ("document" if documents else "NULL")
+    rows = con.execute(f"SELECT {columns} FROM sessions WHERE {where} ORDER BY given_at, id", args).fetchall()
     if not rows:
         return []
     ids = [row[0] for row in rows]
@@ -139,13 +141,18 @@ def _sessions(con: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> lis
             for row in rows]
 
 
-def patient_sessions(con: sqlite3.Connection, patient: str) -> list[StoredSession]:
+def patient_sessions(con: sqlite3.Connection, patient: str, documents: bool = False) -> list[StoredSession]:
     """Every session of a patient (voided ones too), by date given; patient ids compare without case."""
-    return _sessions(con, "patient = ? COLLATE NOCASE", (patient,))
+    return _sessions(con, "patient = ? COLLATE NOCASE", (patient,), documents)
 
 
-def all_sessions(con: sqlite3.Connection) -> list[StoredSession]:
-    return _sessions(con, "1", ())
+def all_sessions(con: sqlite3.Connection, documents: bool = False) -> list[StoredSession]:
+    return _sessions(con, "1", (), documents)
+
+
+def session_by_uuid(con: sqlite3.Connection, uuid: str) -> StoredSession | None:
+    found = _sessions(con, "uuid = ?", (uuid,))
+    return found[0] if found else None
 
 
 def find_session(con: sqlite3.Connection, text: str, option: str = "--void") -> StoredSession:
