@@ -326,3 +326,33 @@ def test_course_warnings_for_a_visit_are_read_from_the_ledger_without_recording(
     [warning] = api.course_warnings(ledger, entry, library)
     assert warning.code == "interval" and "earliest allowed 2025-03-15" in warning.message
     assert cli("history", "P-2", "--json").json["sessions_given"] == 1
+
+
+def test_the_latest_on_time_date_follows_the_protocol_phase_max_interval(library):
+    """A protocol phase may give max_interval (SPEC §5; hair mesotherapy's weekly intensive phases). The
+    built-in protocols give none yet, so this phase is made up for the test: 4 sessions every week, at most
+    2 weeks apart, then monthly. After 2 intensive sessions (1 and 8 January) the third is on time until
+    8 + 14 = 22 January; minoxidil has no min_interval, so no next-allowed date is set."""
+    from dataclasses import dataclass, replace
+    from datetime import date
+
+    from mesocalc import model as m
+    from mesocalc import units as u
+    from mesocalc.ledger.course import Given, course
+
+    @dataclass(frozen=True, eq=False, repr=False)
+    class PhaseWithMax(m.Phase):
+        max_interval: m.Interval | None = None
+
+    cocktail = replace(library.cocktails["mesohair-minoxidil"], protocol=(
+        PhaseWithMax("intensive", 4, m.Interval(1, "week"), m.Interval(2, "week")),
+        PhaseWithMax("maintenance", 6, m.Interval(1, "month"), None)))
+    with_phase = replace(library, cocktails={**library.cocktails, "mesohair-minoxidil": cocktail})
+    dose = {"minoxidil": u.Q(10.0, u.MASS)}
+    sessions = [Given(date(2025, 1, day), dose, {}, ("mesohair-minoxidil",), None, f"s{day}") for day in (1, 8)]
+    result = course(sessions, with_phase)
+    assert result.latest_on_time == date(2025, 1, 22)
+    assert result.next_allowed is None
+    four = [Given(date(2025, 1, 1 + 7 * k), dose, {}, ("mesohair-minoxidil",), None, f"s{k}") for k in range(4)]
+    maintenance = course(four, with_phase)  # the next session is the first of maintenance: no max_interval
+    assert maintenance.latest_on_time is None and "max_interval" in (maintenance.latest_reason or "")

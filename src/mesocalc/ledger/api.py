@@ -31,10 +31,11 @@ from mesocalc.ledger.store import (
 )
 from mesocalc.ledger.store import record as record_session
 from mesocalc.ledger.store import void as void_session
+from mesocalc.record import Record
 
 
-@dataclass(frozen=True)
-class RecordOptions:
+@dataclass(frozen=True, eq=False, repr=False)
+class RecordOptions(Record):
     """What `record` (or `plan --record`) was given besides the document, as typed."""
 
     patient: str

@@ -23,6 +23,7 @@ from typing import Any
 
 from mesocalc import units as u
 from mesocalc.errors import Location, input_error
+from mesocalc.record import Record
 
 DUPLICATE_WINDOW_HOURS = 12  # the same content for the same patient within 12 h is a possible duplicate
 MAX_TEXT = 500  # notes, reasons, names
@@ -71,8 +72,8 @@ def parse_given_at(text: str | None, option: str = "--date") -> datetime:
     return when.replace(microsecond=0)
 
 
-@dataclass(frozen=True)
-class Lot:
+@dataclass(frozen=True, eq=False, repr=False)
+class Lot(Record):
     """The lot (and expiry) of one agent, stock or product given in a session."""
 
     target: str

@@ -24,6 +24,7 @@ from mesocalc import units as u
 from mesocalc.errors import Location
 from mesocalc.ledger import content as ct
 from mesocalc.ledger.store import Recording, StoredSession
+from mesocalc.record import Record
 from mesocalc.schedule import (
     AgentDose,
     CourseCheck,
@@ -36,8 +37,8 @@ from mesocalc.schedule import (
 )
 
 
-@dataclass(frozen=True)
-class Given:
+@dataclass(frozen=True, eq=False, repr=False)
+class Given(Record):
     """One session as the course sees it."""
 
     when: date
@@ -57,8 +58,8 @@ def given(session: StoredSession) -> Given:
     return Given(session.given_at.date(), session.doses, solution, cocktails, weight, session.uuid)
 
 
-@dataclass(frozen=True)
-class AgentCourse:
+@dataclass(frozen=True, eq=False, repr=False)
+class AgentCourse(Record):
     agent: str
     name: str
     total: u.Q
@@ -79,8 +80,8 @@ class AgentCourse:
                 "course_complete": self.complete, "checks": [ch.to_json() for ch in self.checks]}
 
 
-@dataclass(frozen=True)
-class Course:
+@dataclass(frozen=True, eq=False, repr=False)
+class Course(Record):
     """The course so far: each agent's rules and totals, flagged sessions, warnings."""
 
     agents: tuple[AgentCourse, ...]
@@ -204,8 +205,8 @@ def history_entries(sessions: list[StoredSession], agents: set[str], until: date
     return out
 
 
-@dataclass(frozen=True)
-class PlanCourse:
+@dataclass(frozen=True, eq=False, repr=False)
+class PlanCourse(Record):
     """What the ledger says about a planned session: the course checks and their warnings."""
 
     patient: str

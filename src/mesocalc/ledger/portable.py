@@ -36,6 +36,7 @@ from mesocalc.ledger.store import (
     patient_sessions,
     session_by_uuid,
 )
+from mesocalc.record import Record
 
 EXPORT_VERSION = 1
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -60,8 +61,8 @@ def _session_json(s: StoredSession) -> dict[str, Any]:
 
 # ---- import -----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ImportResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ImportResult(Record):
     file: str
     added: int
     unchanged: int
@@ -230,8 +231,8 @@ def import_file(con: sqlite3.Connection, sessions: list[StoredSession], name: st
 
 # ---- check ------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class CheckResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class CheckResult(Record):
     path: str
     schema_version: int
     sessions: int
@@ -302,8 +303,8 @@ def check(con: sqlite3.Connection, path: Path) -> CheckResult:
 
 # ---- backup -----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class BackupResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class BackupResult(Record):
     ledger: str
     backup: str
     sessions: int

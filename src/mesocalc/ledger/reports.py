@@ -10,12 +10,13 @@ from mesocalc import model as m
 from mesocalc.ledger import content as ct
 from mesocalc.ledger.course import Course, course, given
 from mesocalc.ledger.store import Outcome, StoredSession, Void
+from mesocalc.record import Record
 
 VERSION = 1
 
 
-@dataclass(frozen=True)
-class History:
+@dataclass(frozen=True, eq=False, repr=False)
+class History(Record):
     """A patient's sessions (voided ones shown, not counted) and the course they add up to."""
 
     patient: str
@@ -52,8 +53,8 @@ def history(patient: str, ledger: str, sessions: list[StoredSession], library: m
     return History(patient, ledger, tuple(sessions), course(counted, library))
 
 
-@dataclass(frozen=True)
-class LotReport:
+@dataclass(frozen=True, eq=False, repr=False)
+class LotReport(Record):
     """Every session that received a lot: a recall in one command."""
 
     lot: str

@@ -26,10 +26,11 @@ from mesocalc import units as u
 from mesocalc.errors import Location, did_you_mean, input_error
 from mesocalc.ledger import content as ct
 from mesocalc.ledger.db import item_rows, write_transaction
+from mesocalc.record import Record
 
 
-@dataclass(frozen=True)
-class Void:
+@dataclass(frozen=True, eq=False, repr=False)
+class Void(Record):
     uuid: str
     session: str
     reason: str
@@ -41,8 +42,8 @@ class Void:
                 "voided_at": self.voided_at.isoformat(), "by": self.by}
 
 
-@dataclass(frozen=True)
-class StoredSession:
+@dataclass(frozen=True, eq=False, repr=False)
+class StoredSession(Record):
     """One session as the ledger holds it."""
 
     uuid: str
@@ -78,8 +79,8 @@ class StoredSession:
         }
 
 
-@dataclass(frozen=True)
-class Recording:
+@dataclass(frozen=True, eq=False, repr=False)
+class Recording(Record):
     """A session to record, as given."""
 
     patient: str
@@ -94,8 +95,8 @@ class Recording:
     again: bool = False
 
 
-@dataclass(frozen=True)
-class Outcome:
+@dataclass(frozen=True, eq=False, repr=False)
+class Outcome(Record):
     """What happened to a recording: the stored session, or why it was refused (nothing written)."""
 
     session: StoredSession | None
