@@ -83,18 +83,20 @@ def test_a_recorder_killed_at_random_points_loses_no_committed_session(fast_dir,
     while len(committed) < total:
         first = max(committed, default=-1) + 1
         proc = recorder(ledger, minoxidil_plan, first, total - len(committed), "K")
-        deadline = time.monotonic() + rng.uniform(0.3, 1.5)
         assert proc.stdout is not None
-        os.set_blocking(proc.stdout.fileno(), False)
-        buffer = ""
-        while time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.01)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
+        # let it commit a random number of sessions, then kill it a random fraction of a session later:
+        # the kill lands anywhere in a recording (before, inside or after its transaction)
+        kill_after = rng.randint(50, 300)
+        for seen, line in enumerate(proc.stdout, start=1):
+            index, uuid = line.split()
+            committed[int(index)] = uuid
+            if seen == kill_after:
+                time.sleep(rng.uniform(0, 0.004))
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+                break
         proc.wait()
-        buffer = proc.stdout.read() or ""
-        for line in buffer.splitlines():
+        for line in proc.stdout.read().splitlines():  # reported before the kill, still in the pipe
             index, uuid = line.split()
             committed[int(index)] = uuid
         if proc.returncode not in (0, -signal.SIGKILL):
