@@ -268,3 +268,21 @@ def test_ledger_check_finds_a_record_changed_outside_mesocalc(cli, tmp_path, min
     assert "sessions_never_updated is missing" in problems
     assert "does not match its hash" in problems
     assert "P-1" not in problems
+
+
+def test_a_backup_taken_while_another_process_records_is_a_consistent_ledger(fast_dir, minoxidil_plan):
+    from mesocalc.ledger.api import backup
+
+    ledger = fast_dir / "ledger.sqlite3"
+    proc = recorder(ledger, minoxidil_plan, 0, 400, "B")
+    assert proc.stdout is not None
+    for seen, _line in enumerate(proc.stdout, start=1):
+        if seen == 100:
+            break
+    copies = [backup(ledger, fast_dir / f"copy-{n}.sqlite3") for n in range(3)]
+    _rest, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    for copy in copies:
+        assert copy.sessions >= 100
+        assert ledger_check(Path(copy.backup)).problems == ()  # whole sessions only, every invariant holds
+    assert len(stored_uuids(ledger)) == 400
