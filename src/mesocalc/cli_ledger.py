@@ -309,7 +309,9 @@ def plan_ledger_options(patient_id: str | None, record: bool, date: str | None, 
         raise input_error("--record needs --patient-id ID: whose session this is", Location(key="--record"),
                           code="missing-option")
     if given and not record:
-        raise input_error(f"{', '.join(given)} go with --record", Location(key=given[0]), code="usage")
+        verb = "goes" if len(given) == 1 else "go"
+        raise input_error(f"{', '.join(given)} {verb} with --record --patient-id ID", Location(key=given[0]),
+                          code="usage")
     if date is not None and patient_id is None:
         raise input_error("--date goes with --patient-id (the date the session is checked for)",
                           Location(key="--date"), code="usage")

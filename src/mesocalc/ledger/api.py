@@ -119,7 +119,7 @@ def patient_history(path: Path, patient: str, library: m.Library) -> History:
     if not sessions:
         raise input_error(f"no sessions recorded for patient {patient} in {path}", Location(key="PATIENT"),
                           code="unknown-patient", hint="patient ids are compared without regard to case")
-    return history(patient, str(path), sessions, library)
+    return history(sessions[-1].patient, str(path), sessions, library)  # the id as recorded
 
 
 def lots(path: Path, lot: str) -> LotReport:

@@ -164,7 +164,8 @@ def content_from_document(doc: Any, name: str) -> dict[str, Any]:
         raise input_error("expected a plan or visit JSON document (an object)", Location(name), code="bad-document")
     kind = doc.get("kind")
     if kind not in ("plan", "visit"):
-        raise input_error(f"expected a plan or visit JSON document, not kind {str(kind)[:20]!r}",
+        found = f"kind {str(kind)[:20]!r}" if kind is not None else "a document without a 'kind'"
+        raise input_error(f"expected a plan or visit JSON document, not {found}",
                           Location(name, key="kind"), code="bad-document",
                           hint="record the output of mesocalc plan --json or mesocalc visit --json")
     if not isinstance(doc.get("ok"), bool):
