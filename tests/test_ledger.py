@@ -109,6 +109,16 @@ def test_a_session_three_weeks_after_the_last_is_refused_by_min_interval(cli, le
     assert cli("history", "P-7", "--json").json["sessions_given"] == 3
 
 
+def test_a_session_recorded_late_that_makes_a_later_one_too_early_is_refused(cli, ledger, kybella_plan):
+    """Paper records typed in afterwards: a session dated 1 February, entered after the 15 February one,
+    leaves 15 February only 2 weeks after it (the label's minimum is 1 month)."""
+    assert record(cli, kybella_plan, "P-11", "2025-02-15").exit_code == 0
+    late = record(cli, kybella_plan, "P-11", "2025-02-01")
+    assert late.exit_code == 1 and not late.json["recorded"]
+    assert any("session 2 on 2025-02-15" in w["message"] for w in late.json["warnings"] if w["code"] == "interval")
+    assert record(cli, kybella_plan, "P-11", "2025-01-15").exit_code == 0  # a month before: on time
+
+
 def test_a_plan_that_was_not_ok_is_recorded_only_with_an_override(cli, ledger, tmp_path):
     # 60 points at 0.2 mL × 10 mg/mL = 120 mg, over the 100 mg session cap (label: up to 10 mL per treatment)
     run = cli("plan", "submental-dca", "--points", "60", "--json")

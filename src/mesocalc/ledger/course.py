@@ -177,14 +177,17 @@ def judge_new_session(history: list[StoredSession], recording: Recording, librar
                 {a: (u.Q(ml, u.VOLUME) if ml is not None else None) for a, ml in content.get("solution", {}).items()},
                 tuple(i["ref"] for i in content.get("items", []) if i.get("what") == "cocktail"),
                 ct.quantity(content["weight"]) if content.get("weight") else None, None)
-    entries = sorted([given(s) for s in history if not s.voided] + [new], key=lambda g: g.when)
-    result = course(entries, library)
-    new_session = next(s for s, e in zip(result.sessions, entries, strict=True) if e is new)
+    earlier = [given(s) for s in history if not s.voided]
+    result = course(sorted([*earlier, new], key=lambda g: g.when), library)
+    # a session recorded late (dated before others) may break a rule at a later session: that counts too
+    before = course(earlier, library)
+    was_flagged = {uuid for uuid, number in before.numbers.items() if before.sessions[number - 1].flags}
+    by_number: dict[int, str | None] = {number: uuid for uuid, number in result.numbers.items()}
     out = [w for w in result.warnings if w.code == "limit-unchecked" and w.agent in new.doses]
     for agent in result.agents:
         for check in agent.checks:
-            flagged = flag_sessions(list(result.sessions), [check])
-            if flagged[new_session.number - 1].flags:  # this rule is broken at the new session
+            hit = {by_number.get(s.number) for s in flag_sessions(list(result.sessions), [check]) if s.flags}
+            if None in hit or hit - was_flagged:  # broken at the new session, or newly broken by it
                 out += course_warnings(check, agent.name)
     return out
 
