@@ -221,6 +221,10 @@ def test_a_conflicting_record_is_reported_and_nothing_is_imported(cli, ledger, k
     assert doc["sessions"][0]["uuid"] in run.stderr and "different note" in run.stderr
     assert "private remark" not in run.stderr and "P-5" not in run.stderr  # no patient data in errors
     assert cli("history", "P-5", "--json").json["sessions_given"] == 1  # the new one was not imported either
+    doc["sessions"] = [dict(doc["sessions"][1], note="\x1b]52;c;evil\x07")]  # a terminal escape in a note
+    changed.write_text(json.dumps(doc), encoding="utf-8")
+    hostile = cli("ledger", "import", str(changed))
+    assert hostile.exit_code == 2 and "sessions[0].note" in hostile.stderr and "\x1b" not in hostile.stderr
 
 
 def test_bad_input_gives_exit_2_and_one_clear_message(cli, ledger, kybella_plan, tmp_path):

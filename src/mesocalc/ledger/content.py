@@ -34,6 +34,10 @@ _EXPIRY = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 # ---- typed fields -----------------------------------------------------------------------------
 
+def printable(text: str) -> bool:
+    return bool(_PRINTABLE.match(text))
+
+
 def clean_text(text: str | None, what: str, option: str, limit: int = MAX_TEXT, required: bool = False) -> str | None:
     """A note, reason or name as typed: printable, not too long; None when empty and optional.
     The message never repeats the text itself (a note may say anything about a patient)."""
@@ -45,7 +49,7 @@ def clean_text(text: str | None, what: str, option: str, limit: int = MAX_TEXT, 
         return None
     if len(value) > limit:
         raise input_error(f"{what} is too long ({len(value)} characters; at most {limit})", where, code="too-long")
-    if not _PRINTABLE.match(value):
+    if not printable(value):
         raise input_error(f"{what} contains a control character", where, code="bad-text")
     return value
 

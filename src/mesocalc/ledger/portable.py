@@ -112,6 +112,10 @@ def _session(item: Any, key: str, name: str) -> StoredSession:
             return None
         if not isinstance(value, str) or not value:
             raise input_error(f"'{sub}' must be text", where(sub), code="bad-document")
+        limit = ct.MAX_ID if sub in ("patient", "by", "uuid", "given_at", "recorded_at") else ct.MAX_TEXT
+        if len(value) > limit or not ct.printable(value):
+            raise input_error(f"'{sub}' is too long or contains a control character", where(sub),
+                              code="bad-document")
         return value
 
     def moment(sub: str) -> datetime:
