@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -69,10 +68,6 @@ def recording(doc: Any, name: str, options: RecordOptions, library: m.Library) -
     if date_text is None and isinstance(doc, dict) and isinstance(doc.get("date"), str):
         date_text = doc["date"]  # a visit document carries the date it was given
     given_at = ct.parse_given_at(date_text)
-    if given_at > datetime.now() + timedelta(hours=1):
-        raise input_error(f"{given_at.isoformat(sep=' ', timespec='minutes')} is in the future: the ledger records "
-                          "sessions already given, never what is only planned", Location(key="--date"),
-                          code="date-in-future", hint="check the --date (or the visit's date)")
     lots = resolve_lots(tuple(ct.parse_lot(spec) for spec in options.lots), content, library, given_at)
     return Recording(
         patient, given_at, content, bool(doc["ok"]), json.dumps(doc, ensure_ascii=False, allow_nan=False), lots,

@@ -243,6 +243,10 @@ def record(con: sqlite3.Connection, recording: Recording, library: m.Library) ->
                                f"doses (within {ct.DUPLICATE_WINDOW_HOURS} h); give --again to record it anyway")
                     return Outcome(None, (c.Warning("possible-duplicate", "hard", message),), refused=message)
         warnings = judge_new_session(history, recording, library)
+        if recording.given_at > datetime.now() + timedelta(hours=1):
+            warnings.append(c.Warning("future-date", "soft", f"the session is dated "
+                                      f"{recording.given_at.isoformat(sep=' ', timespec='minutes')}, in the future: "
+                                      "the ledger is for sessions already given (check --date)"))
         hard = [w for w in warnings if w.severity == "hard"]
         if hard and not recording.override:
             return Outcome(None, tuple(warnings), refused="this session breaks a hard course rule of the patient's "
