@@ -157,6 +157,29 @@ def distinct_batch_file(path: Path, lines: int) -> Path:
     with open(path, "w", encoding="utf-8") as out:
         for i in range(lines):
             out.write(json.dumps(shapes[i % len(shapes)](i)) + "\n")
+
+
+LEDGER_FILL = """
+import json, sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from mesocalc.ledger import content as ct
+from mesocalc.ledger.db import open_ledger, write_transaction
+from mesocalc.ledger.store import StoredSession, insert_session
+path, plan, count = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+content = ct.content_from_document(json.loads(plan.read_text(encoding="utf-8")), str(plan))
+start = datetime(2020, 1, 1, 9, 0)
+with open_ledger(path, create=True) as con, write_transaction(con):
+    for i in range(count):
+        insert_session(con, StoredSession(f"00000000-0000-4000-8000-{i:012d}", "P-BIG", start + timedelta(days=i),
+                                          start + timedelta(days=i), "plan", content, True, None, "bench", None,
+                                          (ct.Lot("minoxidil", f"L{i % 50}", None),)))
+"""
+
+
+def ledger_with_history(path: Path, python: str, plan_json: Path, sessions: int, env: dict[str, str]) -> Path:
+    """A ledger where patient P-BIG has `sessions` sessions (minoxidil, one a day: no course rule applies)."""
+    subprocess.run([python, "-c", LEDGER_FILL, str(path), str(plan_json), str(sessions)], check=True, env=env)
     return path
 
 
@@ -231,6 +254,15 @@ def main() -> int:
             if not exists:
                 rows.append(Row(f"{name} (help)", " ".join([Path(argv[0]).name, *argv[1:]]), None, None, "",
                                 "n/a: no such command in this tree"))
+
+        # the course ledger: recording a session, and reading back a 5,000-session history
+        plan_json = work / "plan.json"
+        run_once([mesocalc, "plan", "mesohair-minoxidil", "--points", "40", "--json"], env, None, plan_json)
+        ledger = ledger_with_history(work / "ledger.sqlite3", python, plan_json, 5_000, env)
+        measure("record", [mesocalc, "record", str(plan_json), "--patient", "P-NEW", "--ledger", str(ledger),
+                           "--date", "2026-01-01", "--again", "--lot", "minoxidil=L1"], "≤ 10×F")
+        measure("history, 5,000 sessions", [mesocalc, "history", "P-BIG", "--ledger", str(ledger)], "≤ 10×F")
+        measure("history, 5,000 sessions, --json", [mesocalc, "history", "P-BIG", "--ledger", str(ledger), "--json"])
 
         lib_rows: dict[int, tuple[Row, Row]] = {}
         for size in args.libraries:
@@ -346,7 +378,9 @@ def write_report(path: Path, floor: float, floor_rss: float, rows: list[Row], li
         "the same run. Peak RSS is the child's `ru_maxrss` (it cannot read below the benchmark's own size,",
         "about 16 MB, which the child shares until it execs). Commands: `mesocalc --help`; `mesocalc plan",
         "submental-dca --area \"25 cm^2\" --json`; `mesocalc convert \"1:100000\" mg/mL`; `mesocalc check`;",
-        "`mesocalc plan bench-cocktail --library DIR --weight \"70 kg\" --json`; `mesocalc plan --batch - < FILE`.",
+        "`mesocalc plan bench-cocktail --library DIR --weight \"70 kg\" --json`; `mesocalc plan --batch - < FILE`;",
+        "`mesocalc record plan.json --patient P-NEW --ledger L` and `mesocalc history P-BIG --ledger L` on a ledger",
+        "where P-BIG has 5,000 sessions.",
         "",
         f"Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Machine: {platform.machine()}, "
         f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f} at the end of the run.",

@@ -11,6 +11,17 @@ import typer
 
 from mesocalc import __version__
 from mesocalc.cli_help import MesocalcGroup
+from mesocalc.cli_options import (
+    AgainOpt,
+    ByOpt,
+    DateOpt,
+    LedgerOpt,
+    LotOpt,
+    NoteOpt,
+    OverrideOpt,
+    PatientIdOpt,
+    RecordOpt,
+)
 from mesocalc.errors import Location, MesocalcError, Problem
 from mesocalc.streams import expect
 
@@ -123,6 +134,15 @@ def plan(
     map_file: MapOpt = None,
     show_map: ShowMapOpt = False,
     export: ExportOpt = None,
+    patient_id: PatientIdOpt = None,
+    record: RecordOpt = False,
+    ledger: LedgerOpt = None,
+    date: DateOpt = None,
+    lot: LotOpt = None,
+    by: ByOpt = None,
+    note: NoteOpt = None,
+    override: OverrideOpt = None,
+    again: AgainOpt = False,
 ) -> None:
     """One session: injection grid, volumes, final concentrations, doses, every dose cap, capacity.
 
@@ -137,7 +157,8 @@ def plan(
                                           ("--spacing", spacing), ("--volume-per-point", volume_per_point),
                                           ("--grid", grid), ("--points", points), ("--weight", weight),
                                           ("--patient", patient), ("--explain", explain), ("--map", map_file),
-                                          ("--show-map", show_map), ("--export", export)) if value]
+                                          ("--show-map", show_map), ("--export", export),
+                                          ("--patient-id", patient_id), ("--record", record)) if value]
         plan_batch(batch, given, library, strict)
     try:
         if cocktail is None:
@@ -153,10 +174,17 @@ def plan(
         options = SessionOptions(tuple(area or ()), scalp, spacing, volume_per_point, grid, points, weight, patient)
         result = compute(resolve_session(chosen, options, lib), lib, strict)
         expect(result.exit_code)
-        present_plan(result, PlanOutputs(json_out, explain, map_file, show_map, export), lib)
+        extra = None
+        if any((patient_id, record, date, lot, by, note, override, again)):  # the course ledger (cli_ledger.py)
+            from mesocalc.cli_ledger import plan_ledger_options, plan_with_ledger
+
+            ledger_options = plan_ledger_options(patient_id, record, date, lot, by, note, override, again)
+            result, extra = plan_with_ledger(result, lib, ledger, ledger_options, strict)
+            expect(result.exit_code)
+        present_plan(result, PlanOutputs(json_out, explain, map_file, show_map, export, extra), lib)
     except MesocalcError as exc:
         fail(exc, json_out)
-    raise typer.Exit(result.exit_code)
+    raise typer.Exit(max(result.exit_code, extra.exit_code if extra is not None else 0))
 
 
 def _browse(kind: str, item_id: str | None, library: list[str] | None, json_out: bool) -> None:
@@ -394,6 +422,8 @@ def schedule(
     library: LibraryOpt = None,
     json_out: JsonOpt = False,
     strict: StrictOpt = False,
+    patient_id: PatientIdOpt = None,
+    ledger: LedgerOpt = None,
 ) -> None:
     """The course: session dates by phase, each session's doses, cumulative doses against course caps,
     maximum sessions and minimum intervals.
@@ -409,10 +439,16 @@ def schedule(
 
         lib = load(library)
         chosen = find_cocktail(cocktail, lib)
-        course = resolve_course(chosen, lib, phase, start, history)
+        given: Any = history
+        if patient_id is not None:  # the course ledger instead of a history file
+            from mesocalc.cli_ledger import ledger_history
+
+            given = ledger_history(patient_id, ledger, chosen, history)
+        course = resolve_course(chosen, lib, phase, start, given)
         options = SessionOptions(tuple(area or ()), scalp, spacing, volume_per_point, grid, points, weight, patient)
         one_session = compute(resolve_session(chosen, options, lib), lib, strict)
-        result = compute_schedule(one_session, course.phases, course.start, course.history, lib, strict)
+        result = compute_schedule(one_session, course.phases, course.start, course.history, lib, strict,
+                                  same_day=patient_id is not None)
     except MesocalcError as exc:
         fail(exc, json_out)
     expect(result.exit_code)
@@ -617,6 +653,7 @@ class PlanOutputs(NamedTuple):
     map_file: str | None
     show_map: bool
     export: str | None
+    ledger: Any = None  # the course ledger's part (cli_ledger.PlanLedger): JSON field and lines around the plan
 
 
 def present_plan(result: Any, out: PlanOutputs, library: Any = None) -> None:
@@ -667,9 +704,15 @@ def present_plan(result: Any, out: PlanOutputs, library: Any = None) -> None:
             doc["map"] = out.map_file
         if out.export is not None:  # the human report goes only to the file; written first, so that
             export_report(result, out, steps, drawing, silent=True)  # a write error leaves stdout clean
+        if out.ledger is not None:
+            doc["ledger"] = out.ledger.to_json()
         emit_json(doc)
         return
+    if out.ledger is not None:
+        out.ledger.before()
     export_report(result, out, steps, drawing, silent=False)
+    if out.ledger is not None:
+        out.ledger.after()
 
 
 def export_report(result: Any, out: PlanOutputs, steps: Any, drawing: Any, silent: bool) -> None:
@@ -795,3 +838,6 @@ def main() -> None:
     from mesocalc.launch import main as launch
 
     launch()
+
+
+from mesocalc import cli_ledger  # noqa: E402, F401  (registers record, history, lots, ledger)

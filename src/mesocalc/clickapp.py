@@ -55,5 +55,8 @@ def lazy_command(app: typer.Typer) -> Any:
         group = typer.main.get_command(app)
     finally:
         app.registered_commands = registered
-    group.commands = LazyCommands(app, registered)  # type: ignore[attr-defined]
+    lazy = LazyCommands(app, registered)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]  # sub-apps (`ledger ...`)
+        lazy[name] = command
+    group.commands = lazy  # type: ignore[attr-defined]
     return group

@@ -284,6 +284,7 @@ class Phase(Record):
     name: str
     sessions: int
     every: Interval
+    max_interval: Interval | None = None  # the longest gap that keeps the phase on time (SPEC §5)
 
 
 @record

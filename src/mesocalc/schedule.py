@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import calendar
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -132,8 +133,12 @@ class ScheduleResult:
 
 
 def compute_schedule(plan: PlanResult, phases: tuple[m.Phase, ...], start: date | None,
-                     history: list[GivenSession], library: m.Library, strict: bool = False) -> ScheduleResult:
-    """The course: history, then the phases from `start`, each planned session sized like `plan`."""
+                     history: list[GivenSession], library: m.Library, strict: bool = False, *,
+                     same_day: bool = False) -> ScheduleResult:
+    """The course: history, then the phases from `start`, each planned session sized like `plan`.
+
+    same_day: a session already given on `start` itself is allowed (the ledger's history, where a
+    second session the same day is judged by min_interval rather than refused as input)."""
     cocktail = plan.session.cocktail
     if not phases:
         raise input_error(f"cocktail '{cocktail.id}' has no protocol: give --phase NAME:COUNT every INTERVAL "
@@ -143,7 +148,7 @@ def compute_schedule(plan: PlanResult, phases: tuple[m.Phase, ...], start: date 
             raise input_error("give --start DATE (YYYY-MM-DD)", Location(key="--start"), code="no-start")
         # continue one interval of the first phase after the last session given
         start = add_interval(history[-1].date, phases[0].every)
-    if history and history[-1].date >= start:
+    if history and (history[-1].date > start or (history[-1].date == start and not same_day)):
         raise input_error(f"the history ends on {history[-1].date}, not before the first new session on {start}",
                           history[-1].where, code="bad-history")
 
@@ -179,26 +184,36 @@ def compute_schedule(plan: PlanResult, phases: tuple[m.Phase, ...], start: date 
     checks: list[CourseCheck] = []
     warnings: list[c.Warning] = []
     present = {agent_id: comp.concentration for agent_id, comp in components.items()}
-    for agent_id, comp in components.items():
-        agent = comp.agent
-        with_agent = [s for s in sessions if agent_id in s.doses]
-        for limit in agent.limits:
-            if limit.scope != "course":
-                continue
-            if limit.applies(present):
-                checks.append(_course_limit(agent, limit, with_agent, plan.session.weight))
-            else:  # listed with the reason, never dropped (SPEC §3)
-                reason = c.not_applicable(agent.id, limit, present, None).reason
-                checks.append(CourseCheck(agent.id, "limit", "not-applicable", limit.severity, limit.source, limit,
-                                          reason=reason))
-        if agent.course is not None:
-            checks += _course_rules(agent, agent.course, with_agent)
+    for comp in components.values():
+        checks += course_checks(comp.agent, present, sessions, plan.session.weight)
     for check in checks:
-        warnings += _warnings(check, components[check.agent].agent.name)
-    sessions = _flag(sessions, checks)
+        warnings += course_warnings(check, components[check.agent].agent.name)
+    sessions = flag_sessions(sessions, checks)
     all_warnings = list(plan.warnings) + warnings
     code = c.exit_code(all_warnings, strict)
     return ScheduleResult(plan, phases, tuple(sessions), tuple(checks), tuple(all_warnings), code)
+
+
+def course_checks(agent: m.Agent, present: Mapping[str, u.Q] | None, sessions: list[CourseSession],
+                  weight: u.Q | None) -> list[CourseCheck]:
+    """Every course rule of one agent (caps on the cumulative dose, max_sessions, min_interval) held
+    against the sessions that gave it, in date order. `present` is the cocktail's final concentrations
+    (for a `when` condition); None when they are not known (a ledger history): every cap then applies,
+    the cautious reading, since a cap is never switched off without the numbers that switch it."""
+    with_agent = [s for s in sessions if agent.id in s.doses]
+    checks: list[CourseCheck] = []
+    for limit in agent.limits:
+        if limit.scope != "course":
+            continue
+        if present is None or limit.applies(present):
+            checks.append(_course_limit(agent, limit, with_agent, weight))
+        else:  # listed with the reason, never dropped (SPEC §3)
+            reason = c.not_applicable(agent.id, limit, present, None).reason
+            checks.append(CourseCheck(agent.id, "limit", "not-applicable", limit.severity, limit.source, limit,
+                                      reason=reason))
+    if agent.course is not None:
+        checks += _course_rules(agent, agent.course, with_agent)
+    return checks
 
 
 def _course_limit(agent: m.Agent, limit: m.Limit, given: list[CourseSession], weight: u.Q | None) -> CourseCheck:
@@ -250,7 +265,7 @@ def _course_rules(agent: m.Agent, rule: m.CourseRule, given: list[CourseSession]
     return out
 
 
-def _warnings(check: CourseCheck, name: str) -> list[c.Warning]:
+def course_warnings(check: CourseCheck, name: str) -> list[c.Warning]:
     if check.rule == "limit" and check.limit is not None:
         limit = check.limit
         if check.status == "unchecked":
@@ -276,7 +291,7 @@ def _warnings(check: CourseCheck, name: str) -> list[c.Warning]:
     return []
 
 
-def _flag(sessions: list[CourseSession], checks: list[CourseCheck]) -> list[CourseSession]:
+def flag_sessions(sessions: list[CourseSession], checks: list[CourseCheck]) -> list[CourseSession]:
     flags: dict[int, list[str]] = {}
     for check in checks:
         if check.status != "over":
@@ -292,4 +307,6 @@ def _flag(sessions: list[CourseSession], checks: list[CourseCheck]) -> list[Cour
         else:
             for t in check.too_early:
                 flags.setdefault(t.number, []).append(f"{check.agent} too early")
-    return [replace(s, flags=tuple(dict.fromkeys(flags.get(s.number, [])))) for s in sessions]
+    # only flagged sessions are copied (a ledger history can hold thousands of sessions)
+    return [replace(s, flags=tuple(dict.fromkeys(flags[s.number]))) if s.number in flags
+            else s if not s.flags else replace(s, flags=()) for s in sessions]

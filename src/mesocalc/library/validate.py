@@ -414,15 +414,16 @@ def read_component(r: Reader, value: Any, path: str) -> m.Component | None:
 
 
 def read_phase(r: Reader, value: Any, path: str) -> m.Phase | None:
-    data = r.mapping(value, path, {"phase", "sessions", "every"}, ("phase", "sessions", "every"))
+    data = r.mapping(value, path, {"phase", "sessions", "every", "max_interval"}, ("phase", "sessions", "every"))
     if data is None:
         return None
     name = r.text(data, "phase", path)
     sessions = r.count(data, "sessions", path)
     every = r.interval(data, "every", path)
+    longest = r.interval(data, "max_interval", path) if "max_interval" in data else None
     if name is None or sessions is None or every is None:
         return None
-    return m.Phase(name, sessions, every)
+    return m.Phase(name, sessions, every, longest)
 
 
 def read_cocktail(r: Reader, data: dict[str, Any]) -> m.Cocktail | None:

@@ -1,0 +1,257 @@
+"""What was given, read from a plan or visit JSON document, and the record's other fields as typed.
+
+The content of a session is canonical JSON (sorted keys) so that the same session gives the same
+hash: `source` (plan | visit), `items` (each cocktail or product with its points, volume and per-agent
+doses), `doses` (each agent's total for the session), `solution` (each agent's solution volume in mL,
+where known, for course volume caps) and `weight`.
+
+A visit document (`kind: visit`, built by `mesocalc visit`) is read by its SPEC §5 shape: `items`, each
+with its cocktail or product and plan-like `components` (agent and dose), and `totals` (each agent's
+total across the visit, a list of {agent, dose} or a mapping agent -> dose).
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from mesocalc import units as u
+from mesocalc.errors import Location, input_error
+from mesocalc.record import Record
+
+DUPLICATE_WINDOW_HOURS = 12  # the same content for the same patient within 12 h is a possible duplicate
+MAX_TEXT = 500  # notes, reasons, names
+MAX_ID = 64  # patient ids, lots
+_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*$")
+_EXPIRY = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+
+
+# ---- typed fields -----------------------------------------------------------------------------
+
+def printable(text: str) -> bool:
+    return bool(_PRINTABLE.match(text))
+
+
+def clean_text(text: str | None, what: str, option: str, limit: int = MAX_TEXT, required: bool = False) -> str | None:
+    """A note, reason or name as typed: printable, not too long; None when empty and optional.
+    The message never repeats the text itself (a note may say anything about a patient)."""
+    where = Location(key=option)
+    value = (text or "").strip()
+    if not value:
+        if required:
+            raise input_error(f"{what} is empty", where, code="missing-value")
+        return None
+    if len(value) > limit:
+        raise input_error(f"{what} is too long ({len(value)} characters; at most {limit})", where, code="too-long")
+    if not printable(value):
+        raise input_error(f"{what} contains a control character", where, code="bad-text")
+    return value
+
+
+def patient_id(text: str | None, option: str = "--patient") -> str:
+    """A patient id as typed (compared without regard to case)."""
+    value = clean_text(text, "the patient id", option, MAX_ID, required=True)
+    assert value is not None
+    return value
+
+
+def parse_given_at(text: str | None, option: str = "--date") -> datetime:
+    """--date: YYYY-MM-DD or an ISO 8601 date and time; default now. Stored as local time to the second."""
+    if text is None:
+        return datetime.now().replace(microsecond=0)
+    value = text.strip()
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise input_error(f"'{value[:40]}' is not a date: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM such as "
+                          "2026-12-01T09:30", Location(key=option), code="bad-date") from None
+    if when.tzinfo is not None:
+        when = when.astimezone().replace(tzinfo=None)
+    return when.replace(microsecond=0)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Lot(Record):
+    """The lot (and expiry) of one agent, stock or product given in a session."""
+
+    target: str
+    lot: str
+    expiry: date | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"target": self.target, "lot": self.lot, "expiry": self.expiry.isoformat() if self.expiry else None}
+
+
+def parse_expiry(text: str, option: str) -> date:
+    """YYYY-MM-DD, or YYYY-MM meaning the last day of that month (as `EXP 2027-03` on a vial)."""
+    where = Location(key=option)
+    if not _EXPIRY.match(text):
+        raise input_error(f"expiry '{text[:20]}' is not a date: expected YYYY-MM-DD or YYYY-MM", where,
+                          code="bad-date")
+    try:
+        if len(text) == 7:
+            year, month = int(text[:4]), int(text[5:])
+            return date(year, month, calendar.monthrange(year, month)[1])
+        return date.fromisoformat(text)
+    except ValueError:
+        raise input_error(f"expiry '{text}' is not a calendar date", where, code="bad-date") from None
+
+
+def parse_lot(spec: str) -> Lot:
+    """--lot AGENT_OR_STOCK=LOT[:EXPIRY]."""
+    where = Location(key="--lot")
+    target, sep, rest = spec.partition("=")
+    target = target.strip()
+    if not sep or not target or not rest.strip():
+        raise input_error("expected --lot AGENT_OR_STOCK=LOT[:EXPIRY], e.g. --lot kybella-10=C123456:2027-03-31",
+                          where, code="bad-lot")
+    lot, colon, expiry_text = rest.strip().rpartition(":") if ":" in rest else (rest.strip(), "", "")
+    lot = lot.strip()
+    lot_text = clean_text(lot, "the lot number", "--lot", MAX_ID, required=True)
+    assert lot_text is not None
+    expiry = parse_expiry(expiry_text.strip(), "--lot") if colon else None
+    return Lot(target.lower(), lot_text, expiry)
+
+
+# ---- documents --------------------------------------------------------------------------------
+
+def _quantity(value: Any, kind: u.Kind, where: Location) -> u.Q:
+    if not (isinstance(value, dict) and isinstance(value.get("value"), int | float)
+            and not isinstance(value.get("value"), bool) and isinstance(value.get("unit"), str)):
+        raise input_error(f"expected a quantity {{\"value\": number, \"unit\": text}} ({kind.name})", where,
+                          code="bad-document")
+    number = float(value["value"])
+    if not math.isfinite(number) or number < 0:
+        raise input_error("expected a finite, non-negative number", where, code="bad-document")
+    return u.parse_quantity(f"{number!r} {value['unit']}", kind, where, minimum="non-negative")
+
+
+def _ref(value: Any, key: str, where: Location) -> str:
+    ref = value.get("id") if isinstance(value, dict) else value
+    if not isinstance(ref, str) or not ref.strip():
+        raise input_error(f"'{key}' must name an id", where, code="bad-document")
+    return ref.strip().lower()
+
+
+def _components(components: Any, where: str, name: str) -> tuple[dict[str, u.Q], dict[str, u.Q | None]]:
+    doses: dict[str, u.Q] = {}
+    solution: dict[str, u.Q | None] = {}
+    if not isinstance(components, list):
+        raise input_error("'components' must be a list", Location(name, key=where), code="bad-document")
+    for i, comp in enumerate(components):
+        key = f"{where}[{i}]"
+        if not isinstance(comp, dict):
+            raise input_error("each component is an object with an agent and a dose", Location(name, key=key),
+                              code="bad-document")
+        agent = _ref(comp.get("agent"), "agent", Location(name, key=f"{key}.agent"))
+        dose = _quantity(comp.get("dose"), u.AMOUNT, Location(name, key=f"{key}.dose"))
+        doses[agent] = doses[agent] + dose if agent in doses else dose
+        sol = comp.get("solution_volume")
+        solution[agent] = _quantity(sol, u.VOLUME_KIND, Location(name, key=f"{key}.solution_volume")) \
+            if sol is not None else None
+    return doses, solution
+
+
+def _q_json(q: u.Q | None) -> dict[str, Any] | None:
+    return q.to_json() if q is not None else None
+
+
+def content_from_document(doc: Any, name: str) -> dict[str, Any]:
+    """The content of a session from a plan or visit JSON document; errors name the file and key."""
+    if not isinstance(doc, dict):
+        raise input_error("expected a plan or visit JSON document (an object)", Location(name), code="bad-document")
+    kind = doc.get("kind")
+    if kind not in ("plan", "visit"):
+        found = f"kind {str(kind)[:20]!r}" if kind is not None else "a document without a 'kind'"
+        raise input_error(f"expected a plan or visit JSON document, not {found}",
+                          Location(name, key="kind"), code="bad-document",
+                          hint="record the output of mesocalc plan --json or mesocalc visit --json")
+    if not isinstance(doc.get("ok"), bool):
+        raise input_error("missing 'ok' (true or false)", Location(name, key="ok"), code="bad-document")
+    weight = u.body_weight_kg(_quantity(doc["weight"], u.WEIGHT_KIND, Location(name, key="weight"))) \
+        if doc.get("weight") is not None else None
+    items: list[dict[str, Any]] = []
+    if kind == "plan":
+        doses, solution = _components(doc.get("components"), "components", name)
+        items.append(_item("cocktail", _ref(doc.get("cocktail"), "cocktail", Location(name, key="cocktail")),
+                           doc, doses, name, ""))
+    else:
+        raw_items = doc.get("items")
+        if not isinstance(raw_items, list) or not raw_items:
+            raise input_error("a visit document has a non-empty 'items' list", Location(name, key="items"),
+                              code="bad-document")
+        for i, item in enumerate(raw_items):
+            key = f"items[{i}]"
+            if not isinstance(item, dict):
+                raise input_error("each item is an object", Location(name, key=key), code="bad-document")
+            what = "cocktail" if item.get("cocktail") is not None else "product"
+            ref = _ref(item.get(what), what, Location(name, key=f"{key}.{what}"))
+            item_doses, _ = _components(item.get("components", []), f"{key}.components", name)
+            items.append(_item(what, ref, item, item_doses, name, f"{key}."))
+        doses, solution = _totals(doc.get("totals"), name)
+    return {
+        "source": kind,
+        "items": items,
+        "doses": {agent: q.to_json() for agent, q in sorted(doses.items())},
+        "solution": {agent: (q.value if q is not None else None) for agent, q in sorted(solution.items())},
+        "weight": _q_json(weight),
+    }
+
+
+def _item(what: str, ref: str, doc: dict[str, Any], doses: dict[str, u.Q], name: str, prefix: str) -> dict[str, Any]:
+    points = doc.get("points")
+    if points is not None and (not isinstance(points, int) or isinstance(points, bool) or points < 0):
+        raise input_error("'points' must be a whole number", Location(name, key=f"{prefix}points"),
+                          code="bad-document")
+    volume = doc.get("total_volume", doc.get("volume"))
+    area = doc.get("area")
+    return {
+        "what": what, "ref": ref, "points": points,
+        "volume": _q_json(_quantity(volume, u.VOLUME_KIND, Location(name, key=f"{prefix}total_volume")))
+        if volume is not None else None,
+        "area": _q_json(_quantity(area, u.AREA_KIND, Location(name, key=f"{prefix}area"))) if area is not None
+        else None,
+        "doses": {agent: q.to_json() for agent, q in sorted(doses.items())},
+    }
+
+
+def _totals(totals: Any, name: str) -> tuple[dict[str, u.Q], dict[str, u.Q | None]]:
+    """A visit's agent totals: a list of {agent, dose} or a mapping agent -> dose (or -> {dose})."""
+    if isinstance(totals, dict):
+        totals = [{"agent": agent, "dose": value.get("dose", value) if isinstance(value, dict) else value}
+                  for agent, value in totals.items()]
+    if not isinstance(totals, list) or not totals:
+        raise input_error("a visit document has 'totals': each agent's total dose across the visit",
+                          Location(name, key="totals"), code="bad-document")
+    return _components(totals, "totals", name)
+
+
+def canonical(content: dict[str, Any]) -> str:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def content_hash(content_text: str) -> str:
+    return hashlib.sha256(content_text.encode("utf-8")).hexdigest()
+
+
+def duplicate_key(content: dict[str, Any]) -> str:
+    """What makes two records the same session: the items and doses (not the note, lots or weight)."""
+    return canonical({"items": content.get("items"), "doses": content.get("doses")})
+
+
+def doses_of(content: dict[str, Any]) -> dict[str, u.Q]:
+    return {agent: quantity(q) for agent, q in content.get("doses", {}).items()}
+
+
+_DIMS = {u.unit_string(d): d for d in (*u.AMOUNTS, u.VOLUME, u.AREA, u.BODY_MASS)}
+
+
+def quantity(doc: dict[str, Any]) -> u.Q:
+    """A stored quantity back (stored units are always canonical: mg, units, particles, mL, cm^2)."""
+    return u.Q(float(doc["value"]), _DIMS[doc["unit"]])
