@@ -5,7 +5,7 @@ the commands that need them, so `--help` stays fast.
 """
 
 import sys
-from typing import Annotated, Any, NamedTuple, NoReturn
+from typing import Annotated, Any, NoReturn, cast
 
 import typer
 
@@ -58,10 +58,10 @@ def report(exc: MesocalcError, as_json: bool) -> None:
         sys.stderr.write(f"mesocalc: error: {problem.text()}\n")
 
 
-def fail(exc: MesocalcError, as_json: bool) -> NoReturn:
-    """The one way out on an input error: one message on stderr, the error document with --json, exit 2."""
-    report(exc, as_json)
-    raise typer.Exit(2)
+class _Errors:
+    """How the run in progress reports an input error: as an error document too (--json, --batch)."""
+
+    as_json = False
 
 
 def load(library: list[str] | None) -> Any:
@@ -72,12 +72,6 @@ def load(library: list[str] | None) -> Any:
     if result.errors:
         raise MesocalcError(result.errors)
     return result.library
-
-
-def emit_json(doc: dict[str, Any]) -> None:
-    from mesocalc.render.jsondoc import dumps
-
-    sys.stdout.write(dumps(doc) + "\n")
 
 
 def version_callback(value: bool) -> None:
@@ -129,67 +123,38 @@ def plan(
                                           ("--patient", patient), ("--explain", explain), ("--map", map_file),
                                           ("--show-map", show_map), ("--export", export)) if value]
         plan_batch(batch, given, library, strict)
-    try:
-        if cocktail is None:
-            from mesocalc.errors import Location, input_error
+    if cocktail is None:
+        from mesocalc.errors import input_error
 
-            raise input_error("missing COCKTAIL: give a cocktail id or YAML file (or --batch FILE)",
-                              Location(key="COCKTAIL"), code="missing-argument")
-        from mesocalc.plan import compute
-        from mesocalc.request import SessionOptions, find_cocktail, resolve_session
+        raise input_error("missing COCKTAIL: give a cocktail id or YAML file (or --batch FILE)",
+                          Location(key="COCKTAIL"), code="missing-argument")
+    from mesocalc import api
+    from mesocalc.render.plan_report import PlanOutputs, present_plan
 
-        lib = load(library)
-        chosen = find_cocktail(cocktail, lib)
-        options = SessionOptions(tuple(area or ()), scalp, spacing, volume_per_point, grid, points, weight, patient)
-        result = compute(resolve_session(chosen, options, lib), lib, strict)
-        present_plan(result, PlanOutputs(json_out, explain, map_file, show_map, export))
-    except MesocalcError as exc:
-        fail(exc, json_out)
+    result = api.plan(cocktail, area=area, scalp=scalp, spacing=spacing, volume_per_point=volume_per_point, grid=grid,
+                      points=points, weight=weight, patient=patient, library=load(library), strict=strict)
+    present_plan(result, PlanOutputs(json_out, explain, map_file, show_map, export))
     raise typer.Exit(result.exit_code)
 
 
 def _browse(kind: str, item_id: str | None, library: list[str] | None, json_out: bool) -> None:
-    try:
-        lib = load(library)
-        table = {"agents": lib.agents, "cocktails": lib.cocktails, "areas": lib.areas}[kind]
-        if item_id is not None and item_id not in table:
-            from mesocalc.errors import Location, did_you_mean, input_error
+    lib = load(library)
+    table = {"agents": lib.agents, "cocktails": lib.cocktails, "areas": lib.areas}[kind]
+    if item_id is not None and item_id not in table:
+        from mesocalc.errors import did_you_mean, input_error
 
-            raise input_error(f"unknown {kind[:-1]} '{item_id}'", Location(key="ID"), code=f"unknown-{kind[:-1]}",
-                              hint=did_you_mean(item_id, list(table)) or f"known: {', '.join(sorted(table))}")
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    from mesocalc.render import jsondoc
-
+        raise input_error(f"unknown {kind[:-1]} '{item_id}'", Location(key="ID"), code=f"unknown-{kind[:-1]}",
+                          hint=did_you_mean(item_id, list(table)) or f"known: {', '.join(sorted(table))}")
     items = [table[item_id]] if item_id is not None else sorted(table.values(), key=lambda x: x.id)
     if json_out:
-        def item(obj: Any) -> dict[str, Any]:
-            if kind == "agents":
-                return jsondoc.agent_item(obj, lib)
-            if kind == "cocktails":
-                return jsondoc.cocktail_item(obj)
-            return jsondoc.area_item(obj)
+        from mesocalc.render.browse import browse_doc
+        from mesocalc.render.present import emit_json
 
-        if item_id is not None:
-            emit_json({"kind": kind[:-1], "version": jsondoc.VERSION, **item(items[0])})
-        else:
-            emit_json({"kind": kind, "version": jsondoc.VERSION, "items": [item(x) for x in items]})
-        return
-    from mesocalc.render import table as t
-
-    console = t.make_console()
-    if kind == "agents":
-        if item_id is not None:
-            t.render_agent(items[0], lib, console)
-        else:
-            t.render_agents(items, console)
-    elif kind == "cocktails":
-        if item_id is not None:
-            t.render_cocktail(items[0], console)
-        else:
-            t.render_cocktails(items, console)
+        emit_json(browse_doc(kind, items, lib, item_id is not None))
     else:
-        t.render_areas(items, console)
+        from mesocalc.render.browse import render_browse
+
+        render_browse(kind, items, lib, item_id is not None)
 
 
 @app.command()
@@ -246,18 +211,10 @@ def check(
     """
     from mesocalc.library.check import check_library
 
-    try:
-        result = check_library(tuple(paths or ()), tuple(library or ()), strict)
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    if json_out:
-        from mesocalc.render.jsondoc import check_doc
+    result = check_library(tuple(paths or ()), tuple(library or ()), strict)
+    from mesocalc.render.present import present_check
 
-        emit_json(check_doc(result))
-    else:
-        from mesocalc.render.check_text import check_text
-
-        sys.stdout.write(check_text(result))
+    present_check(result, json_out)
     raise typer.Exit(result.exit_code)
 
 
@@ -267,34 +224,29 @@ def check(
 
 def plan_batch(path: str, given: list[str], library: list[str] | None, strict: bool) -> NoReturn:
     """`plan --batch`: the library loaded once, every line planned in order; exit code the worst line's."""
+    from mesocalc.errors import input_error
+
+    _Errors.as_json = True  # batch output is JSON lines: an error is an error document too
+    if given:
+        raise input_error(f"with --batch, give {', '.join(given)} in each request line, not on the command line",
+                          Location(key="--batch"), code="usage")
+    lib = load(library)
+    from mesocalc.batch import BatchPlanner, run
+
     try:
-        if given:
-            from mesocalc.errors import Location, input_error
+        # Undecodable bytes become U+FFFD, so that line is an error object and the batch goes on.
+        with (open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False) if path == "-"
+              and _has_fileno(sys.stdin) else sys.stdin if path == "-"
+              else open(path, encoding="utf-8", errors="replace")) as lines:
+            code = run(lines, BatchPlanner(lib, strict), sys.stdout, sys.stderr)
+    except BrokenPipeError:
+        # the reader went away (`| head`): stop quietly, as a filter does
+        import os
 
-            raise input_error(f"with --batch, give {', '.join(given)} in each request line, not on the command line",
-                              Location(key="--batch"), code="usage")
-        lib = load(library)
-        from mesocalc.batch import BatchPlanner, run
-
-        try:
-            # Undecodable bytes become U+FFFD, so that line is an error object and the batch goes on.
-            with (open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False) if path == "-"
-                  and _has_fileno(sys.stdin) else sys.stdin if path == "-"
-                  else open(path, encoding="utf-8", errors="replace")) as lines:
-                code = run(lines, BatchPlanner(lib, strict), sys.stdout, sys.stderr)
-        except BrokenPipeError:
-            # the reader went away (`| head`): stop quietly, as a filter does
-            import os
-
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise typer.Exit(0) from None
-        except OSError as exc:
-            from mesocalc.errors import Location, input_error
-
-            raise input_error(f"cannot read the batch file: {exc.strerror}", Location(path),
-                              code="unreadable") from exc
-    except MesocalcError as exc:
-        fail(exc, True)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    except OSError as exc:
+        raise input_error(f"cannot read the batch file: {exc.strerror}", Location(path), code="unreadable") from exc
     raise typer.Exit(code)
 
 
@@ -324,10 +276,7 @@ def schema(
     if name is None:
         sys.stdout.write("\n".join(schemas.names()) + "\n")
         return
-    try:
-        text = schemas.schema_text(name)
-    except MesocalcError as exc:
-        fail(exc, json_out)
+    text = schemas.schema_text(name)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
@@ -363,30 +312,14 @@ def schedule(
 
     Example: mesocalc schedule submental-dca --start 2027-01-31 --area "25 cm^2"
     """
-    try:
+    from mesocalc import api
 
-        from mesocalc.plan import compute
-        from mesocalc.request import SessionOptions, find_cocktail, resolve_session
-        from mesocalc.request_schedule import resolve_course
-        from mesocalc.schedule import compute_schedule
+    result = api.schedule(cocktail, start=start, phases=phase, history=history, area=area, scalp=scalp, spacing=spacing,
+                          volume_per_point=volume_per_point, grid=grid, points=points, weight=weight, patient=patient,
+                          library=load(library), strict=strict)
+    from mesocalc.render.present import present_schedule
 
-        lib = load(library)
-        chosen = find_cocktail(cocktail, lib)
-        course = resolve_course(chosen, lib, phase, start, history)
-        options = SessionOptions(tuple(area or ()), scalp, spacing, volume_per_point, grid, points, weight, patient)
-        one_session = compute(resolve_session(chosen, options, lib), lib, strict)
-        result = compute_schedule(one_session, course.phases, course.start, course.history, lib, strict)
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    if json_out:
-        from mesocalc.render.schedule_json import schedule_doc
-
-        emit_json(schedule_doc(result))
-    else:
-        from mesocalc.render.schedule_table import render_schedule
-        from mesocalc.render.table import make_console
-
-        render_schedule(result, make_console())
+    present_schedule(result, json_out)
     raise typer.Exit(result.exit_code)
 
 
@@ -403,20 +336,12 @@ def convert(
 
     Example: mesocalc convert "1:100000" mcg/mL
     """
-    try:
-        from mesocalc.conversion import convert as do_convert
+    from mesocalc.conversion import convert as do_convert
 
-        result = do_convert(quantity, unit)
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    if json_out:
-        from mesocalc.render.jsondoc import conversion_doc
+    result = do_convert(quantity, unit)
+    from mesocalc.render.present import present_conversion
 
-        emit_json(conversion_doc(result))
-    else:
-        from mesocalc.render.conversion_text import conversion_text
-
-        sys.stdout.write(conversion_text(result))
+    present_conversion(result, json_out)
 
 
 @app.command()
@@ -445,46 +370,14 @@ def compound(
 
     Example: mesocalc compound submental-dca-lidocaine --volume "5 mL" --category 1 --storage fridge
     """
-    try:
-        from mesocalc.compound import compound as make_recipe
-        from mesocalc.request import find_cocktail
-        from mesocalc.request_compound import CompoundOptions, resolve_compound
+    from mesocalc import api
 
-        lib = load(library)
-        chosen = find_cocktail(cocktail, lib)
-        options = CompoundOptions(volume, tuple(stock or ()), overfill, diluent, prepared, category, storage,
-                                  immediate_use, patient)
-        result = make_recipe(chosen, resolve_compound(chosen, options, lib), lib, strict)
-        if worksheet is not None:
-            from mesocalc.render.worksheet import write_worksheet
+    result = api.compound(cocktail, volume, stock=tuple(stock or ()), overfill=overfill, diluent=diluent,
+                          prepared=prepared, category=category, storage=storage, immediate_use=immediate_use,
+                          patient=patient, library=load(library), strict=strict)
+    from mesocalc.render.present import present_compound
 
-            write_worksheet(result, worksheet)
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    steps = None
-    if explain:
-        from mesocalc.explain import compound_steps
-
-        steps = compound_steps(result)
-    if json_out:
-        from mesocalc.render.jsondoc import compound_doc
-
-        doc = compound_doc(result)
-        if steps is not None:
-            from mesocalc.render.jsondoc import steps_doc
-
-            doc["explain"] = steps_doc(steps)
-        emit_json(doc)
-    else:
-        from mesocalc.render.pharmacy import render_compound
-        from mesocalc.render.table import make_console, render_steps
-
-        console = make_console()
-        render_compound(result, console)
-        if steps is not None:
-            render_steps(steps, console)
-        if worksheet is not None:
-            console.print(f"Worksheet written to {worksheet}")
+    present_compound(result, json_out, explain, worksheet)
     raise typer.Exit(result.exit_code)
 
 
@@ -497,27 +390,14 @@ def run(argv: list[str] | None = None) -> int:
     """
     import os
 
-    from typer import _click
-
     args = list(sys.argv[1:] if argv is None else argv)
-    as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
+    # A usage error can come before Typer has read --json, so --json is looked for in the words typed.
+    _Errors.as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
     command = typer.main.get_command(app)
     try:
         code = command.main(args=args, prog_name="mesocalc", standalone_mode=False)
-    except _click.exceptions.NoArgsIsHelpError as exc:
-        exc.show()
-        return 2
-    except _click.exceptions.UsageError as exc:
-        ctx = exc.ctx
-        hint = f"see 'mesocalc {ctx.command_path.partition(' ')[2]} --help'".replace("  ", " ") if ctx else None
-        param = getattr(exc, "param", None)
-        key = None
-        if param is not None and getattr(param, "opts", None):
-            key = param.opts[0].upper() if getattr(param, "param_type_name", "") == "argument" else param.opts[0]
-        report(MesocalcError(Problem("usage", exc.format_message(), Location(key=key), hint)), as_json)
-        return 2
-    except _click.exceptions.ClickException as exc:
-        report(MesocalcError(Problem("usage", exc.format_message())), as_json)
+    except typer.TyperException as exc:  # Click's usage errors, under Typer's public base class
+        report_usage(exc)
         return 2
     except typer.Abort:
         sys.stderr.write("mesocalc: aborted\n")
@@ -525,117 +405,31 @@ def run(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # Typer's completion callbacks exit directly
         return exc.code if isinstance(exc.code, int) else 0
     except MesocalcError as exc:
-        report(exc, as_json)
+        report(exc, _Errors.as_json)
         return 2
     except (Exception, RecursionError, MemoryError) as exc:
         if os.environ.get("MESOCALC_DEBUG"):
             raise
         report(MesocalcError(Problem("internal-error", f"internal error ({type(exc).__name__}): {exc}",
                                      hint="this is a bug in mesocalc; please report it with the command line")),
-               as_json)
+               _Errors.as_json)
         return 2
     return code if isinstance(code, int) else 0
 
 
-# ---- issue 7: --explain, the injection map, exports --------------------------------------------
-EXPORT_SUFFIXES = (".html", ".svg", ".txt")
-
-
-class PlanOutputs(NamedTuple):
-    json_out: bool
-    explain: bool
-    map_file: str | None
-    show_map: bool
-    export: str | None
-
-
-def present_plan(result: Any, out: PlanOutputs) -> None:
-    """Print the plan (tables or JSON), and write the map and the export the user asked for."""
-    from pathlib import Path
-
-    from mesocalc.errors import Location, input_error
-
-    if out.export is not None and Path(out.export).suffix.lower() not in EXPORT_SUFFIXES:
-        raise input_error(f"cannot export to '{out.export}'", Location(key="--export"), code="export-format",
-                          hint="give a file ending in .html, .svg or .txt")
-    if out.map_file is not None and Path(out.map_file).suffix.lower() != ".svg":
-        raise input_error(f"cannot draw the map to '{out.map_file}'", Location(key="--map"), code="map-format",
-                          hint="give a file ending in .svg")
-    steps = None
-    if out.explain:
-        from mesocalc.explain import plan_steps
-
-        steps = plan_steps(result)
-    drawing = None
-    if out.map_file is not None or out.show_map:
-        from mesocalc.injection_map import MAX_MAP_POINTS, layout
-
-        if result.points > MAX_MAP_POINTS:
-            raise input_error(f"{result.points:,} points is too many to draw", Location(key="--map"),
-                              code="map-too-large", hint=f"the map is drawn for at most {MAX_MAP_POINTS:,} points")
-        drawing = layout(result)
-    if out.map_file is not None and drawing is not None:
-        from mesocalc.render.svgmap import render_svg
-        from mesocalc.units import format_quantity
-
-        session = result.session
-        technique = session.technique
-        title = f"{session.cocktail.name} ({session.cocktail.id})"
-        subtitle = (f"{result.points:,} points, {technique.grid} grid, {format_quantity(technique.spacing)} spacing, "
-                    f"{format_quantity(technique.volume_per_point)} per point, "
-                    f"session volume {format_quantity(result.session_volume)}")
-        write_text(out.map_file, render_svg(drawing, title, subtitle), "--map")
-    if out.json_out:
-        from mesocalc.render.jsondoc import plan_doc
-
-        doc = plan_doc(result)
-        if steps is not None:
-            from mesocalc.render.jsondoc import steps_doc
-
-            doc["explain"] = steps_doc(steps)
-        if out.map_file is not None:
-            doc["map"] = out.map_file
-        if out.export is not None:  # the human report goes only to the file; written first, so that
-            export_report(result, out, steps, drawing, silent=True)  # a write error leaves stdout clean
-        emit_json(doc)
+def report_usage(exc: typer.TyperException) -> None:
+    """A usage error as a problem naming the option or argument, with a pointer to the command's --help."""
+    ctx: Any = getattr(exc, "ctx", None)
+    if ctx is not None and exc.format_message() == ctx.get_help():  # no arguments at all: show the help
+        cast(Any, exc).show()
         return
-    export_report(result, out, steps, drawing, silent=False)
-
-
-def export_report(result: Any, out: PlanOutputs, steps: Any, drawing: Any, silent: bool) -> None:
-    """Render the human report (printed, or only recorded when silent) and save it when --export asks."""
-    import io
-
-    from mesocalc.render.table import make_console, render_plan
-
-    console = make_console(record=out.export is not None)
-    if silent:
-        console.file = io.StringIO()
-    render_plan(result, console, steps=steps, text_map=drawing if out.show_map else None)
-    if out.export is not None:
-        export_console(console, out.export)
-
-
-def write_text(path: str, text: str, option: str) -> None:
-    from mesocalc.errors import Location, input_error
-
-    try:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise input_error(f"cannot write '{path}': {exc.strerror}", Location(key=option), code="write-failed") from exc
-
-
-def export_console(console: Any, path: str) -> None:
-    """The recorded report, saved as HTML, SVG or plain text (by the file's suffix)."""
-    suffix = path.lower().rsplit(".", 1)[-1]
-    if suffix == "html":
-        text = console.export_html(inline_styles=True)
-    elif suffix == "svg":
-        text = console.export_svg(title="mesocalc")
-    else:
-        text = console.export_text()
-    write_text(path, text, "--export")
+    hint = f"see 'mesocalc {ctx.command_path.partition(' ')[2]} --help'".replace("  ", " ") if ctx else None
+    param = getattr(exc, "param", None)
+    key = None
+    if param is not None and getattr(param, "opts", None):
+        key = param.opts[0].upper() if getattr(param, "param_type_name", "") == "argument" else param.opts[0]
+    report(MesocalcError(Problem("usage", exc.format_message(), Location(key=key), hint if ctx else None)),
+           _Errors.as_json)
 
 
 def main() -> None:
