@@ -14,7 +14,7 @@ Conventions (SPEC §4):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mesocalc import caps
 from mesocalc import checks as c
@@ -187,7 +187,10 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
             else:
                 actual, reason = caps.compared_with(limit, dose, solution, per_area, session.weight)
             confidence = _confidence(library, limit.source, agent)
-            checks.append(c.evaluate(agent.id, limit, actual, reason, confidence))
+            check = c.evaluate(agent.id, limit, actual, reason, confidence)
+            if limit.basis == "per-kg" and session.weight is not None and check.actual is not None:
+                check = replace(check, max_for_patient=limit.max * session.weight)
+            checks.append(check)
         warnings += c.limit_warnings(checks, agent.name)
         stock = stock_concentration(comp, agents) if cocktail.mixed_from_stocks else None
         results.append(ComponentResult(agent, conc, dose, per_point, per_area, per_kg, solution, tuple(checks),
