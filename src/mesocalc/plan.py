@@ -198,7 +198,7 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
 
     max_points = technique.max_points
     if max_points is not None and points > max_points:
-        warnings.append(c.Warning("technique-over", "hard",
+        warnings.append(c.Warning("technique-over", m.Severity.HARD,
                                   f"{points} injection points is over the technique's maximum of {max_points}",
                                   source=technique.source))
     capacity = compute_capacity(results, technique, session.weight, present)
@@ -219,16 +219,16 @@ def context_warnings(session: Session, agents: list[m.Agent], library: m.Library
     for area in session.areas:
         if area.basis == "assumption":
             warnings.append(c.Warning(
-                "assumption", "soft",
+                "assumption", m.Severity.SOFT,
                 f"the size of '{area.name or area.id}' ({u.format_quantity(area.surface)}) is an assumption, "
                 "not a measurement: measure the patient and give --area"))
     used = [f"agent '{a.id}' " for a in agents] + [f"cocktail '{session.cocktail.id}' "]
     used += [f"area '{a.id}' " for a in session.areas if a.id]
     for note in library.overrides:
         if any(note.startswith(prefix) for prefix in used):
-            warnings.append(c.Warning("library-override", "info", note))
+            warnings.append(c.Warning("library-override", m.Severity.INFO, note))
     if session.cocktail.technique.note and session.technique == session.cocktail.technique:
-        warnings.append(c.Warning("technique-note", "info", f"technique: {session.cocktail.technique.note}"))
+        warnings.append(c.Warning("technique-note", m.Severity.INFO, f"technique: {session.cocktail.technique.note}"))
     return warnings
 
 
