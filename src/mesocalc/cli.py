@@ -65,13 +65,10 @@ class _Errors:
 
 
 def load(library: list[str] | None) -> Any:
-    """The layered library; any error in it is an input error."""
-    from mesocalc.library import load_library
+    """The layered library (--library folders over the built-in one); any error in it is an input error."""
+    from mesocalc.api import load_library
 
-    result = load_library(tuple(library or ()))
-    if result.errors:
-        raise MesocalcError(result.errors)
-    return result.library
+    return load_library(*(library or ()))
 
 
 def version_callback(value: bool) -> None:
