@@ -34,11 +34,8 @@ def cell_area(technique: m.Technique) -> u.Q:
 MAX_POINTS = 1_000_000  # the largest count --points accepts; a grid beyond it is a unit slip, not a plan
 
 
-def grid_points(area: u.Q, technique: m.Technique) -> int:
-    return u.whole_ceil(_exact_points(area, technique))
-
-
 def _exact_points(area: u.Q, technique: m.Technique) -> float:
+    """area / cell area, refused beyond MAX_POINTS; rounded up (within 1e-9 of a whole number) it is the count."""
     raw = g.exact_points(area, technique.grid, technique.spacing)
     if not math.isfinite(raw) or raw > MAX_POINTS:
         raise input_error(f"{u.format_quantity(area)} at {u.format_quantity(technique.spacing)} spacing gives more "
