@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import mesocalc
 from mesocalc import model as m
@@ -119,6 +121,15 @@ def test_python_values_give_the_same_result_as_text():
     assert mesocalc.convert(u.parse_quantity("2 %", u.CONCENTRATION), "mg/mL").value == 20.0  # 1 % w/v = 10 mg/mL
 
 
+def test_an_area_object_is_an_area_preset():
+    # a clinic's own preset of 30 cm² (an assumption) plans like the surface it stands for: 30 points at 1 cm
+    patch = m.Area("chin-patch", "Chin patch", "face", u.parse_quantity("30 cm^2", u.AREA_KIND), "assumption")
+    result = mesocalc.plan("submental-dca", area=[patch])
+    assert result.points == mesocalc.plan("submental-dca", area="30 cm^2").points == 30
+    assert mesocalc.json_document(result)["areas"][0]["id"] == "chin-patch"
+    assert any(w.code == "assumption" for w in result.warnings)
+
+
 def test_bad_input_raises_the_cli_problem():
     with pytest.raises(mesocalc.MesocalcError) as caught:
         mesocalc.compound("submental-dca", "5 mL", storage="attic", category=1)
@@ -150,3 +161,17 @@ def test_json_document_refuses_what_it_cannot_render():
     with pytest.raises(TypeError):
         mesocalc.json_document(object())
     assert json.loads(mesocalc.json_text(mesocalc.convert("0.2 mg", "mcg")))["to"]["value"] == pytest.approx(200)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["submental-dca", "submental-dca-lidocaine", "pcdc-abdomen", "mesohair-minoxidil"]),
+       st.integers(1, 900), st.sampled_from(["square", "hex"]), st.sampled_from([None, "0.8 cm", "1.2 cm"]),
+       st.one_of(st.none(), st.integers(35, 140)))
+def test_random_plans_through_the_api_are_the_cli_documents(cli, cocktail, area_cm2, grid, spacing, weight_kg):
+    weight = None if weight_kg is None else f"{weight_kg} kg"
+    result = mesocalc.plan(cocktail, area=f"{area_cm2} cm^2", grid=grid, spacing=spacing, weight=weight)
+    argv = ["plan", cocktail, "--area", f"{area_cm2} cm^2", "--grid", grid, "--json"]
+    argv += ["--spacing", spacing] if spacing else []
+    argv += ["--weight", weight] if weight else []
+    run = cli(*argv)
+    assert run.stdout == mesocalc.json_text(result) + "\n" and run.exit_code == result.exit_code

@@ -11,8 +11,8 @@ The functions plan, compound and schedule share their names with the core module
 from __future__ import annotations
 
 import sys
-import types
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # typing is not imported: it costs more than the rest of `import mesocalc`
 
 __version__ = "0.1.0"
 
@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'mesocalc' has no attribute '{name}'")
@@ -66,11 +66,11 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
 
 
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value: Any) -> None:
+class _Package(type(sys)):  # type: ignore[misc]  # the module type, without importing types
+    def __setattr__(self, name: str, value: object) -> None:
         # Importing a submodule sets it as an attribute of its package; for the names of the API the
         # function wins, so `mesocalc.plan(...)` works whichever modules were imported before.
-        if name in _EXPORTS and isinstance(value, types.ModuleType):
+        if name in _EXPORTS and isinstance(value, type(sys)):
             return
         super().__setattr__(name, value)
 

@@ -5,7 +5,7 @@
     result.points, result.session_volume, result.capacity.max_points
 
 Every function accepts plain Python values: library ids, quantity strings ("25 cm^2", "0.2 mL"),
-quantities (units.Q), dates, or model objects (a Cocktail, a Patient). Input problems raise
+quantities (units.Q), dates, or model objects (a Cocktail, an Area, a Patient). Input problems raise
 MesocalcError, whose `problems` name the option or file, line and key, as the CLI reports them.
 `json_document(result)` is the `--json` document of a result (the same renderer the CLI uses).
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from mesocalc.schedule import ScheduleResult
 
 Text = str | u.Q  # a quantity as typed ("25 cm^2") or as a quantity
+AreaText = str | u.Q | m.Area  # an area id, a surface or "W x H" as typed, a surface, or an Area object
 Library = m.Library | Sequence[str | Path] | None  # a loaded library, extra folders over the built-in one, or None
 _builtin: list[m.Library] = []  # the built-in library, loaded once per process
 
@@ -77,25 +78,34 @@ def _with_patient(patient: str | Path | m.Patient | None, library: m.Library) ->
     return (str(patient) if patient is not None else None), library
 
 
-def _session(cocktail: str | Path | m.Cocktail, library: m.Library, area: Text | Sequence[Text] | None,
+def _with_areas(areas: Sequence[AreaText], library: m.Library) -> tuple[tuple[str, ...], m.Library]:
+    """Areas as the text the request modules read: an Area object is offered to them by its id."""
+    objects = {a.id: a for a in areas if isinstance(a, m.Area)}
+    if objects:
+        library = replace(library, areas={**library.areas, **objects})
+    return tuple(a.id if isinstance(a, m.Area) else _text(a) for a in areas), library
+
+
+def _session(cocktail: str | Path | m.Cocktail, library: m.Library, area: AreaText | Sequence[AreaText] | None,
              scalp: str | None, spacing: Text | None, volume_per_point: Text | None, grid: str | None,
              points: int | None, weight: Text | None, patient: str | Path | m.Patient | None) -> Session:
     from mesocalc.request import SessionOptions, resolve_session
 
     chosen = _cocktail(cocktail, library)
-    areas = () if area is None else (area,) if isinstance(area, str | u.Q) else tuple(area)
+    areas, library = _with_areas(() if area is None else (area,) if isinstance(area, str | u.Q | m.Area)
+                                 else tuple(area), library)
     patient_text, library = _with_patient(patient, library)
-    options = SessionOptions(tuple(_text(a) for a in areas), scalp,
+    options = SessionOptions(areas, scalp,
                              None if spacing is None else _text(spacing),
                              None if volume_per_point is None else _text(volume_per_point),
                              grid, points, None if weight is None else _text(weight), patient_text)
     return resolve_session(chosen, options, library)
 
 
-def plan(cocktail: str | Path | m.Cocktail, *, area: Text | Sequence[Text] | None = None, scalp: str | None = None,
-         spacing: Text | None = None, volume_per_point: Text | None = None, grid: str | None = None,
-         points: int | None = None, weight: Text | None = None, patient: str | Path | m.Patient | None = None,
-         library: Library = None, strict: bool = False) -> PlanResult:
+def plan(cocktail: str | Path | m.Cocktail, *, area: AreaText | Sequence[AreaText] | None = None,
+         scalp: str | None = None, spacing: Text | None = None, volume_per_point: Text | None = None,
+         grid: str | None = None, points: int | None = None, weight: Text | None = None,
+         patient: str | Path | m.Patient | None = None, library: Library = None, strict: bool = False) -> PlanResult:
     """One session (`mesocalc plan`): grid, volumes, final concentrations, doses, every cap, capacity."""
     from mesocalc.plan import compute
 
@@ -107,7 +117,7 @@ def plan(cocktail: str | Path | m.Cocktail, *, area: Text | Sequence[Text] | Non
 def schedule(cocktail: str | Path | m.Cocktail, *, start: str | date | None = None,
              phases: Sequence[str | m.Phase] | None = None,
              history: str | Path | Sequence[GivenSession] | None = None,
-             area: Text | Sequence[Text] | None = None, scalp: str | None = None, spacing: Text | None = None,
+             area: AreaText | Sequence[AreaText] | None = None, scalp: str | None = None, spacing: Text | None = None,
              volume_per_point: Text | None = None, grid: str | None = None, points: int | None = None,
              weight: Text | None = None, patient: str | Path | m.Patient | None = None,
              library: Library = None, strict: bool = False) -> ScheduleResult:

@@ -32,6 +32,7 @@ class Check(Record):
     status: str  # ok | over | unchecked | not-applicable
     reason: str | None = None
     confidence: str | None = None
+    max_for_patient: Q | None = None  # a per-kg cap × the patient's weight: the cap as an amount
 
     @property
     def fraction(self) -> float | None:

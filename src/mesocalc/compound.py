@@ -108,7 +108,7 @@ def beyond_use(library: m.Library, prepared: datetime, category: str | None, sto
     wanted = "immediate-use" if immediate_use else category
     defaulted = not immediate_use and storage is None
     # Room temperature has the shortest limit in every row of the table: the conservative default.
-    storage = None if immediate_use else storage or "room"
+    storage = None if immediate_use else storage or m.Storage.ROOM
     candidates = [(rule, table) for table in library.beyond_use.values() for rule in table.rules
                   if rule.category == wanted and (immediate_use or rule.storage == storage)]
     if not candidates:
@@ -268,7 +268,7 @@ def measurability_warnings(ingredients: list[Ingredient], diluent_name: str, dil
     basis = " (an assumption)" if rule.basis == "assumption" else ""
     for name, volume, agent_id in draws:
         if volume.value < rule.min_volume.value * (1 - u.REL_TOL):
-            out.append(c.Warning("measurability", "soft",
+            out.append(c.Warning("measurability", m.Severity.SOFT,
                                  f"{name}: {u.format_quantity(volume)} is below {u.format_quantity(rule.min_volume)}, "
                                  f"the smallest volume measured accurately{basis}: {rule.name}; use a weaker stock "
                                  "or a larger batch", agent_id, rule.source))
@@ -278,18 +278,18 @@ def measurability_warnings(ingredients: list[Ingredient], diluent_name: str, dil
 def beyond_use_warnings(bud: BeyondUse | None) -> list[c.Warning]:
     if bud is None:
         # soft, not info: the label then reads "Beyond use ______", which must not go out unnoticed
-        return [c.Warning("beyond-use", "soft",
+        return [c.Warning("beyond-use", m.Severity.SOFT,
                           "no beyond-use date: the label reads 'Beyond use ______'; give --immediate-use, "
                           "or --category 1|2|3 with --storage")]
     out = []
     if not bud.rule.confirmed:
         out.append(c.Warning(
-            "beyond-use-unconfirmed", "soft",
+            "beyond-use-unconfirmed", m.Severity.SOFT,
             f"UNCONFIRMED beyond-use limit: category {bud.rule.category} {bud.rule.storage} "
             f"({bud.rule.condition or 'shortest row'}) is not confirmed by any source mesocalc has; "
             "check it against USP <797> Tables 13-14 before use"))
     if bud.storage_defaulted:
-        out.append(c.Warning("beyond-use", "info",
+        out.append(c.Warning("beyond-use", m.Severity.INFO,
                              "no --storage given: the room-temperature limit (the shortest) is used"))
     return out
 

@@ -69,9 +69,9 @@ def cap_step(agent_name: str, check: Check, weight: u.Q | None) -> Step:
     quantities["actual"] = check.actual
     text = (f"{label}: {u.converted_first(check.actual, limit.max)}{u.format_like(check.actual, limit.max)} / "
             f"{fq(limit.max)} = {fn((check.fraction or 0) * 100)} % -> {check.status}")
-    if limit.basis == "per-kg" and weight is not None:
+    if check.max_for_patient is not None and weight is not None:
         # the cap for this patient, in plain amount: cap per kg × body weight
-        absolute = limit.max * weight
+        absolute = check.max_for_patient
         quantities["weight"] = weight
         quantities["max_for_patient"] = absolute
         text += f" (for {fn(weight.value)} kg: {fq(limit.max)} × {fn(weight.value)} kg = {fq(absolute)})"

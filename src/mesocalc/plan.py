@@ -14,7 +14,7 @@ Conventions (SPEC §4):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mesocalc import caps, practice, vocabulary
 from mesocalc import checks as c
@@ -34,11 +34,8 @@ def cell_area(technique: m.Technique) -> u.Q:
 MAX_POINTS = 1_000_000  # the largest count --points accepts; a grid beyond it is a unit slip, not a plan
 
 
-def grid_points(area: u.Q, technique: m.Technique) -> int:
-    return u.whole_ceil(_exact_points(area, technique))
-
-
 def _exact_points(area: u.Q, technique: m.Technique) -> float:
+    """area / cell area, refused beyond MAX_POINTS; rounded up (within 1e-9 of a whole number) it is the count."""
     raw = g.exact_points(area, technique.grid, technique.spacing)
     if not math.isfinite(raw) or raw > MAX_POINTS:
         raise input_error(f"{u.format_quantity(area)} at {u.format_quantity(technique.spacing)} spacing gives more "
@@ -195,7 +192,10 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
                 actual, reason = caps.compared_with(limit, per_point, vpp * share, per_area, session.weight)
             else:
                 actual, reason = caps.compared_with(limit, dose, solution, per_area, session.weight)
-            checks.append(c.evaluate(agent.id, limit, actual, reason, confidence))
+            check = c.evaluate(agent.id, limit, actual, reason, confidence)
+            if limit.basis == "per-kg" and session.weight is not None and check.actual is not None:
+                check = replace(check, max_for_patient=limit.max * session.weight)
+            checks.append(check)
         warnings += c.limit_warnings(checks, agent.name)
         warnings += c.caps_not_applied(agent, checks)
         stock = stock_concentration(comp, agents) if cocktail.mixed_from_stocks else None
@@ -204,7 +204,7 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
 
     max_points = technique.max_points
     if max_points is not None and points > max_points:
-        warnings.append(c.Warning("technique-over", "hard",
+        warnings.append(c.Warning("technique-over", m.Severity.HARD,
                                   f"{points} injection points is over the technique's maximum of {max_points}",
                                   source=technique.source))
     capacity = compute_capacity(results, technique, session.weight)
@@ -241,16 +241,16 @@ def context_warnings(session: Session, agents: list[m.Agent], library: m.Library
     for area in session.areas:
         if area.basis == "assumption":
             warnings.append(c.Warning(
-                "assumption", "soft",
+                "assumption", m.Severity.SOFT,
                 f"the size of '{area.name or area.id}' ({u.format_quantity(area.surface)}) is an assumption, "
                 "not a measurement: measure the patient and give --area"))
     used = [f"agent '{a.id}' " for a in agents] + [f"cocktail '{session.cocktail.id}' "]
     used += [f"area '{a.id}' " for a in session.areas if a.id]
     for note in library.overrides:
         if any(note.startswith(prefix) for prefix in used):
-            warnings.append(c.Warning("library-override", "info", note))
+            warnings.append(c.Warning("library-override", m.Severity.INFO, note))
     if session.cocktail.technique.note and session.technique == session.cocktail.technique:
-        warnings.append(c.Warning("technique-note", "info", f"technique: {session.cocktail.technique.note}"))
+        warnings.append(c.Warning("technique-note", m.Severity.INFO, f"technique: {session.cocktail.technique.note}"))
     return warnings
 
 

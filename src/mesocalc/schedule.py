@@ -218,7 +218,7 @@ def course_checks(agent: m.Agent, present: Mapping[str, u.Q] | None, sessions: l
 
 def _course_limit(agent: m.Agent, limit: m.Limit, given: list[CourseSession], weight: u.Q | None) -> CourseCheck:
     """A course cap held against the cumulative dose (amount, per kg of body weight, or solution volume)."""
-    base = CourseCheck(agent.id, "limit", "unchecked", limit.severity, limit.source, limit)
+    base = CourseCheck(agent.id, "limit", m.CheckStatus.UNCHECKED, limit.severity, limit.source, limit)
     if limit.basis == "per-area":
         return replace(base, reason="a per-area cap is a per-session rule; not applied to a course total")
     if limit.basis == "per-kg" and weight is None:
@@ -241,7 +241,7 @@ def _course_limit(agent: m.Agent, limit: m.Limit, given: list[CourseSession], we
         fractions[s.number] = actual.value / limit.max.value if limit.max.value else 0.0
         if first_over is None and not u.at_most(actual.value, limit.max.value):
             first_over = s.number
-    status = "ok" if first_over is None else "over"
+    status = m.CheckStatus.OK if first_over is None else m.CheckStatus.OVER
     return CourseCheck(agent.id, "limit", status, limit.severity, limit.source, limit, actual,
                        first_over=first_over, fractions=fractions)
 
@@ -250,16 +250,17 @@ def _course_rules(agent: m.Agent, rule: m.CourseRule, given: list[CourseSession]
     out = []
     if rule.max_sessions is not None:
         first_over = given[rule.max_sessions].number if len(given) > rule.max_sessions else None
-        out.append(CourseCheck(agent.id, "max_sessions", "ok" if first_over is None else "over", rule.severity,
-                               rule.source, sessions=len(given), max_sessions=rule.max_sessions,
-                               first_over=first_over))
+        status = m.CheckStatus.OK if first_over is None else m.CheckStatus.OVER
+        out.append(CourseCheck(agent.id, "max_sessions", status, rule.severity, rule.source, sessions=len(given),
+                               max_sessions=rule.max_sessions, first_over=first_over))
     if rule.min_interval is not None:
         too_early: list[EarlySession] = []
         for previous, current in itertools.pairwise(given):
             earliest = add_interval(previous.date, rule.min_interval)
             if current.date < earliest:
                 too_early.append(EarlySession(current.number, current.date, previous.date, earliest))
-        out.append(CourseCheck(agent.id, "min_interval", "over" if too_early else "ok", rule.severity, rule.source,
+        status = m.CheckStatus.OVER if too_early else m.CheckStatus.OK
+        out.append(CourseCheck(agent.id, "min_interval", status, rule.severity, rule.source,
                                min_interval=rule.min_interval, too_early=tuple(too_early),
                                first_over=too_early[0].number if too_early else None))
     return out
@@ -268,17 +269,17 @@ def _course_rules(agent: m.Agent, rule: m.CourseRule, given: list[CourseSession]
 def course_warnings(check: CourseCheck, name: str) -> list[c.Warning]:
     if check.rule == "limit" and check.limit is not None:
         limit = check.limit
-        if check.status == "unchecked":
-            return [c.Warning("limit-unchecked", "soft", f"{name}: course cap of {u.format_quantity(limit.max)} "
-                              f"not checked: {check.reason}", check.agent, check.source)]
-        if check.status == "over" and check.actual is not None:
+        if check.status == m.CheckStatus.UNCHECKED:
+            return [c.Warning("limit-unchecked", m.Severity.SOFT, f"{name}: course cap of "
+                              f"{u.format_quantity(limit.max)} not checked: {check.reason}", check.agent, check.source)]
+        if check.status == m.CheckStatus.OVER and check.actual is not None:
             actual, cap = c.distinct(check.actual, limit.max)
             return [c.Warning(
                 "course-over", check.severity,
                 f"{name}: the course total reaches {actual}, over the {check.severity} "
                 f"course cap of {cap} ({(check.fraction or 0) * 100:,.0f} %); "
                 f"first over at session {check.first_over}", check.agent, check.source)]
-    if check.rule == "max_sessions" and check.status == "over":
+    if check.rule == "max_sessions" and check.status == m.CheckStatus.OVER:
         return [c.Warning("course-over", check.severity,
                           f"{name}: {check.sessions} sessions in the course, over the maximum of {check.max_sessions} "
                           f"(session {check.first_over} is the first too many)", check.agent, check.source)]
@@ -294,7 +295,7 @@ def course_warnings(check: CourseCheck, name: str) -> list[c.Warning]:
 def flag_sessions(sessions: list[CourseSession], checks: list[CourseCheck]) -> list[CourseSession]:
     flags: dict[int, list[str]] = {}
     for check in checks:
-        if check.status != "over":
+        if check.status != m.CheckStatus.OVER:
             continue
         if check.rule == "limit":
             numbers = [n for n, f in check.fractions.items() if not u.at_most(f, 1.0)]
