@@ -163,3 +163,15 @@ def test_plain_install_ships_the_builtin_library(tmp_path: Path) -> None:
     assert (target / "mesocalc" / "formulations" / "agents" / "lidocaine.yaml").is_file()
     assert (target / "mesocalc" / "pharmacy_units.txt").is_file()
     assert {p.name for p in (target / "mesocalc" / "shipped").iterdir()} >= {"library.json", "units.json"}
+
+
+def test_every_package_of_the_source_tree_is_installed():
+    """pyproject.toml lists the packages by hand (formulations/ is mapped in from the top of the repository):
+    a new sub-package of src/mesocalc must be added there, or a plain install would lack it."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root / "src").parts) for p in (root / "src").rglob("*.py")
+             if "__pycache__" not in p.parts}  # render/ is a namespace package (no __init__.py)
+    assert found | {"mesocalc.formulations"} == listed

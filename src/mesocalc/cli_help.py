@@ -33,7 +33,9 @@ _DOCUMENT = re.compile(r"^kind:\s*([\w-]+)\s*$|^id:\s*['\"]?([^\s'\"#]+)", re.MU
 
 
 def _library_dirs(ctx: _click.Context) -> list[Path]:
-    dirs = [Path(__file__).resolve().parent / "formulations"]
+    from mesocalc.paths import builtin_formulations
+
+    dirs = [builtin_formulations()]
     dirs += [Path(p) for p in os.environ.get("MESOCALC_LIBRARY", "").split(os.pathsep) if p.strip()]
     dirs += [Path(p) for p in (ctx.params.get("library") or ())]
     return dirs

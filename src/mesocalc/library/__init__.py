@@ -29,11 +29,10 @@ from mesocalc.vocabulary import vocabulary_problems
 __all__ = ["LoadResult", "builtin_dir", "library_dirs", "load_library", "parse_interval", "read_file_documents"]
 
 
-_BUILTIN = Path(__file__).resolve().parent.parent / "formulations"
-
-
 def builtin_dir() -> Path:
-    return _BUILTIN
+    from mesocalc.paths import builtin_formulations
+
+    return builtin_formulations()
 
 
 def library_dirs(extra: list[str] | tuple[str, ...] = ()) -> list[Path]:
