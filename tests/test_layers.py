@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "mesocalc"
-SHELL = {"cli.py", "docgen.py", "__main__.py"}  # the command line and the docs generator
+SHELL = {"cli.py", "__main__.py"}  # the command line
 # A quantity's JSON form ({"value", "unit"}) and a problem's are part of those value types.
 VALUE_TYPES = {"units.py", "errors.py"}
 
