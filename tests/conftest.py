@@ -20,6 +20,8 @@ from typer.testing import CliRunner
 from mesocalc import model as m
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "src" / "mesocalc" / "schemas"
+# development tools (tools/docgen.py) are not installed with the package: tests import them from the clone
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 
 @pytest.fixture(autouse=True)

@@ -7,9 +7,9 @@ import re
 import pytest
 from typer.testing import CliRunner
 
+from docgen import command_tree  # tools/docgen.py
 from mesocalc import __version__
 from mesocalc.cli import app
-from mesocalc.docgen import command_tree
 
 
 def test_version_prints_the_package_version(cli):

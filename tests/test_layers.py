@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "mesocalc"
-SHELL = {"cli.py", "cli_help.py", "cli_ledger.py", "cli_options.py", "clickapp.py", "docgen.py",
-         "__main__.py"}  # the shell: the command line and the docs generator
+SHELL = {"cli.py", "cli_help.py", "cli_ledger.py", "cli_options.py", "clickapp.py", "launch.py",
+         "__main__.py"}  # the shell: the command line
 # A quantity's JSON form ({"value", "unit"}) and a problem's are part of those value types.
 VALUE_TYPES = {"units.py", "errors.py"}
 
