@@ -35,7 +35,7 @@ from mesocalc.request import Session
 from mesocalc.visit_request import VisitItem, VisitRequest, read_visit
 
 __all__ = ["AgentTotal", "ClassLimitResult", "ClassShare", "Dose", "ItemResult", "VisitResult", "VisitWarning",
-           "compute_visit", "visit"]
+           "compute_visit", "visit", "with_course_warnings"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -155,6 +155,15 @@ def compute_visit(request: VisitRequest, library: m.Library, strict: bool = Fals
     warnings = _warnings(items, totals, classes)
     code = c.exit_code([w.warning for w in warnings], strict)
     return VisitResult(request, items, totals, classes, tuple(warnings), code)
+
+
+def with_course_warnings(result: VisitResult, warnings: tuple[c.Warning, ...], strict: bool = False) -> VisitResult:
+    """The visit with the patient's course warnings (from the ledger) added, each naming the items that
+    gave its agent, and the exit code they give."""
+    added = tuple(VisitWarning(w, tuple(r.item.number for r in result.items
+                                        if any(d.agent == w.agent for d in r.doses))) for w in warnings)
+    every = (*result.warnings, *added)
+    return replace(result, warnings=every, exit_code=c.exit_code([w.warning for w in every], strict))
 
 
 # ---- 1. each item ------------------------------------------------------------------------------

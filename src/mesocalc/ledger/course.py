@@ -171,13 +171,18 @@ def _latest_on_time(entries: list[Given], library: m.Library) -> tuple[date | No
     return None, "no protocol phase of the cocktails given sets a max_interval"
 
 
+def _new_given(recording: Recording) -> Given:
+    """The session about to be recorded, as the course sees it."""
+    content = recording.content
+    return Given(recording.given_at.date(), ct.doses_of(content),
+                 {a: (u.Q(ml, u.VOLUME) if ml is not None else None) for a, ml in content.get("solution", {}).items()},
+                 tuple(i["ref"] for i in content.get("items", []) if i.get("what") == "cocktail"),
+                 ct.quantity(content["weight"]) if content.get("weight") else None, None)
+
+
 def judge_new_session(history: list[StoredSession], recording: Recording, library: m.Library) -> list[c.Warning]:
     """Course warnings that concern the session about to be recorded (hard ones refuse it)."""
-    content = recording.content
-    new = Given(recording.given_at.date(), ct.doses_of(content),
-                {a: (u.Q(ml, u.VOLUME) if ml is not None else None) for a, ml in content.get("solution", {}).items()},
-                tuple(i["ref"] for i in content.get("items", []) if i.get("what") == "cocktail"),
-                ct.quantity(content["weight"]) if content.get("weight") else None, None)
+    new = _new_given(recording)
     earlier = [given(s) for s in history if not s.voided]
     result = course(sorted([*earlier, new], key=lambda g: g.when), library)
     # a session recorded late (dated before others) may break a rule at a later session: that counts too
@@ -239,3 +244,17 @@ def plan_with_course(plan: Any, sessions: list[StoredSession], patient: str, whe
     added = tuple(result.warnings[len(plan.warnings):])
     info = PlanCourse(patient, len(history), history[-1].date if history else None, result.checks, added)
     return replace(plan, warnings=tuple(plan.warnings) + added, exit_code=result.exit_code), info
+
+
+def visit_course(history: list[StoredSession], recording: Recording, library: m.Library) -> PlanCourse:
+    """What the ledger says about a visit (every agent of its items, one session): the earlier sessions
+    that gave any of its agents, each agent's course checks with the visit counted, and the warnings of
+    the rules the visit would break (judge_new_session: what recording it would refuse without --override)."""
+    new = _new_given(recording)
+    earlier = [given(s) for s in history if not s.voided]
+    whole = course([*earlier, new], library)
+    checks = tuple(check for agent in whole.agents if agent.agent in new.doses for check in agent.checks)
+    before = [e for e in earlier if e.when <= new.when and set(e.doses) & set(new.doses)]
+    warnings = judge_new_session(history, recording, library)
+    return PlanCourse(recording.patient, len(before), max((e.when for e in before), default=None), checks,
+                      tuple(warnings))
