@@ -83,6 +83,7 @@ def test_visit_patient_id_refuses_a_kybella_session_three_weeks_after_the_last(c
     assert run.exit_code == 1
     [late] = [w for w in run.json["warnings"] if w["code"] == "interval"]
     assert "earliest allowed 2026-04-01" in late["message"] and late["items"] == [2]
+    assert late["message"].startswith("item 2: Deoxycholic acid: session 2 on 2026-03-22")
     assert run.json["ledger"]["sessions_given"] == 1 and run.json["ledger"]["last_given"] == "2026-03-01"
     assert not run.json["ok"]
     assert cli("history", "P-40", "--json").json["sessions_given"] == 1
@@ -196,4 +197,37 @@ def test_max_interval_is_calendar_arithmetic_and_only_within_its_phase(cli, writ
     assert messages == ["session 2 on 2026-03-01 (intensive) is more than 1 month after the previous one on "
                         "2026-01-31 (latest on time 2026-02-28): the phase's max_interval"]
     on_time = cli("schedule", cocktail, "--history", history, "--start", "2026-02-28", "--json")
+    assert "interval-late" not in [w["code"] for w in on_time.json["warnings"]]
+
+
+def test_max_interval_is_checked_from_the_ledger_by_plan_visit_schedule_and_history(cli, ledger, write):
+    """Issue 15: plan, visit and schedule with --patient-id check max_interval from the ledger. The test
+    cocktail (above, in a library folder) was given once on 2026-01-05 (intensive session 1); session 2
+    falls in the intensive phase, on time until 2026-01-05 + 2 weeks = 2026-01-19. On 2026-01-26 each
+    command gives the soft `interval-late` (exit 0; 1 with --strict); on 2026-01-19 none does."""
+    library = str(write("lib/hair.yaml", HAIR).parent)
+    first = cli("plan", "test-hair-course", "--library", library, "--record", "--patient-id", "P-50",
+                "--date", "2026-01-05", "--json")
+    assert first.exit_code == 0 and first.json["ledger"]["recorded"], first.stderr
+    history = cli("history", "P-50", "--library", library, "--json")
+    assert history.json["latest_on_time"] == "2026-01-19"
+    visit = write("hair-visit.yaml", "kind: visit\ndate: 2026-01-26\nitems:\n  - {cocktail: test-hair-course}\n")
+    late = {
+        "plan": cli("plan", "test-hair-course", "--library", library, "--patient-id", "P-50", "--date",
+                    "2026-01-26", "--json"),
+        "visit": cli("visit", str(visit), "--library", library, "--patient-id", "P-50", "--json"),
+        "schedule": cli("schedule", "test-hair-course", "--library", library, "--patient-id", "P-50", "--start",
+                        "2026-01-26", "--json"),
+    }
+    for command, run in late.items():
+        assert run.exit_code == 0, command
+        [warning] = [w for w in run.json["warnings"] if w["code"] == "interval-late"]
+        assert "on 2026-01-26 (intensive) is more than 2 weeks after the previous one on 2026-01-05 (latest on " \
+               "time 2026-01-19)" in warning["message"], command
+    assert late["visit"].json["warnings"][-1]["items"] == [1]  # the visit names the item
+    strict = cli("plan", "test-hair-course", "--library", library, "--patient-id", "P-50", "--date", "2026-01-26",
+                 "--strict")
+    assert strict.exit_code == 1
+    on_time = cli("plan", "test-hair-course", "--library", library, "--patient-id", "P-50", "--date", "2026-01-19",
+                  "--json")
     assert "interval-late" not in [w["code"] for w in on_time.json["warnings"]]
