@@ -115,7 +115,8 @@ def test_visit_record_records_the_visit_like_plan_record(cli, ledger, write):
     early = submental_visit(write, "2026-03-22")
     refused = cli("visit", str(early), "--patient-id", "P-42", "--record", "--json")
     assert refused.exit_code == 1 and not refused.json["ledger"]["recorded"]
-    assert "--override" in refused.json["ledger"]["refused"]
+    why = refused.json["ledger"]["refused"]
+    assert "the visit was not OK" in why and "--override" in why
     forced = cli("visit", str(early), "--patient-id", "P-42", "--record", "--override", "patient travelling",
                  "--lot", "kybella-10=C777:2027-03", "--by", "Dr Lee", "--note", "ring block first", "--json")
     # recorded with the reason; the visit itself is still not OK (exit 1), as with plan --record --override
@@ -231,3 +232,20 @@ def test_max_interval_is_checked_from_the_ledger_by_plan_visit_schedule_and_hist
     on_time = cli("plan", "test-hair-course", "--library", library, "--patient-id", "P-50", "--date", "2026-01-19",
                   "--json")
     assert "interval-late" not in [w["code"] for w in on_time.json["warnings"]]
+
+
+def test_a_recorded_visit_is_exported_and_imported_as_it_was(cli, ledger, write, tmp_path):
+    """A visit recorded with --record travels in the portable record (ledger export, schema
+    ledger-export) and reads back the same in an empty ledger, once however often it is imported."""
+    recorded = cli("visit", str(submental_visit(write, "2026-02-01")), "--patient-id", "P-60", "--record",
+                   "--lot", "lidocaine=L9:2027-01", "--json")
+    assert recorded.exit_code == 0 and recorded.json["ledger"]["recorded"], recorded.stderr
+    export = tmp_path / "P-60.json"
+    assert cli("ledger", "export", "--patient", "P-60", "-o", str(export)).exit_code == 0
+    other = str(tmp_path / "other.sqlite3")
+    for added in (1, 0):
+        assert cli("ledger", "import", str(export), "--ledger", other, "--json").json["added"] == added
+    before = cli("history", "P-60", "--json").json
+    after = cli("history", "P-60", "--ledger", other, "--json").json
+    assert totals(after) == totals(before) == {"deoxycholic-acid": "50 mg", "lidocaine": "50 mg"}
+    assert after["sessions"] == before["sessions"]
