@@ -41,9 +41,11 @@ def test_api_functions_win_over_the_core_modules_of_the_same_name():
     import mesocalc.compound
     import mesocalc.plan
     import mesocalc.schedule
+    import mesocalc.visit
     from mesocalc import api
 
     assert mesocalc.plan is api.plan and mesocalc.schedule is api.schedule and mesocalc.compound is api.compound
+    assert mesocalc.visit is api.visit
 
 
 # Each case: the API call and the command line that must print the same JSON document.
@@ -87,6 +89,42 @@ def test_api_result_rendered_as_json_is_the_cli_json(cli, function, args, kwargs
     assert run.stdout == mesocalc.json_text(result) + "\n"
     assert run.json == mesocalc.json_document(result)
     assert run.exit_code == result.exit_code if hasattr(result, "exit_code") else run.exit_code == 0
+
+
+VISIT = """kind: visit
+weight: 60 kg
+date: 2027-01-15
+items:
+  - {product: emla-cream, mass: 5 g, area: "50 cm^2"}
+  - {cocktail: lidocaine-1-percent, volume: 5 mL, site: submental, note: ring block}
+  - {cocktail: submental-dca, area: "5 cm x 5 cm"}
+  - {product: ha-filler-lidocaine, volume: 1 mL}
+"""
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_api_visit_rendered_as_json_is_the_cli_visit_json(cli, write, strict):
+    """`mesocalc.visit(FILE)` gives the VisitResult whose document is what `mesocalc visit FILE --json`
+    prints: a submental session at 60 kg with a lidocaine ring block (5 mL of 1 % = 50 mg), a filler
+    touch-up (1 mL at 3 mg/mL = 3 mg) and EMLA (5 g x 25 mg/g = 125 mg applied, shown beside)."""
+    path = write("session.yaml", VISIT)
+    result = mesocalc.visit(path, strict=strict)
+    run = cli("visit", str(path), "--json", *(["--strict"] if strict else []))
+    assert run.stdout == mesocalc.json_text(result) + "\n"
+    assert run.json == mesocalc.json_document(result)
+    assert run.exit_code == result.exit_code
+    lidocaine = next(t for t in result.totals if t.agent.id == "lidocaine")
+    assert u.format_quantity(lidocaine.total) == "53 mg" and u.format_quantity(lidocaine.beside) == "125 mg"
+
+
+def test_api_visit_takes_a_mapping_with_the_keys_of_a_visit_file(write):
+    as_file = mesocalc.visit(write("session.yaml", VISIT))
+    as_mapping = mesocalc.visit({"kind": "visit", "weight": "60 kg", "date": "2027-01-15", "items": [
+        {"product": "emla-cream", "mass": "5 g", "area": "50 cm^2"},
+        {"cocktail": "lidocaine-1-percent", "volume": "5 mL", "site": "submental", "note": "ring block"},
+        {"cocktail": "submental-dca", "area": "5 cm x 5 cm"},
+        {"product": "ha-filler-lidocaine", "volume": "1 mL"}]})
+    assert mesocalc.json_document(as_mapping)["totals"] == mesocalc.json_document(as_file)["totals"]
 
 
 def test_schedule_history_from_a_file_as_on_the_command_line(cli, write):

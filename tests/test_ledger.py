@@ -286,25 +286,31 @@ def test_ledger_check_and_backup(cli, ledger, kybella_plan, tmp_path):
     assert loose.exit_code == 1 and "readable by others" in loose.stdout
 
 
-def test_a_visit_document_is_recorded_with_its_items_and_agent_totals(cli, ledger, tmp_path):
-    """`mesocalc visit --json` is built elsewhere; its SPEC §5 shape (items with their components, agent
-    totals) is what record reads. Two cocktails given in one visit: deoxycholic acid 50 mg (25 points ×
+VISIT = ("kind: visit\nweight: 70 kg\ndate: {date}\nitems:\n"
+         "  - {{cocktail: submental-dca, area: 5 cm x 5 cm}}\n"
+         "  - {{cocktail: lidocaine-1-percent, volume: 5 mL, site: submental, note: ring block}}\n")
+
+
+def visit_json(cli: Any, tmp_path: Path, date: str) -> dict[str, Any]:
+    """What `mesocalc visit --json` writes for a submental visit: deoxycholic acid 50 mg (25 points ×
     0.2 mL × 10 mg/mL) and a lidocaine ring block of 5 mL of 1 % = 50 mg."""
-    visit = {"kind": "visit", "version": 1, "date": "2025-01-15T10:30", "ok": True,
-             "weight": {"value": 70, "unit": "kg"},
-             "items": [
-                 {"cocktail": {"id": "submental-dca"}, "points": 25, "total_volume": {"value": 5, "unit": "mL"},
-                  "components": [{"agent": "deoxycholic-acid", "dose": {"value": 50, "unit": "mg"}}]},
-                 {"product": {"id": "lidocaine-1-percent"}, "total_volume": {"value": 5, "unit": "mL"},
-                  "components": [{"agent": "lidocaine", "dose": {"value": 50, "unit": "mg"}}]}],
-             "totals": [{"agent": "deoxycholic-acid", "dose": {"value": 50, "unit": "mg"}},
-                        {"agent": "lidocaine", "dose": {"value": 50, "unit": "mg"}}]}
+    path = tmp_path / f"visit-{date}.yaml"
+    path.write_text(VISIT.format(date=date), encoding="utf-8")
+    run = cli("visit", str(path), "--json")
+    assert run.exit_code == 0, run.stderr
+    return run.json  # type: ignore[no-any-return]
+
+
+def test_a_visit_document_is_recorded_with_its_items_and_agent_totals(cli, ledger, tmp_path):
+    """`mesocalc visit --json` (schemas/visit.json) is what record reads: each item by its type and id,
+    the agents' totals as the session's doses."""
+    visit = visit_json(cli, tmp_path, "2025-01-15")
     path = tmp_path / "visit.json"
     path.write_text(json.dumps(visit), encoding="utf-8")
-    run = cli("record", str(path), "--patient", "P-8", "--lot", "lidocaine-1-percent=L55:2025-06", "--json")
+    run = cli("record", str(path), "--patient", "P-8", "--lot", "lidocaine=L55:2025-06", "--json")
     assert run.exit_code == 0, run.stderr
     session = run.json["session"]
-    assert session["given_at"] == "2025-01-15T10:30:00"  # the visit's own date
+    assert session["given_at"] == "2025-01-15T00:00:00"  # the visit's own date
     assert [i["ref"] for i in session["items"]] == ["submental-dca", "lidocaine-1-percent"]
     assert session["doses"] == {"deoxycholic-acid": {"value": 50.0, "unit": "mg"},
                                 "lidocaine": {"value": 50.0, "unit": "mg"}}
@@ -333,10 +339,7 @@ def test_course_warnings_for_a_visit_are_read_from_the_ledger_without_recording(
     from mesocalc.ledger import api
 
     assert record(cli, kybella_plan, "P-2", "2025-02-15").exit_code == 0
-    visit = {"kind": "visit", "ok": True, "items": [
-        {"cocktail": "submental-dca", "points": 25,
-         "components": [{"agent": "deoxycholic-acid", "dose": {"value": 50, "unit": "mg"}}]}],
-        "totals": {"deoxycholic-acid": {"value": 50, "unit": "mg"}}}
+    visit = visit_json(cli, ledger.parent.parent, "2025-03-08")
     entry = api.recording(visit, "visit.json", api.RecordOptions("P-2", "2025-03-08"), library)
     [warning] = api.course_warnings(ledger, entry, library)
     assert warning.code == "interval" and "earliest allowed 2025-03-15" in warning.message

@@ -17,7 +17,7 @@ TYPE_CHECKING = False  # typing is not imported: it costs more than the rest of 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from mesocalc.api import check, compound, convert, load_library, plan, schedule
+    from mesocalc.api import check, compound, convert, load_library, plan, schedule, visit
     from mesocalc.errors import MesocalcError, Problem
     from mesocalc.render.document import json_document, json_text
 
@@ -29,7 +29,7 @@ _EXPORTS = {
     "schedule": "mesocalc.api",
     "convert": "mesocalc.api",
     "check": "mesocalc.api",
-    # "visit": "mesocalc.api",  -- with the visit core module
+    "visit": "mesocalc.api",
     "json_document": "mesocalc.render.document",
     "json_text": "mesocalc.render.document",
     "MesocalcError": "mesocalc.errors",
@@ -48,6 +48,7 @@ __all__ = [
     "load_library",
     "plan",
     "schedule",
+    "visit",
 ]
 
 

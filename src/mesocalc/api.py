@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from mesocalc.request import Session
     from mesocalc.request_schedule import GivenSession
     from mesocalc.schedule import ScheduleResult
+    from mesocalc.visit import VisitResult
 
 Text = str | u.Q  # a quantity as typed ("25 cm^2") or as a quantity
 AreaText = str | u.Q | m.Area  # an area id, a surface or "W x H" as typed, a surface, or an Area object
@@ -112,6 +113,14 @@ def plan(cocktail: str | Path | m.Cocktail, *, area: AreaText | Sequence[AreaTex
     lib = _library(library)
     session = _session(cocktail, lib, area, scalp, spacing, volume_per_point, grid, points, weight, patient)
     return compute(session, lib, strict)
+
+
+def visit(file: str | Path | Mapping[str, object], *, library: Library = None, strict: bool = False) -> VisitResult:
+    """Everything given to one patient in one session (`mesocalc visit FILE`): a visit file (YAML or JSON)
+    or a mapping with the keys of one; each item planned, every agent totalled, class limits."""
+    from mesocalc.visit import visit as compute_visit
+
+    return compute_visit(file, _library(library), strict=strict)
 
 
 def schedule(cocktail: str | Path | m.Cocktail, *, start: str | date | None = None,

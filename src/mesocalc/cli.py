@@ -757,6 +757,15 @@ def visit(
     batch: Annotated[str | None, typer.Option(
         "--batch", metavar="FILE", help="One visit JSON object per line (- for stdin); one visit JSON per line out.")]
     = None,
+    patient_id: PatientIdOpt = None,
+    record: RecordOpt = False,
+    ledger: LedgerOpt = None,
+    date: DateOpt = None,
+    lot: LotOpt = None,
+    by: ByOpt = None,
+    note: NoteOpt = None,
+    override: OverrideOpt = None,
+    again: AgainOpt = False,
 ) -> None:
     """Everything given to one patient in one session: each item planned, every agent totalled across the
     items against its session caps, class limits (local anaesthetics: additive shares and what remains).
@@ -764,11 +773,14 @@ def visit(
     Example: mesocalc visit session.yaml
 
     Example: mesocalc visit session.yaml --explain --export session.html
+
+    Example: mesocalc visit session.yaml --patient-id P-0042 --record --lot emla-cream=E123:2027-06
     """
     if batch is not None:
         from mesocalc.visit_batch import VisitBatchPlanner
 
-        given = [name for name, value in (("FILE", file), ("--explain", explain), ("--export", export)) if value]
+        given = [name for name, value in (("FILE", file), ("--explain", explain), ("--export", export),
+                                          ("--patient-id", patient_id), ("--record", record)) if value]
         plan_batch(batch, given, library, strict, VisitBatchPlanner)
     try:
         if file is None:
@@ -778,15 +790,21 @@ def visit(
                               code="missing-argument")
         if export is not None:
             check_export(export)
+        from mesocalc.cli_ledger import ledger_patients, plan_ledger_options, visit_patient, visit_with_ledger
         from mesocalc.visit import compute_visit
         from mesocalc.visit_request import read_visit_file
 
         lib = load(library)
-        result = compute_visit(read_visit_file(file, lib, sys.stdin), lib, strict)
-        present_visit(result, json_out, explain, export)
+        request = read_visit_file(file, lib, sys.stdin, ledger_patients(ledger))
+        result, extra = compute_visit(request, lib, strict), None
+        patient_id = visit_patient(patient_id, request)
+        if any((patient_id, record, date, lot, by, note, override, again)):  # the course ledger (cli_ledger.py)
+            options = plan_ledger_options(patient_id, record, date, lot, by, note, override, again)
+            result, extra = visit_with_ledger(result, lib, ledger, options, strict)
+        present_visit(result, json_out, explain, export, extra)
     except MesocalcError as exc:
         fail(exc, json_out)
-    raise typer.Exit(result.exit_code)
+    raise typer.Exit(max(result.exit_code, extra.exit_code if extra is not None else 0))
 
 
 def check_export(path: str) -> None:
@@ -799,7 +817,7 @@ def check_export(path: str) -> None:
                           hint="give a file ending in .html, .svg or .txt")
 
 
-def present_visit(result: Any, json_out: bool, explain: bool, export: str | None) -> None:
+def present_visit(result: Any, json_out: bool, explain: bool, export: str | None, ledger: Any = None) -> None:
     import io
 
     from mesocalc.render.table import make_console
@@ -814,6 +832,8 @@ def present_visit(result: Any, json_out: bool, explain: bool, export: str | None
         render_visit(result, console, steps)
 
     if export is not None or not json_out:
+        if ledger is not None and not json_out:
+            ledger.before()
         console = make_console(record=export is not None)
         if json_out:
             console.file = io.StringIO()  # the report goes only to the file
@@ -823,6 +843,8 @@ def present_visit(result: Any, json_out: bool, explain: bool, export: str | None
 
             title = "mesocalc visit" + (f": {result.request.date.isoformat()}" if result.request.date else "")
             write_text(export, export_text(draw, export.lower().rsplit(".", 1)[-1], title, shown=console), "--export")
+        if ledger is not None and not json_out:
+            ledger.after()
     if json_out:
         from mesocalc.render.visit_json import visit_doc
 
@@ -831,6 +853,8 @@ def present_visit(result: Any, json_out: bool, explain: bool, export: str | None
             from mesocalc.render.jsondoc import steps_doc
 
             doc["explain"] = steps_doc(steps)
+        if ledger is not None:
+            doc["ledger"] = ledger.to_json()
         emit_json(doc)
 
 

@@ -391,3 +391,49 @@ def ledger_history(patient_id: str, ledger: str | None, cocktail: Any, history_f
                           code="usage")
     sessions = api.sessions_of(ledger_path(ledger), patient_id)
     return history_entries(sessions, {comp.agent for comp in cocktail.components}, date.max)
+
+
+# ---- visit with --patient-id [--record] --------------------------------------------------------
+
+def ledger_patients(ledger: str | None) -> Any:
+    """For a visit file's `patient:` that is neither a file nor a library patient: the id as the ledger
+    recorded it, when the ledger has sessions for it (SPEC §5), else None."""
+    def known(text: str) -> str | None:
+        from mesocalc.ledger import api
+
+        try:
+            sessions = api.sessions_of(ledger_path(ledger), text)
+        except MesocalcError:
+            return None
+        return sessions[-1].patient if sessions else None
+
+    return known
+
+
+def visit_patient(patient_id: str | None, request: Any) -> str | None:
+    """--patient-id, or the ledger patient the visit file names; both given must agree."""
+    named = request.patient_id
+    if patient_id is not None and named is not None and patient_id.strip().lower() != named.lower():
+        raise input_error(f"the visit file names patient {named}, --patient-id says {patient_id.strip()[:64]}",
+                          Location(key="--patient-id"), code="usage")
+    return patient_id if patient_id is not None else named
+
+
+def visit_with_ledger(result: Any, lib: Any, ledger: str | None, options: tuple[Any, bool],
+                      strict: bool) -> tuple[Any, PlanLedger]:
+    """The visit judged against the patient's course in the ledger (all its agents as one session: course
+    caps, max_sessions, min_interval); recorded too with --record."""
+    from mesocalc.ledger import api
+    from mesocalc.ledger.course import visit_course
+    from mesocalc.render.visit_json import visit_doc
+    from mesocalc.visit import with_course_warnings
+
+    record_options, record = options
+    path = ledger_path(ledger)
+    entry = api.recording(visit_doc(result), "visit", record_options, lib)
+    info = visit_course(api.sessions_of(path, entry.patient), entry, lib)
+    result = with_course_warnings(result, info.warnings, strict)
+    outcome = None
+    if record:  # the document as shown, course warnings included: not OK needs --override
+        outcome = api.record(path, api.recording(visit_doc(result), "visit", record_options, lib), lib)
+    return result, PlanLedger(info, outcome, str(path))

@@ -7,6 +7,10 @@ Pure: standard library dates only (no Typer, no Rich). Conventions (SPEC §4):
 - the next phase starts one interval of the new phase after the last session of the previous one.
 - a minimum interval is met when a session falls on or after the previous session + the interval
   (calendar arithmetic, comparing dates rather than counting days).
+- a phase's `max_interval` (SPEC §5) is met when a session of the phase falls on or before the previous
+  session + max_interval (the same arithmetic); a later one is a soft `interval-late` warning. The
+  previous session is judged with it when it is of the same phase, or a session given without a phase
+  name (a history entry, a ledger session: the course the phase continues).
 
 Each planned session is sized like `plan` (one plan.compute); sessions already given (history) count
 toward `max_sessions` and course caps, and the first planned session must respect `min_interval`
@@ -188,6 +192,7 @@ def compute_schedule(plan: PlanResult, phases: tuple[m.Phase, ...], start: date 
         checks += course_checks(comp.agent, present, sessions, plan.session.weight)
     for check in checks:
         warnings += course_warnings(check, components[check.agent].agent.name)
+    warnings += late_warnings(sessions, phases)
     sessions = flag_sessions(sessions, checks)
     all_warnings = list(plan.warnings) + warnings
     code = c.exit_code(all_warnings, strict)
@@ -290,6 +295,24 @@ def course_warnings(check: CourseCheck, name: str) -> list[c.Warning]:
                           check.agent, check.source)
                 for t in check.too_early]
     return []
+
+
+def late_warnings(sessions: list[CourseSession], phases: tuple[m.Phase, ...]) -> list[c.Warning]:
+    """`interval-late`: a session of a phase with a `max_interval` that falls after the previous session
+    (of that phase, or given without a phase name) + max_interval."""
+    longest = {phase.name: phase.max_interval for phase in phases if phase.max_interval is not None}
+    out: list[c.Warning] = []
+    for previous, current in itertools.pairwise(sessions):
+        limit = longest.get(current.phase or "")
+        if limit is None or previous.phase not in (current.phase, None):
+            continue
+        latest = add_interval(previous.date, limit)
+        if current.date > latest:
+            out.append(c.Warning(
+                "interval-late", m.Severity.SOFT,
+                f"session {current.number} on {current.date} ({current.phase}) is more than {limit.text()} after "
+                f"the previous one on {previous.date} (latest on time {latest}): the phase's max_interval"))
+    return out
 
 
 def flag_sessions(sessions: list[CourseSession], checks: list[CourseCheck]) -> list[CourseSession]:

@@ -35,7 +35,7 @@ from mesocalc.request import Session
 from mesocalc.visit_request import VisitItem, VisitRequest, read_visit
 
 __all__ = ["AgentTotal", "ClassLimitResult", "ClassShare", "Dose", "ItemResult", "VisitResult", "VisitWarning",
-           "compute_visit", "visit"]
+           "compute_visit", "visit", "with_course_warnings"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -155,6 +155,18 @@ def compute_visit(request: VisitRequest, library: m.Library, strict: bool = Fals
     warnings = _warnings(items, totals, classes)
     code = c.exit_code([w.warning for w in warnings], strict)
     return VisitResult(request, items, totals, classes, tuple(warnings), code)
+
+
+def with_course_warnings(result: VisitResult, warnings: tuple[c.Warning, ...], strict: bool = False) -> VisitResult:
+    """The visit with the patient's course warnings (from the ledger) added, each naming the items that
+    gave its agent (or the cocktail it is about, for `interval-late`), and the exit code they give."""
+    added = []
+    for w in warnings:
+        numbers = [r.item.number for r in result.items if any(d.agent == w.agent for d in r.doses)
+                   or (w.agent is None and w.message.startswith(f"{r.item.id}: "))]
+        added.append(_from_items(w, numbers) if numbers else VisitWarning(w))
+    every = (*result.warnings, *added)
+    return replace(result, warnings=every, exit_code=c.exit_code([w.warning for w in every], strict))
 
 
 # ---- 1. each item ------------------------------------------------------------------------------
@@ -422,6 +434,13 @@ def _class_limit(limit: m.ClassLimit, totals: tuple[AgentTotal, ...]) -> ClassLi
 # ---- warnings -----------------------------------------------------------------------------------
 
 
+def _from_items(w: c.Warning, numbers: list[int]) -> VisitWarning:
+    """The warning, its message led by the items it comes from ("items 2, 3: ...")."""
+    unique = tuple(dict.fromkeys(numbers))
+    label = f"item{'s' if len(unique) > 1 else ''} {', '.join(map(str, unique))}"
+    return VisitWarning(replace(w, message=f"{label}: {w.message}"), unique)
+
+
 def _warnings(items: tuple[ItemResult, ...], totals: tuple[AgentTotal, ...],
               classes: tuple[ClassLimitResult, ...]) -> list[VisitWarning]:
     """Each item's warnings, naming the items they come from (the same warning from several items once),
@@ -433,12 +452,7 @@ def _warnings(items: tuple[ItemResult, ...], totals: tuple[AgentTotal, ...],
             key = (w.code, w.severity, w.message)
             seen.setdefault(key, []).append(result.item.number)
             first.setdefault(key, w)
-    out = []
-    for key, numbers in seen.items():
-        w = first[key]
-        named = ", ".join(str(n) for n in dict.fromkeys(numbers))
-        label = f"item{'s' if len(set(numbers)) > 1 else ''} {named}"
-        out.append(VisitWarning(replace(w, message=f"{label}: {w.message}"), tuple(dict.fromkeys(numbers))))
+    out = [_from_items(first[key], numbers) for key, numbers in seen.items()]
     for t in totals:
         given = t.counted_items
         if t.total is None or len(given) < 2:

@@ -5,7 +5,7 @@ through the same line-marking YAML reader as the library. Pure: no Typer, no Ric
 
 ```yaml
 kind: visit
-patient: patient.yaml              # a patient file (or a patient id of the library)
+patient: patient.yaml              # a patient file, a patient id of the library, or one known to the ledger
 weight: 60 kg                      # optional; overrides the patient's
 date: 2026-12-01                   # optional
 items:
@@ -19,6 +19,7 @@ items:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -67,18 +68,23 @@ class VisitRequest(Record):
     date: dt.date | None
     note: str | None = None
     file: str | None = None
+    patient_id: str | None = None  # `patient:` named a patient of the course ledger (not a file)
 
 
-def read_visit(text: str, name: str, library: m.Library) -> VisitRequest:
+LedgerPatients = Callable[[str], str | None]  # a patient id -> that id as the ledger recorded it, or None
+
+
+def read_visit(text: str, name: str, library: m.Library, ledger: LedgerPatients | None = None) -> VisitRequest:
     """The visit in `text` (YAML or JSON; `name` is the file name for messages), or a MesocalcError."""
     documents = parse_documents(text, name)
     if len(documents) != 1:
         raise MesocalcError(Problem("not-a-visit", f"expected one visit document, found {len(documents)}",
                                     Location(name)))
-    return VisitReader(documents[0], library).read()
+    return VisitReader(documents[0], library, ledger).read()
 
 
-def read_visit_file(file: str, library: m.Library, stdin: Any = None) -> VisitRequest:
+def read_visit_file(file: str, library: m.Library, stdin: Any = None,
+                    ledger: LedgerPatients | None = None) -> VisitRequest:
     """The visit in FILE, or on `stdin` when FILE is `-`."""
     from pathlib import Path
 
@@ -88,14 +94,15 @@ def read_visit_file(file: str, library: m.Library, stdin: Any = None) -> VisitRe
         text = (stdin.read(MAX_BYTES + 1) if stdin is not None else "")
         if len(text) > MAX_BYTES:
             raise MesocalcError(Problem("file-too-large", f"more than {MAX_BYTES:,} characters", Location("-")))
-        return read_visit(text, "-", library)
-    return read_visit(read_text(Path(file)), file, library)
+        return read_visit(text, "-", library, ledger)
+    return read_visit(read_text(Path(file)), file, library, ledger)
 
 
 class VisitReader:
-    def __init__(self, doc: RawDocument, library: m.Library) -> None:
+    def __init__(self, doc: RawDocument, library: m.Library, ledger: LedgerPatients | None = None) -> None:
         self.doc = doc
         self.library = library
+        self.ledger = ledger
         self.problems: list[Problem] = []
         self.weight: u.Q | None = None
         self.patient: m.Patient | None = None
@@ -133,11 +140,14 @@ class VisitReader:
             if not 0.5 <= weight.value <= 650:
                 self.problem("weight", f"a body weight of {u.format_number(weight.value)} kg is not plausible")
         patient = None
+        patient_id = None
         if data.get("patient") is not None:
             try:
                 patient = load_patient(self._beside_file(str(data["patient"])), self.library)
             except MesocalcError as exc:
-                self.problems.extend(self._relocate(exc.problems, "patient"))
+                patient_id = self._ledger_patient(str(data["patient"]), exc)
+                if patient_id is None:
+                    self.problems.extend(self._relocate(exc.problems, "patient"))
         if weight is None and patient is not None and patient.weight is not None:
             weight = u.body_weight_kg(patient.weight)
         self.weight, self.patient = weight, patient
@@ -157,7 +167,14 @@ class VisitReader:
         note = data.get("note") if isinstance(data.get("note"), str) else None
         if self.problems:
             raise MesocalcError(self.problems)
-        return VisitRequest(tuple(items), weight, patient, date, note, self.doc.file)
+        return VisitRequest(tuple(items), weight, patient, date, note, self.doc.file, patient_id)
+
+    def _ledger_patient(self, text: str, exc: MesocalcError) -> str | None:
+        """SPEC §5: `patient:` may be a patient id known to the course ledger (not a file, nor a library
+        patient): that id, as recorded, for the ledger's course checks."""
+        if self.ledger is None or [p.code for p in exc.problems] != ["unknown-patient"]:
+            return None
+        return self.ledger(text)
 
     def _beside_file(self, text: str) -> str:
         """A relative patient path is looked for next to the visit file first, then from the working folder."""

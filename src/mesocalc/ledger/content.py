@@ -5,9 +5,9 @@ hash: `source` (plan | visit), `items` (each cocktail or product with its points
 doses), `doses` (each agent's total for the session), `solution` (each agent's solution volume in mL,
 where known, for course volume caps) and `weight`.
 
-A visit document (`kind: visit`, built by `mesocalc visit`) is read by its SPEC §5 shape: `items`, each
-with its cocktail or product and plan-like `components` (agent and dose), and `totals` (each agent's
-total across the visit, a list of {agent, dose} or a mapping agent -> dose).
+A visit document is what `mesocalc visit --json` writes (schemas/visit.json): `items`, each with its
+`type` and `id`, per-agent `doses` and (cocktails, injected products) its `plan`; and `totals`, each
+agent's counted `total` across the visit.
 """
 
 from __future__ import annotations
@@ -182,19 +182,7 @@ def content_from_document(doc: Any, name: str) -> dict[str, Any]:
         items.append(_item("cocktail", _ref(doc.get("cocktail"), "cocktail", Location(name, key="cocktail")),
                            doc, doses, name, ""))
     else:
-        raw_items = doc.get("items")
-        if not isinstance(raw_items, list) or not raw_items:
-            raise input_error("a visit document has a non-empty 'items' list", Location(name, key="items"),
-                              code="bad-document")
-        for i, item in enumerate(raw_items):
-            key = f"items[{i}]"
-            if not isinstance(item, dict):
-                raise input_error("each item is an object", Location(name, key=key), code="bad-document")
-            what = "cocktail" if item.get("cocktail") is not None else "product"
-            ref = _ref(item.get(what), what, Location(name, key=f"{key}.{what}"))
-            item_doses, _ = _components(item.get("components", []), f"{key}.components", name)
-            items.append(_item(what, ref, item, item_doses, name, f"{key}."))
-        doses, solution = _totals(doc.get("totals"), name)
+        items, doses, solution = _visit_content(doc, name)
     return {
         "source": kind,
         "items": items,
@@ -221,15 +209,48 @@ def _item(what: str, ref: str, doc: dict[str, Any], doses: dict[str, u.Q], name:
     }
 
 
-def _totals(totals: Any, name: str) -> tuple[dict[str, u.Q], dict[str, u.Q | None]]:
-    """A visit's agent totals: a list of {agent, dose} or a mapping agent -> dose (or -> {dose})."""
-    if isinstance(totals, dict):
-        totals = [{"agent": agent, "dose": value.get("dose", value) if isinstance(value, dict) else value}
-                  for agent, value in totals.items()]
-    if not isinstance(totals, list) or not totals:
+def _visit_content(doc: dict[str, Any], name: str) -> tuple[list[dict[str, Any]], dict[str, u.Q],
+                                                          dict[str, u.Q | None]]:
+    """A `visit --json` document (schemas/visit.json): each item by its `type` and `id` with its per-agent
+    `doses` (a topical product's applied amounts too), its plan's points, volume and area; the session's
+    doses are the agents' counted `totals` (amounts shown beside a total, such as a topical cream's, are
+    kept on their item and not added, as the visit did); an agent's solution volume where every item
+    that gave it says it."""
+    raw_items = doc.get("items")
+    if not isinstance(raw_items, list) or not raw_items:
+        raise input_error("a visit document has a non-empty 'items' list", Location(name, key="items"),
+                          code="bad-document", hint="record the output of mesocalc visit --json")
+    items: list[dict[str, Any]] = []
+    volumes: dict[str, list[u.Q | None]] = {}
+    for i, item in enumerate(raw_items):
+        key = f"items[{i}]"
+        if not isinstance(item, dict) or item.get("type") not in ("cocktail", "product"):
+            raise input_error("each item is an object with a 'type' (cocktail or product) and an 'id'",
+                              Location(name, key=key), code="bad-document",
+                              hint="record the output of mesocalc visit --json")
+        plan: dict[str, Any] = item["plan"] if isinstance(item.get("plan"), dict) else {}
+        item_doses, _ = _components(item.get("doses", []), f"{key}.doses", name)
+        _, item_solution = _components(plan.get("components", []), f"{key}.plan.components", name)
+        for dose in item.get("doses", []):
+            if dose.get("counted", True):
+                volumes.setdefault(str(dose["agent"]).lower(), []).append(item_solution.get(str(dose["agent"]).lower()))
+        shape = {"points": plan.get("points"), "total_volume": plan.get("total_volume"),
+                 "area": plan.get("area", item.get("area"))}
+        items.append(_item(str(item["type"]), _ref(item.get("id"), "id", Location(name, key=f"{key}.id")), shape,
+                           item_doses, name, f"{key}.plan."))
+    totals = doc.get("totals")
+    if not isinstance(totals, list):
         raise input_error("a visit document has 'totals': each agent's total dose across the visit",
                           Location(name, key="totals"), code="bad-document")
-    return _components(totals, "totals", name)
+    counted = [{"agent": t.get("agent"), "dose": t.get("total")} for t in totals
+               if isinstance(t, dict) and t.get("total") is not None]
+    doses, _ = _components(counted, "totals", name)
+    solution: dict[str, u.Q | None] = {}
+    for agent in doses:
+        given = volumes.get(agent, [])
+        known = [q for q in given if q is not None]
+        solution[agent] = sum(known[1:], known[0]) if given and len(known) == len(given) else None
+    return items, doses, solution
 
 
 def canonical(content: dict[str, Any]) -> str:

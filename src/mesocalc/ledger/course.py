@@ -150,6 +150,16 @@ def _agent_course(agent: m.Agent, entries: list[Given], total: u.Q, checks: list
                        complete, tuple(checks))
 
 
+def _upcoming_phase(cocktail: m.Cocktail, given: int) -> m.Phase | None:
+    """The protocol phase the next session of a cocktail falls in, after `given` sessions of it."""
+    upcoming = given + 1
+    for phase in cocktail.protocol:
+        if upcoming <= phase.sessions:
+            return phase
+        upcoming -= phase.sessions
+    return None
+
+
 def _latest_on_time(entries: list[Given], library: m.Library) -> tuple[date | None, str | None]:
     """The last session of each cocktail + the max_interval of the phase its next session falls in."""
     latest: list[date] = []
@@ -158,26 +168,47 @@ def _latest_on_time(entries: list[Given], library: m.Library) -> tuple[date | No
         if cocktail is None:
             continue
         with_it = [e for e in entries if cocktail_id in e.cocktails]
-        upcoming = len(with_it) + 1
-        for phase in cocktail.protocol:
-            if upcoming <= phase.sessions:
-                limit = phase.max_interval
-                if isinstance(limit, m.Interval):
-                    latest.append(add_interval(with_it[-1].when, limit))
-                break
-            upcoming -= phase.sessions
+        phase = _upcoming_phase(cocktail, len(with_it))
+        if phase is not None and phase.max_interval is not None:
+            latest.append(add_interval(with_it[-1].when, phase.max_interval))
     if latest:
         return min(latest), None
     return None, "no protocol phase of the cocktails given sets a max_interval"
 
 
+def _new_given(recording: Recording) -> Given:
+    """The session about to be recorded, as the course sees it."""
+    content = recording.content
+    return Given(recording.given_at.date(), ct.doses_of(content),
+                 {a: (u.Q(ml, u.VOLUME) if ml is not None else None) for a, ml in content.get("solution", {}).items()},
+                 tuple(i["ref"] for i in content.get("items", []) if i.get("what") == "cocktail"),
+                 ct.quantity(content["weight"]) if content.get("weight") else None, None)
+
+
+def late_warnings(earlier: list[Given], new: Given, library: m.Library) -> list[c.Warning]:
+    """`interval-late` (soft) for a new session of a cocktail later than its last session + the
+    max_interval of the protocol phase the new session falls in (schedule.py's rule, from the ledger)."""
+    out: list[c.Warning] = []
+    for cocktail_id in new.cocktails:
+        cocktail = library.cocktails.get(cocktail_id)
+        with_it = sorted((e for e in earlier if cocktail_id in e.cocktails and e.when <= new.when),
+                         key=lambda e: e.when)
+        phase = _upcoming_phase(cocktail, len(with_it)) if cocktail is not None and with_it else None
+        if phase is None or phase.max_interval is None:
+            continue
+        latest = add_interval(with_it[-1].when, phase.max_interval)
+        if new.when > latest:
+            out.append(c.Warning(
+                "interval-late", m.Severity.SOFT,
+                f"{cocktail_id}: session {len(with_it) + 1} on {new.when} ({phase.name}) is more than "
+                f"{phase.max_interval.text()} after the previous one on {with_it[-1].when} (latest on time "
+                f"{latest}): the phase's max_interval"))
+    return out
+
+
 def judge_new_session(history: list[StoredSession], recording: Recording, library: m.Library) -> list[c.Warning]:
     """Course warnings that concern the session about to be recorded (hard ones refuse it)."""
-    content = recording.content
-    new = Given(recording.given_at.date(), ct.doses_of(content),
-                {a: (u.Q(ml, u.VOLUME) if ml is not None else None) for a, ml in content.get("solution", {}).items()},
-                tuple(i["ref"] for i in content.get("items", []) if i.get("what") == "cocktail"),
-                ct.quantity(content["weight"]) if content.get("weight") else None, None)
+    new = _new_given(recording)
     earlier = [given(s) for s in history if not s.voided]
     result = course(sorted([*earlier, new], key=lambda g: g.when), library)
     # a session recorded late (dated before others) may break a rule at a later session: that counts too
@@ -190,7 +221,7 @@ def judge_new_session(history: list[StoredSession], recording: Recording, librar
             hit = {by_number.get(s.number) for s in flag_sessions(list(result.sessions), [check]) if s.flags}
             if None in hit or hit - was_flagged:  # broken at the new session, or newly broken by it
                 out += course_warnings(check, agent.name)
-    return out
+    return out + late_warnings(earlier, new, library)
 
 
 # ---- plan and schedule with --patient-id ------------------------------------------------------
@@ -236,6 +267,24 @@ def plan_with_course(plan: Any, sessions: list[StoredSession], patient: str, whe
     history = history_entries(sessions, agents, when)
     phase = m.Phase("this session", 1, m.Interval(1, "day"))
     result = compute_schedule(plan, (phase,), when, history, library, strict, same_day=True)
-    added = tuple(result.warnings[len(plan.warnings):])
+    cocktail = plan.session.cocktail.id
+    late = late_warnings([given(s) for s in sessions if not s.voided],
+                         Given(when, {}, {}, (cocktail,), None, None), library)
+    added = (*result.warnings[len(plan.warnings):], *late)
     info = PlanCourse(patient, len(history), history[-1].date if history else None, result.checks, added)
-    return replace(plan, warnings=tuple(plan.warnings) + added, exit_code=result.exit_code), info
+    every = (*plan.warnings, *added)
+    return replace(plan, warnings=every, exit_code=c.exit_code(list(every), strict)), info
+
+
+def visit_course(history: list[StoredSession], recording: Recording, library: m.Library) -> PlanCourse:
+    """What the ledger says about a visit (every agent of its items, one session): the earlier sessions
+    that gave any of its agents, each agent's course checks with the visit counted, and the warnings of
+    the rules the visit would break (judge_new_session: what recording it would refuse without --override)."""
+    new = _new_given(recording)
+    earlier = [given(s) for s in history if not s.voided]
+    whole = course([*earlier, new], library)
+    checks = tuple(check for agent in whole.agents if agent.agent in new.doses for check in agent.checks)
+    before = [e for e in earlier if e.when <= new.when and set(e.doses) & set(new.doses)]
+    warnings = judge_new_session(history, recording, library)
+    return PlanCourse(recording.patient, len(before), max((e.when for e in before), default=None), checks,
+                      tuple(warnings))

@@ -228,7 +228,8 @@ def record(con: sqlite3.Connection, recording: Recording, library: m.Library) ->
     from mesocalc.ledger.course import judge_new_session
 
     if not recording.ok and not recording.override:
-        return Outcome(None, refused="the plan was not OK (a hard cap or rule is broken): it is recorded only "
+        what = recording.content.get("source", "plan")  # plan | visit
+        return Outcome(None, refused=f"the {what} was not OK (a hard cap or rule is broken): it is recorded only "
                                      "with --override \"REASON\"")
     text = ct.canonical(recording.content)
     with write_transaction(con):

@@ -8,7 +8,7 @@ from mesocalc.render.jsondoc import dumps, without_noise
 
 
 def json_document(result: object) -> dict[str, Any]:
-    """The `--json` document of a plan, compound, schedule, conversion or library check result.
+    """The `--json` document of a plan, visit, compound, schedule, conversion or library check result.
 
     Numbers as `--json` prints them: without binary noise (SPEC §6), so the API's document equals the CLI's.
     """
@@ -36,6 +36,12 @@ def _document(result: object) -> dict[str, Any]:
         return jsondoc.conversion_doc(result)
     if isinstance(result, LibraryCheck):
         return jsondoc.check_doc(result)
+    from mesocalc.visit import VisitResult
+
+    if isinstance(result, VisitResult):
+        from mesocalc.render.visit_json import visit_doc
+
+        return visit_doc(result)
     raise TypeError(f"no JSON document for {type(result).__name__}")
 
 

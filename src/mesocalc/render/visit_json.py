@@ -15,7 +15,7 @@ def visit_doc(result: VisitResult) -> dict[str, Any]:
         "kind": "visit",
         "version": VERSION,
         "date": request.date.isoformat() if request.date else None,
-        "patient": request.patient.id if request.patient is not None else None,
+        "patient": request.patient.id if request.patient is not None else request.patient_id,
         "weight": request.weight.to_json() if request.weight is not None else None,
         "items": [_item(r) for r in result.items],
         "totals": [_total(t) for t in result.totals],

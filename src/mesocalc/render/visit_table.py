@@ -33,8 +33,8 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
     head = ["Visit"]
     if request.date:
         head.append(request.date.isoformat())
-    if request.patient is not None:
-        head.append(f"patient {request.patient.id}")
+    if request.patient is not None or request.patient_id is not None:
+        head.append(f"patient {request.patient.id if request.patient is not None else request.patient_id}")
     head.append(f"{format_number(request.weight.value)} kg" if request.weight is not None else "weight not given")
     console.print(Text(", ".join(head), style="bold"))
     console.print()
