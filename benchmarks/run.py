@@ -47,11 +47,16 @@ class Row:
     rss_mb: float | None
     target: str = ""
     note: str = ""
+    lines: int = 0  # a batch row: its number of lines (the note then gives µs per line)
+
+
+LOADS: list[float] = []  # the 1-minute load average, sampled before every run
 
 
 def run_once(argv: list[str], env: dict[str, str], stdin_path: Path | None = None,
              stdout_path: Path | None = None) -> tuple[float, float, int]:
     """Wall seconds, peak RSS (MB) and exit code of one run."""
+    LOADS.append(os.getloadavg()[0])
     stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL  # noqa: SIM115
     stdout = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL  # noqa: SIM115
     try:
@@ -157,6 +162,7 @@ def distinct_batch_file(path: Path, lines: int) -> Path:
     with open(path, "w", encoding="utf-8") as out:
         for i in range(lines):
             out.write(json.dumps(shapes[i % len(shapes)](i)) + "\n")
+    return path
 
 
 LEDGER_FILL = """
@@ -181,6 +187,12 @@ def ledger_with_history(path: Path, python: str, plan_json: Path, sessions: int,
     """A ledger where patient P-BIG has `sessions` sessions (minoxidil, one a day: no course rule applies)."""
     subprocess.run([python, "-c", LEDGER_FILL, str(path), str(plan_json), str(sessions)], check=True, env=env)
     return path
+
+
+def example_file(name: str) -> str:
+    """A file docs/examples.md shows (```yaml block after its name), e.g. the submental visit."""
+    text = (ROOT / "docs" / "examples.md").read_text(encoding="utf-8")
+    return text.split(f"`{name}`:", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
 
 
 def batch_file(path: Path, lines: int) -> Path:
@@ -247,22 +259,27 @@ def main() -> int:
              [mesocalc, "plan", "submental-dca-lidocaine", "--weight", "154 lb", "--json"], "≤ 10×F", True),
             ("check (built-in library)", [mesocalc, "check"], "", False),
         ]
-        floor = interleaved(python, startup, env, repeat, rows)
-        for name, argv in (("visit", [mesocalc, "visit", "--help"]), ("record", [mesocalc, "record", "--help"]),
-                           ("history", [mesocalc, "history", "--help"])):
-            exists = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
-            if not exists:
-                rows.append(Row(f"{name} (help)", " ".join([Path(argv[0]).name, *argv[1:]]), None, None, "",
-                                "n/a: no such command in this tree"))
-
-        # the course ledger: recording a session, and reading back a 5,000-session history
+        # visit (docs/examples.md's submental visit) and the course ledger: recording a session, reading back
+        # a 5,000-session history, planning against it; interleaved with the rows above
+        visit = work / "visit.yaml"
+        visit.write_text(example_file("submental-visit.yaml"), encoding="utf-8")
         plan_json = work / "plan.json"
         run_once([mesocalc, "plan", "mesohair-minoxidil", "--points", "40", "--json"], env, None, plan_json)
         ledger = ledger_with_history(work / "ledger.sqlite3", python, plan_json, 5_000, env)
-        measure("record", [mesocalc, "record", str(plan_json), "--patient", "P-NEW", "--ledger", str(ledger),
-                           "--date", "2026-01-01", "--again", "--lot", "minoxidil=L1"], "≤ 10×F")
-        measure("history, 5,000 sessions", [mesocalc, "history", "P-BIG", "--ledger", str(ledger)], "≤ 10×F")
-        measure("history, 5,000 sessions, --json", [mesocalc, "history", "P-BIG", "--ledger", str(ledger), "--json"])
+        startup += [
+            ("visit (4 items)", [mesocalc, "visit", str(visit)], "", False),
+            ("visit --json (4 items)", [mesocalc, "visit", str(visit), "--json"], "", False),
+            ("record, ledger of 5,000 sessions",
+             [mesocalc, "record", str(plan_json), "--patient", "P-NEW", "--ledger", str(ledger), "--date",
+              "2026-01-01", "--again", "--lot", "minoxidil=L1"], "", False),
+            ("history, 5,000 sessions", [mesocalc, "history", "P-BIG", "--ledger", str(ledger)], "", False),
+            ("history, 5,000 sessions, --json", [mesocalc, "history", "P-BIG", "--ledger", str(ledger), "--json"],
+             "", False),
+            ("plan --json --patient-id, 5,000 sessions",
+             [mesocalc, "plan", "mesohair-minoxidil", "--points", "40", "--json", "--patient-id", "P-BIG",
+              "--ledger", str(ledger)], "", False),
+        ]
+        floor = interleaved(python, startup, env, repeat, rows)
 
         lib_rows: dict[int, tuple[Row, Row]] = {}
         for size in args.libraries:
@@ -276,15 +293,16 @@ def main() -> int:
             # one file edited, then the same plan: only that file is read and parsed again
             edited = folder / "agent-00005.yaml"
             original = edited.read_text(encoding="utf-8")
-            times = []
+            times, edit_peak = [], 0.0
             for n in range(1 if size >= 10_000 else 3):
                 text = original.replace("Benchmark agent 5", f"Benchmark agent 5 (edit {n})")
                 edited.write_text(text, encoding="utf-8")
-                elapsed, _, _ = run_once(argv, env)
+                elapsed, edit_rss, _ = run_once(argv, env)
                 times.append(elapsed)
+                edit_peak = max(edit_peak, edit_rss)
             edited.write_text(original, encoding="utf-8")
             row = Row(f"plan, {size:,}+{size:,} library, one file edited", "(as above)", statistics.median(times),
-                      None, f"≤ {EDIT_TARGET_S:g} s" if size >= 10_000 else "", f"median of {len(times)} edit(s)")
+                      edit_peak, f"≤ {EDIT_TARGET_S:g} s" if size >= 10_000 else "", f"median of {len(times)} edit(s)")
             rows.append(row)
             print(f"{row.name:28s} {row.median_s * 1000:8.1f} ms", flush=True)
 
@@ -295,10 +313,12 @@ def main() -> int:
             row = measure(f"batch, {size:,} lines on stdin", [mesocalc, "plan", "--batch", "-"],
                           "≤ 0.6 s" if size == 10_000 else "", repeat_n=3 if size > 10_000 else max(3, repeat // 3),
                           stdin_path=path)
+            row.lines = size
             batch_rows[size] = row
         distinct = distinct_batch_file(work / "batch-distinct-10000.jsonl", 10_000)
-        measure("batch, 10,000 distinct lines", [mesocalc, "plan", "--batch", "-"], "≤ 0.6 s",
-                repeat_n=max(3, repeat // 3), stdin_path=distinct)
+        batch_rows[-10_000] = measure("batch, 10,000 distinct lines", [mesocalc, "plan", "--batch", "-"], "≤ 0.6 s",
+                                      repeat_n=max(3, repeat // 3), stdin_path=distinct)
+        batch_rows[-10_000].lines = 10_000
         # the 10k batch must give 10,000 valid plan lines
         out = work / "batch-out.jsonl"
         run_once([mesocalc, "plan", "--batch", "-"], env, work / "batch-10000.jsonl", out)
@@ -367,6 +387,8 @@ def write_report(path: Path, floor: float, floor_rss: float, rows: list[Row], li
     def rss(row: Row) -> str:
         return f"{row.rss_mb:.0f}" if row.rss_mb is not None else "n/a"
 
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "?"
     version = subprocess.run([str(bindir / "python"), "-c", "import typer, sys; print(typer.__version__, "
                               "sys.version.split()[0])"], capture_output=True, text=True).stdout.split()
     lines = [
@@ -379,13 +401,16 @@ def write_report(path: Path, floor: float, floor_rss: float, rows: list[Row], li
         "about 16 MB, which the child shares until it execs). Commands: `mesocalc --help`; `mesocalc plan",
         "submental-dca --area \"25 cm^2\" --json`; `mesocalc convert \"1:100000\" mg/mL`; `mesocalc check`;",
         "`mesocalc plan bench-cocktail --library DIR --weight \"70 kg\" --json`; `mesocalc plan --batch - < FILE`;",
-        "`mesocalc record plan.json --patient P-NEW --ledger L` and `mesocalc history P-BIG --ledger L` on a ledger",
-        "where P-BIG has 5,000 sessions.",
+        "`mesocalc visit visit.yaml` (docs/examples.md's 4-item submental visit); `mesocalc record plan.json",
+        "--patient P-NEW --ledger L`, `mesocalc history P-BIG --ledger L` and `mesocalc plan mesohair-minoxidil",
+        "--patient-id P-BIG --ledger L --json` on a ledger where P-BIG has 5,000 sessions.",
         "",
-        f"Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Machine: {platform.machine()}, "
-        f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f} at the end of the run.",
-        "The start-up rows are interleaved (each round runs F and every command once; medians over the rounds),",
-        "so a busy spell of the machine touches them alike; the ratios to F are the stabler figure.",
+        f"Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} (commit {commit}). Machine: "
+        f"{platform.machine()}, {os.cpu_count()} CPU(s), shared with other users running tests; 1-minute load "
+        f"average seen during the run {min(LOADS):.1f}-{max(LOADS):.1f} (median {statistics.median(LOADS):.1f}).",
+        "The start-up, visit and ledger rows are interleaved (each round runs F and every one of those commands",
+        "once; medians over the rounds), so a busy spell of the machine touches them alike; the ratios to F are",
+        "the stabler figure. The library and batch rows are not interleaved and are the noisiest.",
         f"Python {version[1] if len(version) > 1 else '?'}, Typer {version[0] if version else '?'}.",
         "",
         f"F = {floor * 1000:.1f} ms, {floor_rss:.0f} MB.",
@@ -394,21 +419,25 @@ def write_report(path: Path, floor: float, floor_rss: float, rows: list[Row], li
         "|---|---:|---:|---|---:|---|---|",
     ]
     for row in rows:
-        target = row.target
+        target, note = row.target, row.note
+        if row.lines and row.median_s is not None:
+            note += f"; {(row.median_s - floor) / row.lines * 1e6:.0f} µs per line after start-up"
 
         lines.append(f"| {row.name} | {ms(row)} | {ratio(row)} | {target} | {rss(row)} | "
-                     f"{verdict(row, floor)} | {row.note} |")
+                     f"{verdict(row, floor)} | {note} |")
     lines += ["", f"The 10,000-line batch returned {valid:,} valid plan lines.", "",
               "## Cost curves", "", "Plan time against library size (`--library` with N generated agents and N "
               "cocktails, one file each; the planned cocktail uses three agents):", "",
               "| N | cold ms | ×F | warm ms | ×F |", "|---:|---:|---:|---:|---:|"]
     for size, (uncached, cached) in lib_rows.items():
         lines.append(f"| {size:,} | {ms(uncached)} | {ratio(uncached)} | {ms(cached)} | {ratio(cached)} |")
-    lines += ["", "Batch time against batch size (varied requests over the four built-in cocktails, on stdin):", "",
+    lines += ["", "Batch time against batch size (varied requests over the four built-in cocktails, on stdin; "
+              "\"distinct\": no line repeats, so the line memo never answers):", "",
               "| lines | total ms | µs per line (after start-up) | peak RSS MB |", "|---:|---:|---:|---:|"]
     for size, row in batch_rows.items():
-        per_line = (row.median_s - floor) / size * 1e6 if row.median_s is not None else 0.0
-        lines.append(f"| {size:,} | {ms(row)} | {per_line:.0f} | {rss(row)} |")
+        per_line = (row.median_s - floor) / abs(size) * 1e6 if row.median_s is not None else 0.0
+        label = f"{abs(size):,} distinct" if size < 0 else f"{size:,}"
+        lines.append(f"| {label} | {ms(row)} | {per_line:.0f} | {rss(row)} |")
     path.parent.mkdir(parents=True, exist_ok=True)
     existing = path.read_text(encoding="utf-8") if path.exists() else ""
     marker = "<!-- end of generated part -->"

@@ -4,7 +4,9 @@
 `inspect.signature`, one Click object per option) on every start: about 1×F for mesocalc's commands, of
 which a run uses one. Here the group is built by Typer as usual, but without its commands; each command is
 built by Typer's own `get_command_from_info` the first time Click asks for it by name, so the result is the
-same Click command (help, completion and `--help` listings, which ask for all of them, included).
+same Click command (help, completion and `--help` listings, which ask for all of them, included). Named
+sub-apps (`mesocalc ledger ...`) are built the same way, by `get_group_from_info`, when they are used: a
+`plan` run no longer builds the ledger's four commands.
 """
 
 from __future__ import annotations
@@ -18,17 +20,25 @@ import typer
 class LazyCommands(MutableMapping[str, Any]):
     """Command name -> Click command, built on first access, in registration order."""
 
-    def __init__(self, app: typer.Typer, infos: list[Any]) -> None:
+    def __init__(self, app: typer.Typer, infos: list[Any], groups: list[Any]) -> None:
         self._app = app
         self._infos = {info.name or typer.main.get_command_name(info.callback.__name__): info for info in infos}
+        self._groups = {info.name: info for info in groups}  # after the commands, as Typer orders them
+        self._infos.update(self._groups)
         self._built: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
         command = self._built.get(name)
         if command is None:
             info = self._infos[name]  # KeyError: no such command (Click's `.get` gives None)
-            command = typer.main.get_command_from_info(info, pretty_exceptions_short=self._app.pretty_exceptions_short,
-                                                       rich_markup_mode=self._app.rich_markup_mode)
+            if name in self._groups:
+                command = typer.main.get_group_from_info(
+                    info, pretty_exceptions_short=self._app.pretty_exceptions_short,
+                    rich_markup_mode=self._app.rich_markup_mode, suggest_commands=self._app.suggest_commands)
+            else:
+                command = typer.main.get_command_from_info(
+                    info, pretty_exceptions_short=self._app.pretty_exceptions_short,
+                    rich_markup_mode=self._app.rich_markup_mode)
             self._built[name] = command
         return command
 
@@ -49,14 +59,16 @@ class LazyCommands(MutableMapping[str, Any]):
 
 def lazy_command(app: typer.Typer) -> Any:
     """The app's Click group (as `typer.main.get_command` makes it), its subcommands built on demand."""
-    registered = app.registered_commands
+    registered, sub_apps = app.registered_commands, app.registered_groups
+    named = [info for info in sub_apps if isinstance(info.name, str) and info.name]  # built when used
     app.registered_commands = []
+    app.registered_groups = [info for info in sub_apps if info not in named]  # unnamed: merged now, as Typer does
     try:
         group = typer.main.get_command(app)
     finally:
-        app.registered_commands = registered
-    lazy = LazyCommands(app, registered)
-    for name, command in group.commands.items():  # type: ignore[attr-defined]  # sub-apps (`ledger ...`)
+        app.registered_commands, app.registered_groups = registered, sub_apps
+    lazy = LazyCommands(app, registered, named)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]  # an unnamed sub-app's commands
         lazy[name] = command
     group.commands = lazy  # type: ignore[attr-defined]
     return group

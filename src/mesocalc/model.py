@@ -173,6 +173,10 @@ class Limit(Record):
         return found.dims == self.when_min.dims and found.value >= self.when_min.value * (1 - REL_TOL)
 
     def condition_text(self) -> str | None:
+        return self._condition_text
+
+    @cached_property  # asked for ~14 times per plan's JSON (format_quantity each time): made once per limit
+    def _condition_text(self) -> str | None:
         parts = []
         other = self.when_with or self.when_without
         if other is not None:

@@ -36,11 +36,15 @@ def without_noise(value: Any) -> Any:
     """
     if isinstance(value, float):
         return float(f"{value:.15g}") if math.isfinite(value) else value
+    # strings, whole numbers and None (most of a plan's leaves) are kept without a call for each
     if isinstance(value, dict):
-        return {key: without_noise(item) for key, item in value.items()}
+        return {key: item if type(item) in _KEPT else without_noise(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [without_noise(item) for item in value]
+        return [item if type(item) in _KEPT else without_noise(item) for item in value]
     return value
+
+
+_KEPT = frozenset({str, int, bool, type(None)})
 
 
 def error_doc(problems: list[Problem]) -> dict[str, Any]:
