@@ -7,12 +7,28 @@ has finished, Ctrl-C is ignored for the few milliseconds of interpreter shutdown
 complete and the exit code decided, and a signal then would end the process without either.
 """
 
+import os
 import signal
 import sys
 
 
+def _interrupted_before_main(signum: int, frame: object) -> None:
+    """Ctrl-C between this module's import and main()'s own handling: nothing is written yet; leave."""
+    try:  # noqa: SIM105
+        os.write(2, b"mesocalc: interrupted\n")
+    except OSError:
+        pass
+    os._exit(130)
+
+
+# From the moment this module is loaded, a Ctrl-C ends the process with one line; main() hands it back to
+# Python's KeyboardInterrupt (inside its try, so that no instant is left without a handler).
+signal.signal(signal.SIGINT, _interrupted_before_main)
+
+
 def main() -> None:
     try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from mesocalc import streams
 
         streams.guard_descriptors()
