@@ -11,9 +11,10 @@ from typing import Annotated, Any
 
 import typer
 
-from mesocalc.cli import JsonOpt, LibraryOpt, app, emit_json, fail, load
+from mesocalc.cli import JsonOpt, LibraryOpt, app, load
 from mesocalc.cli_options import AgainOpt, ByOpt, DateOpt, LedgerOpt, LotOpt, NoteOpt, OverrideOpt
-from mesocalc.errors import Location, MesocalcError, input_error
+from mesocalc.errors import Location, input_error
+from mesocalc.render.present import emit_json
 
 MAX_INPUT = 16 * 1024 * 1024
 
@@ -71,33 +72,30 @@ def record(
 
     Example: mesocalc record plan.json --patient P-0042 --lot kybella-10=C12345:2027-03 --by "Dr Lee"
     """
-    try:
-        from mesocalc.ledger import api
+    from mesocalc.ledger import api
 
-        path = ledger_path(ledger)
-        if void is not None:
-            if file != "-" or any(x for x in (date, lot, note, override, again)):
-                raise input_error("--void takes only --reason, --by and --patient", Location(key="--void"),
-                                  code="usage")
-            session, entry = api.void(path, void, reason, by, patient)
-            from mesocalc.ledger.reports import void_doc
+    path = ledger_path(ledger)
+    if void is not None:
+        if file != "-" or any(x for x in (date, lot, note, override, again)):
+            raise input_error("--void takes only --reason, --by and --patient", Location(key="--void"),
+                              code="usage")
+        session, entry = api.void(path, void, reason, by, patient)
+        from mesocalc.ledger.reports import void_doc
 
-            doc = void_doc(session, entry, str(path))
-            if json_out:
-                emit_json(doc)
-            else:
-                sys.stdout.write(f"Session {session.uuid} is now void ({entry.reason}); it stays in the history\n")
-            raise typer.Exit(0)
-        if patient is None:
-            raise input_error("give --patient ID: whose session this is", Location(key="--patient"),
-                              code="missing-option")
-        lib = load(library)
-        text, name = read_input(file, "the plan or visit JSON")
-        entry_doc = api.read_document(text, name)
-        options = api.RecordOptions(patient, date, tuple(lot or ()), by, note, override, again)
-        outcome = api.record(path, api.recording(entry_doc, name, options, lib), lib)
-    except MesocalcError as exc:
-        fail(exc, json_out)
+        doc = void_doc(session, entry, str(path))
+        if json_out:
+            emit_json(doc)
+        else:
+            sys.stdout.write(f"Session {session.uuid} is now void ({entry.reason}); it stays in the history\n")
+        raise typer.Exit(0)
+    if patient is None:
+        raise input_error("give --patient ID: whose session this is", Location(key="--patient"),
+                          code="missing-option")
+    lib = load(library)
+    text, name = read_input(file, "the plan or visit JSON")
+    entry_doc = api.read_document(text, name)
+    options = api.RecordOptions(patient, date, tuple(lot or ()), by, note, override, again)
+    outcome = api.record(path, api.recording(entry_doc, name, options, lib), lib)
     show_outcome(outcome, str(path), patient, json_out)
     raise typer.Exit(outcome.exit_code)
 
@@ -142,13 +140,10 @@ def history(
 
     Example: mesocalc history P-0042
     """
-    try:
-        from mesocalc.ledger import api
+    from mesocalc.ledger import api
 
-        lib = load(library)
-        result = api.patient_history(ledger_path(ledger), patient, lib)
-    except MesocalcError as exc:
-        fail(exc, json_out)
+    lib = load(library)
+    result = api.patient_history(ledger_path(ledger), patient, lib)
     if json_out:
         emit_json(result.to_json())
     else:
@@ -169,12 +164,9 @@ def lots(
 
     Example: mesocalc lots C12345
     """
-    try:
-        from mesocalc.ledger import api
+    from mesocalc.ledger import api
 
-        report = api.lots(ledger_path(ledger), lot)
-    except MesocalcError as exc:
-        fail(exc, json_out)
+    report = api.lots(ledger_path(ledger), lot)
     show(report, json_out, "render_lots")
 
 
@@ -207,17 +199,14 @@ def ledger_export(
 
     Example: mesocalc ledger export --patient P-0042 -o P-0042.json
     """
-    try:
-        from mesocalc.ledger import api
-        from mesocalc.render.jsondoc import dumps
+    from mesocalc.ledger import api
+    from mesocalc.render.jsondoc import dumps
 
-        text = dumps(api.export(ledger_path(ledger), patient)) + "\n"
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            _write_owner_only(output, text)
-    except MesocalcError as exc:
-        fail(exc, False)
+    text = dumps(api.export(ledger_path(ledger), patient)) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _write_owner_only(output, text)
 
 
 def _write_owner_only(path: str, text: str) -> None:
@@ -248,13 +237,10 @@ def ledger_import(
 
     Example: mesocalc ledger import P-0042.json
     """
-    try:
-        from mesocalc.ledger import api
+    from mesocalc.ledger import api
 
-        text, name = read_input(file, "the ledger export")
-        result = api.import_file(ledger_path(ledger), text, name)
-    except MesocalcError as exc:
-        fail(exc, json_out)
+    text, name = read_input(file, "the ledger export")
+    result = api.import_file(ledger_path(ledger), text, name)
     _summary(result.to_json(), json_out)
 
 
@@ -267,12 +253,9 @@ def ledger_check(
 
     Example: mesocalc ledger check
     """
-    try:
-        from mesocalc.ledger import api
+    from mesocalc.ledger import api
 
-        result = api.check(ledger_path(ledger))
-    except MesocalcError as exc:
-        fail(exc, json_out)
+    result = api.check(ledger_path(ledger))
     _summary(result.to_json(), json_out)
     raise typer.Exit(0 if not result.problems else 1)
 
@@ -287,12 +270,9 @@ def ledger_backup(
 
     Example: mesocalc ledger backup ~/backups/ledger-2027-01-31.sqlite3
     """
-    try:
-        from mesocalc.ledger import api
+    from mesocalc.ledger import api
 
-        result = api.backup(ledger_path(ledger), Path(dest))
-    except MesocalcError as exc:
-        fail(exc, json_out)
+    result = api.backup(ledger_path(ledger), Path(dest))
     _summary(result.to_json(), json_out)
 
 
