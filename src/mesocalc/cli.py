@@ -64,19 +64,9 @@ ExportOpt = Annotated[str | None, typer.Option(
 
 def report(exc: MesocalcError, as_json: bool) -> None:
     """One message per problem on stderr, and the error document on stdout with --json."""
-    from mesocalc.streams import OutputError, silence_stdout
-    from mesocalc.textsafe import visible
+    from mesocalc.render.present import present_error
 
-    if as_json:
-        from mesocalc.render.jsondoc import dumps, error_doc
-
-        try:
-            sys.stdout.write(dumps(error_doc(exc.problems)) + "\n")
-            sys.stdout.flush()
-        except OutputError:  # stdout closed or full: the message on stderr still says what went wrong
-            silence_stdout()
-    for problem in exc.problems:
-        sys.stderr.write(f"mesocalc: error: {visible(problem.text())}\n")
+    present_error(exc.problems, as_json)
 
 
 class _Errors:
@@ -318,12 +308,9 @@ def schema(
     Example: mesocalc schema plan
     """
     from mesocalc import schemas
+    from mesocalc.render.present import present_text
 
-    if name is None:
-        sys.stdout.write("\n".join(schemas.names()) + "\n")
-        return
-    text = schemas.schema_text(name)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    present_text("\n".join(schemas.names()) if name is None else schemas.schema_text(name))
 
 
 # ---- issue 4: schedule (courses, history, patients) ----

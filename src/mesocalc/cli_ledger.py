@@ -14,7 +14,6 @@ import typer
 from mesocalc.cli import JsonOpt, LibraryOpt, app, load
 from mesocalc.cli_options import AgainOpt, ByOpt, DateOpt, LedgerOpt, LotOpt, NoteOpt, OverrideOpt
 from mesocalc.errors import Location, input_error
-from mesocalc.render.present import emit_json
 
 MAX_INPUT = 16 * 1024 * 1024
 
@@ -81,12 +80,9 @@ def record(
                               code="usage")
         session, entry = api.void(path, void, reason, by, patient)
         from mesocalc.ledger.reports import void_doc
+        from mesocalc.render.ledger_report import present_void
 
-        doc = void_doc(session, entry, str(path))
-        if json_out:
-            emit_json(doc)
-        else:
-            sys.stdout.write(f"Session {session.uuid} is now void ({entry.reason}); it stays in the history\n")
+        present_void(void_doc(session, entry, str(path)), session, entry, json_out)
         raise typer.Exit(0)
     if patient is None:
         raise input_error("give --patient ID: whose session this is", Location(key="--patient"),
@@ -96,36 +92,13 @@ def record(
     entry_doc = api.read_document(text, name)
     options = api.RecordOptions(patient, date, tuple(lot or ()), by, note, override, again)
     outcome = api.record(path, api.recording(entry_doc, name, options, lib), lib)
-    show_outcome(outcome, str(path), patient, json_out)
+    from mesocalc.render.ledger_report import present_outcome
+
+    present_outcome(outcome, str(path), patient, json_out)
     raise typer.Exit(outcome.exit_code)
 
 
-def show_outcome(outcome: Any, ledger: str, patient: str, json_out: bool) -> None:
-    if json_out:
-        from mesocalc.ledger.reports import record_doc
-
-        emit_json(record_doc(outcome, patient, ledger))
-        if outcome.refused:
-            sys.stderr.write(f"mesocalc: not recorded: {outcome.refused}\n")
-        return
-    from mesocalc.render.ledger_table import render_outcome
-    from mesocalc.render.table import make_console
-
-    render_outcome(outcome, ledger, make_console())
-
-
 # ---- history, lots ----------------------------------------------------------------------------
-
-def show(result: Any, json_out: bool, renderer: str) -> None:
-    """The result's JSON document, or its tables (a renderer of render/ledger_table.py)."""
-    if json_out:
-        emit_json(result.to_json())
-        return
-    from mesocalc.render import ledger_table
-    from mesocalc.render.table import make_console
-
-    getattr(ledger_table, renderer)(result, make_console())
-
 
 @app.command()
 def history(
@@ -144,13 +117,9 @@ def history(
 
     lib = load(library)
     result = api.patient_history(ledger_path(ledger), patient, lib)
-    if json_out:
-        emit_json(result.to_json())
-    else:
-        from mesocalc.render.ledger_table import render_history
-        from mesocalc.render.table import make_console
+    from mesocalc.render.ledger_report import present_history
 
-        render_history(result, make_console(), show_all)
+    present_history(result, json_out, show_all)
     raise typer.Exit(result.exit_code)
 
 
@@ -167,7 +136,9 @@ def lots(
     from mesocalc.ledger import api
 
     report = api.lots(ledger_path(ledger), lot)
-    show(report, json_out, "render_lots")
+    from mesocalc.render.ledger_report import present_lots
+
+    present_lots(report, json_out)
 
 
 # ---- ledger export | import | check | backup ---------------------------------------------------
@@ -176,16 +147,6 @@ ledger_app = typer.Typer(
     no_args_is_help=True, rich_markup_mode=None,
     help="The course ledger's housekeeping: export, import, check, backup.\n\nExample: mesocalc ledger check")
 app.add_typer(ledger_app, name="ledger")
-
-
-def _summary(doc: dict[str, Any], json_out: bool) -> None:
-    if json_out:
-        emit_json(doc)
-        return
-    from mesocalc.render.ledger_table import render_lines, summary
-    from mesocalc.render.table import make_console
-
-    render_lines(summary(doc), make_console())
 
 
 @ledger_app.command("export")
@@ -200,30 +161,9 @@ def ledger_export(
     Example: mesocalc ledger export --patient P-0042 -o P-0042.json
     """
     from mesocalc.ledger import api
-    from mesocalc.render.jsondoc import dumps
+    from mesocalc.render.ledger_report import present_export
 
-    text = dumps(api.export(ledger_path(ledger), patient)) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        _write_owner_only(output, text)
-
-
-def _write_owner_only(path: str, text: str) -> None:
-    """A complete new file readable by its owner only (patient data), or the old one untouched."""
-    import os
-
-    target = Path(path)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, target)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise input_error(f"cannot write '{path}': {exc.strerror}", Location(key="--output"),
-                          code="write-failed") from None
+    present_export(api.export(ledger_path(ledger), patient), output)
 
 
 @ledger_app.command("import")
@@ -241,7 +181,9 @@ def ledger_import(
 
     text, name = read_input(file, "the ledger export")
     result = api.import_file(ledger_path(ledger), text, name)
-    _summary(result.to_json(), json_out)
+    from mesocalc.render.ledger_report import present_summary
+
+    present_summary(result.to_json(), json_out)
 
 
 @ledger_app.command("check")
@@ -256,7 +198,9 @@ def ledger_check(
     from mesocalc.ledger import api
 
     result = api.check(ledger_path(ledger))
-    _summary(result.to_json(), json_out)
+    from mesocalc.render.ledger_report import present_summary
+
+    present_summary(result.to_json(), json_out)
     raise typer.Exit(0 if not result.problems else 1)
 
 
@@ -273,7 +217,9 @@ def ledger_backup(
     from mesocalc.ledger import api
 
     result = api.backup(ledger_path(ledger), Path(dest))
-    _summary(result.to_json(), json_out)
+    from mesocalc.render.ledger_report import present_summary
+
+    present_summary(result.to_json(), json_out)
 
 
 # ---- plan and schedule with --patient-id -------------------------------------------------------
@@ -300,46 +246,8 @@ def plan_ledger_options(patient_id: str | None, record: bool, date: str | None, 
     return RecordOptions(patient_id or "", date, tuple(lot or ()), by, note, override, again), True
 
 
-class PlanLedger:
-    """The ledger's part of `plan --patient-id [--record]`: a JSON field, a line before the plan, the
-    recording after it, and the exit code a refused recording adds."""
-
-    def __init__(self, info: Any, outcome: Any, ledger: str) -> None:
-        self.info, self.outcome, self.ledger = info, outcome, ledger
-
-    @property
-    def exit_code(self) -> int:
-        return self.outcome.exit_code if self.outcome is not None else 0
-
-    def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = dict(self.info.to_json(), ledger=self.ledger)
-        if self.outcome is not None:
-            session = self.outcome.session
-            doc.update(recorded=session is not None, session=session.to_json() if session else None,
-                       refused=self.outcome.refused)
-            if self.outcome.refused:
-                sys.stderr.write(f"mesocalc: not recorded: {self.outcome.refused}\n")
-        return doc
-
-    def before(self) -> None:
-        from mesocalc.render.ledger_table import render_plan_course
-        from mesocalc.render.table import make_console
-
-        render_plan_course(self.info, make_console())
-
-    def after(self) -> None:
-        if self.outcome is None:
-            return
-        from mesocalc.render.ledger_table import render_outcome
-        from mesocalc.render.table import make_console
-
-        console = make_console()
-        console.print()
-        render_outcome(self.outcome, self.ledger, console)
-
-
 def plan_with_ledger(result: Any, lib: Any, ledger: str | None, options: tuple[Any, bool],
-                     strict: bool) -> tuple[Any, PlanLedger]:
+                     strict: bool) -> tuple[Any, Any]:
     """The plan judged against the patient's course in the ledger; recorded too with --record."""
     from mesocalc.ledger import api
     from mesocalc.ledger import content as ct
@@ -356,6 +264,8 @@ def plan_with_ledger(result: Any, lib: Any, ledger: str | None, options: tuple[A
 
         entry = api.recording(plan_doc(result), "plan", record_options, lib)
         outcome = api.record(path, entry, lib)
+    from mesocalc.render.ledger_report import PlanLedger
+
     return result, PlanLedger(info, outcome, str(path))
 
 

@@ -18,7 +18,7 @@ class PlanOutputs(NamedTuple):
     map_file: str | None
     show_map: bool
     export: str | None
-    ledger: Any = None  # the course ledger's part (cli_ledger.PlanLedger): JSON field and lines around the plan
+    ledger: Any = None  # the course ledger's part (ledger_report.PlanLedger): JSON field and lines around the plan
 
 
 def check_export(path: str) -> None:
