@@ -1,7 +1,10 @@
 """The command line: turns flags into requests, picks a renderer, maps results to exit codes.
 
-No arithmetic, no YAML, no unit parsing here. Heavy modules (pint, YAML, Rich) are imported inside
-the commands that need them, so `--help` stays fast.
+Each command: options (the shared ones defined once below and in cli_options.py) -> mesocalc.api (or a
+request module) -> a renderer of render/ -> exit code. Every error leaves by one path, `run()`: an input
+error (MesocalcError) or a usage error is one message on stderr, the error document on stdout with --json,
+exit 2. No arithmetic, no YAML, no unit parsing, no tables or documents printed here.
+Heavy modules (pint, YAML, Rich) are imported inside the commands that need them, so `--help` stays fast.
 """
 
 import sys
