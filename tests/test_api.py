@@ -137,6 +137,18 @@ def test_schedule_history_from_a_file_as_on_the_command_line(cli, write):
     assert u.format_quantity(result.sessions[1].doses["deoxycholic-acid"].cumulative) == "130 mg"  # 50 + 80
 
 
+def test_schedule_same_day_lets_a_history_session_on_the_start_date_stand(write):
+    # A history file's last session on the start date itself is bad input (the course would begin twice that
+    # day); a ledger's history (same_day=True, as `schedule --patient-id` passes it) keeps it and lets the
+    # minimum interval judge the new session instead.
+    history = write("given.yaml", "- {date: 2027-01-31, volume: 5 mL}\n")
+    with pytest.raises(mesocalc.MesocalcError) as refused:
+        mesocalc.schedule("submental-dca", start="2027-01-31", history=history, area="25 cm^2")
+    assert refused.value.problems[0].code == "bad-history"
+    result = mesocalc.schedule("submental-dca", start="2027-01-31", history=history, area="25 cm^2", same_day=True)
+    assert result.sessions[0].date.isoformat() == "2027-01-31"
+
+
 def test_python_values_give_the_same_result_as_text():
     """A quantity, a date, a Patient or a Cocktail object stands for the text the CLI would read."""
     from datetime import date, datetime

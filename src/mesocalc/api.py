@@ -129,8 +129,11 @@ def schedule(cocktail: str | Path | m.Cocktail, *, start: str | date | None = No
              area: AreaText | Sequence[AreaText] | None = None, scalp: str | None = None, spacing: Text | None = None,
              volume_per_point: Text | None = None, grid: str | None = None, points: int | None = None,
              weight: Text | None = None, patient: str | Path | m.Patient | None = None,
-             library: Library = None, strict: bool = False) -> ScheduleResult:
-    """A course (`mesocalc schedule`): dates by phase, each session's doses, course caps and intervals."""
+             library: Library = None, strict: bool = False, same_day: bool = False) -> ScheduleResult:
+    """A course (`mesocalc schedule`): dates by phase, each session's doses, course caps and intervals.
+
+    same_day: a session already in `history` on the start date itself is allowed (a ledger's history).
+    """
     from mesocalc.plan import compute
     from mesocalc.request_schedule import resolve_course
     from mesocalc.schedule import compute_schedule
@@ -139,7 +142,8 @@ def schedule(cocktail: str | Path | m.Cocktail, *, start: str | date | None = No
     chosen = _cocktail(cocktail, lib)
     course = resolve_course(chosen, lib, phases, start, history)
     session = _session(chosen, lib, area, scalp, spacing, volume_per_point, grid, points, weight, patient)
-    return compute_schedule(compute(session, lib, strict), course.phases, course.start, course.history, lib, strict)
+    return compute_schedule(compute(session, lib, strict), course.phases, course.start, course.history, lib, strict,
+                            same_day=same_day)
 
 
 def compound(cocktail: str | Path | m.Cocktail, volume: Text, *,

@@ -1,11 +1,14 @@
 """The command line: turns flags into requests, picks a renderer, maps results to exit codes.
 
-No arithmetic, no YAML, no unit parsing here. Heavy modules (pint, YAML, Rich) are imported inside
-the commands that need them, so `--help` stays fast.
+Each command: options (the shared ones defined once below and in cli_options.py) -> mesocalc.api (or a
+request module) -> a renderer of render/ -> exit code. Every error leaves by one path, `run()`: an input
+error (MesocalcError) or a usage error is one message on stderr, the error document on stdout with --json,
+exit 2. No arithmetic, no YAML, no unit parsing, no tables or documents printed here.
+Heavy modules (pint, YAML, Rich) are imported inside the commands that need them, so `--help` stays fast.
 """
 
 import sys
-from typing import Annotated, Any, NamedTuple, NoReturn
+from typing import Annotated, Any, NoReturn, cast
 
 import typer
 
@@ -64,41 +67,22 @@ ExportOpt = Annotated[str | None, typer.Option(
 
 def report(exc: MesocalcError, as_json: bool) -> None:
     """One message per problem on stderr, and the error document on stdout with --json."""
-    from mesocalc.streams import OutputError, silence_stdout
-    from mesocalc.textsafe import visible
+    from mesocalc.render.present import present_error
 
-    if as_json:
-        from mesocalc.render.jsondoc import dumps, error_doc
-
-        try:
-            sys.stdout.write(dumps(error_doc(exc.problems)) + "\n")
-            sys.stdout.flush()
-        except OutputError:  # stdout closed or full: the message on stderr still says what went wrong
-            silence_stdout()
-    for problem in exc.problems:
-        sys.stderr.write(f"mesocalc: error: {visible(problem.text())}\n")
+    present_error(exc.problems, as_json)
 
 
-def fail(exc: MesocalcError, as_json: bool) -> NoReturn:
-    """The one way out on an input error: one message on stderr, the error document with --json, exit 2."""
-    report(exc, as_json)
-    raise typer.Exit(2)
+class _Errors:
+    """How the run in progress reports an input error: as an error document too (--json, --batch)."""
+
+    as_json = False
 
 
 def load(library: list[str] | None) -> Any:
-    """The layered library; any error in it is an input error."""
-    from mesocalc.library import load_library
+    """The layered library (--library folders over the built-in one); any error in it is an input error."""
+    from mesocalc.api import load_library
 
-    result = load_library(tuple(library or ()))
-    if result.errors:
-        raise MesocalcError(result.errors)
-    return result.library
-
-
-def emit_json(doc: dict[str, Any]) -> None:
-    from mesocalc.render.jsondoc import dumps
-
-    sys.stdout.write(dumps(doc) + "\n")
+    return load_library(*(library or ()))
 
 
 def version_callback(value: bool) -> None:
@@ -160,74 +144,40 @@ def plan(
                                           ("--show-map", show_map), ("--export", export),
                                           ("--patient-id", patient_id), ("--record", record)) if value]
         plan_batch(batch, given, library, strict)
-    try:
-        if cocktail is None:
-            from mesocalc.errors import Location, input_error
+    if cocktail is None:
+        from mesocalc.errors import input_error
 
-            raise input_error("missing COCKTAIL: give a cocktail id or YAML file (or --batch FILE)",
-                              Location(key="COCKTAIL"), code="missing-argument")
-        from mesocalc.plan import compute
-        from mesocalc.request import SessionOptions, find_cocktail, resolve_session
+        raise input_error("missing COCKTAIL: give a cocktail id or YAML file (or --batch FILE)",
+                          Location(key="COCKTAIL"), code="missing-argument")
+    from mesocalc import api
+    from mesocalc.render.plan_report import PlanOutputs, present_plan
 
-        lib = load(library)
-        chosen = find_cocktail(cocktail, lib)
-        options = SessionOptions(tuple(area or ()), scalp, spacing, volume_per_point, grid, points, weight, patient)
-        result = compute(resolve_session(chosen, options, lib), lib, strict)
+    lib = load(library)
+    result = api.plan(cocktail, area=tuple(area or ()), scalp=scalp, spacing=spacing, volume_per_point=volume_per_point,
+                      grid=grid, points=points, weight=weight, patient=patient, library=lib, strict=strict)
+    expect(result.exit_code)
+    extra = None
+    if any((patient_id, record, date, lot, by, note, override, again)):  # the course ledger (cli_ledger.py)
+        from mesocalc.cli_ledger import plan_ledger_options, plan_with_ledger
+
+        ledger_options = plan_ledger_options(patient_id, record, date, lot, by, note, override, again)
+        result, extra = plan_with_ledger(result, lib, ledger, ledger_options, strict)
         expect(result.exit_code)
-        extra = None
-        if any((patient_id, record, date, lot, by, note, override, again)):  # the course ledger (cli_ledger.py)
-            from mesocalc.cli_ledger import plan_ledger_options, plan_with_ledger
-
-            ledger_options = plan_ledger_options(patient_id, record, date, lot, by, note, override, again)
-            result, extra = plan_with_ledger(result, lib, ledger, ledger_options, strict)
-            expect(result.exit_code)
-        present_plan(result, PlanOutputs(json_out, explain, map_file, show_map, export, extra), lib)
-    except MesocalcError as exc:
-        fail(exc, json_out)
+    present_plan(result, PlanOutputs(json_out, explain, map_file, show_map, export, extra), lib)
     raise typer.Exit(max(result.exit_code, extra.exit_code if extra is not None else 0))
 
 
 def _browse(kind: str, item_id: str | None, library: list[str] | None, json_out: bool) -> None:
-    try:
-        lib = load(library)
-        table = {"agents": lib.agents, "cocktails": lib.cocktails, "areas": lib.areas}[kind]
-        if item_id is not None:  # by id or alias, ignoring case (notation.lookup)
-            from mesocalc.notation import lookup
+    lib = load(library)
+    table = {"agents": lib.agents, "cocktails": lib.cocktails, "areas": lib.areas}[kind]
+    if item_id is not None:  # by id or alias, ignoring case (notation.lookup)
+        from mesocalc.notation import lookup
 
-            item_id = lookup(item_id, table, kind[:-1], Location(key="ID")).id
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    from mesocalc.render import jsondoc
+        item_id = lookup(item_id, table, kind[:-1], Location(key="ID")).id
+    from mesocalc.render.browse import present_browse
 
     items = [table[item_id]] if item_id is not None else sorted(table.values(), key=lambda x: x.id)
-    if json_out:
-        def item(obj: Any) -> dict[str, Any]:
-            if kind == "agents":
-                return jsondoc.agent_item(obj, lib)
-            if kind == "cocktails":
-                return jsondoc.cocktail_item(obj)
-            return jsondoc.area_item(obj)
-
-        if item_id is not None:
-            emit_json({"kind": kind[:-1], "version": jsondoc.VERSION, **item(items[0])})
-        else:
-            emit_json({"kind": kind, "version": jsondoc.VERSION, "items": [item(x) for x in items]})
-        return
-    from mesocalc.render import table as t
-
-    console = t.make_console()
-    if kind == "agents":
-        if item_id is not None:
-            t.render_agent(items[0], lib, console)
-        else:
-            t.render_agents(items, console)
-    elif kind == "cocktails":
-        if item_id is not None:
-            t.render_cocktail(items[0], console)
-        else:
-            t.render_cocktails(items, console)
-    else:
-        t.render_areas(items, console)
+    present_browse(kind, items, lib, item_id is not None, json_out)
 
 
 @app.command()
@@ -283,35 +233,22 @@ def conditions(
 
     Example: mesocalc conditions pregnancy
     """
-    from mesocalc.render import conditions as rc
     from mesocalc.vocabulary import condition_index, norm
 
-    try:
-        lib = load(library)
-        items = sorted(lib.conditions.values(), key=lambda c: c.id)
-        if condition_id is not None:
-            found = lib.conditions.get(condition_index(lib).get(norm(condition_id), ""))
-            if found is None:
-                from mesocalc.errors import Location, did_you_mean, input_error
+    lib = load(library)
+    items = sorted(lib.conditions.values(), key=lambda c: c.id)
+    if condition_id is not None:
+        found = lib.conditions.get(condition_index(lib).get(norm(condition_id), ""))
+        if found is None:
+            from mesocalc.errors import did_you_mean, input_error
 
-                raise input_error(f"unknown condition '{condition_id}'", Location(key="TERM"),
-                                  code="unknown-condition", hint=did_you_mean(norm(condition_id),
-                                                                              list(condition_index(lib))))
-            items = [found]
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    if json_out:
-        from mesocalc.render.jsondoc import VERSION
+            raise input_error(f"unknown condition '{condition_id}'", Location(key="TERM"),
+                              code="unknown-condition", hint=did_you_mean(norm(condition_id),
+                                                                          list(condition_index(lib))))
+        items = [found]
+    from mesocalc.render.browse import present_conditions
 
-        if condition_id is not None:
-            emit_json({"kind": "condition", "version": VERSION, **rc.condition_item(items[0], lib)})
-        else:
-            emit_json({"kind": "conditions", "version": VERSION,
-                       "items": [rc.condition_item(c, lib) for c in items]})
-        return
-    from mesocalc.render import table as t
-
-    rc.render_conditions(items, lib, t.make_console())
+    present_conditions(items, lib, condition_id is not None, json_out)
 
 
 @app.command()
@@ -328,19 +265,10 @@ def check(
     Example: mesocalc check --strict
     """
     from mesocalc.library.check import check_library
+    from mesocalc.render.present import present_check
 
-    try:
-        result = check_library(tuple(paths or ()), tuple(library or ()), strict)
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    if json_out:
-        from mesocalc.render.jsondoc import check_doc
-
-        emit_json(check_doc(result))
-    else:
-        from mesocalc.render.check_text import check_text
-
-        sys.stdout.write(check_text(result))
+    result = check_library(tuple(paths or ()), tuple(library or ()), strict)
+    present_check(result, json_out)
     raise typer.Exit(result.exit_code)
 
 
@@ -351,23 +279,21 @@ def check(
 def plan_batch(path: str, given: list[str], library: list[str] | None, strict: bool, planner: Any = None) -> NoReturn:
     """`plan --batch`: the library loaded once, every line planned in order; exit code the worst line's.
     `planner` builds the line planner from (library, strict) (`visit --batch` passes its own)."""
+    _Errors.as_json = True  # batch output is JSON lines: an error is an error document too
+    if given:
+        from mesocalc.errors import input_error
+
+        raise input_error(f"with --batch, give {', '.join(given)} in each request line, not on the command line",
+                          Location(key="--batch"), code="usage")
+    from mesocalc.batch import BatchPlanner, batch_input, run_stream
+
+    source = batch_input(path)  # before the library: a closed stdin or a FIFO is refused at once
+    lib = load(library)
     try:
-        if given:
-            from mesocalc.errors import Location, input_error
-
-            raise input_error(f"with --batch, give {', '.join(given)} in each request line, not on the command line",
-                              Location(key="--batch"), code="usage")
-        from mesocalc.batch import BatchPlanner, batch_input, run_stream
-
-        source = batch_input(path)  # before the library: a closed stdin or a FIFO is refused at once
-        lib = load(library)
-        try:
-            code = run_stream(source, (planner or BatchPlanner)(lib, strict), sys.stdout, sys.stderr, expect)
-        finally:
-            if path != "-":
-                source.close()
-    except MesocalcError as exc:
-        fail(exc, True)
+        code = run_stream(source, (planner or BatchPlanner)(lib, strict), sys.stdout, sys.stderr, expect)
+    finally:
+        if path != "-":
+            source.close()
     raise typer.Exit(code)
 
 
@@ -385,15 +311,9 @@ def schema(
     Example: mesocalc schema plan
     """
     from mesocalc import schemas
+    from mesocalc.render.present import present_text
 
-    if name is None:
-        sys.stdout.write("\n".join(schemas.names()) + "\n")
-        return
-    try:
-        text = schemas.schema_text(name)
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    present_text("\n".join(schemas.names()) if name is None else schemas.schema_text(name))
 
 
 # ---- issue 4: schedule (courses, history, patients) ----
@@ -430,37 +350,24 @@ def schedule(
 
     Example: mesocalc schedule submental-dca --start 2027-01-31 --area "25 cm^2"
     """
-    try:
+    from mesocalc import api
+    from mesocalc.render.present import present_schedule
 
-        from mesocalc.plan import compute
-        from mesocalc.request import SessionOptions, find_cocktail, resolve_session
-        from mesocalc.request_schedule import resolve_course
-        from mesocalc.schedule import compute_schedule
+    lib = load(library)
+    given: Any = history
+    if patient_id is not None:  # the course ledger instead of a history file
+        from mesocalc.cli_ledger import ledger_history
+        from mesocalc.request import find_cocktail
 
-        lib = load(library)
-        chosen = find_cocktail(cocktail, lib)
-        given: Any = history
-        if patient_id is not None:  # the course ledger instead of a history file
-            from mesocalc.cli_ledger import ledger_history
-
-            given = ledger_history(patient_id, ledger, chosen, history)
-        course = resolve_course(chosen, lib, phase, start, given)
-        options = SessionOptions(tuple(area or ()), scalp, spacing, volume_per_point, grid, points, weight, patient)
-        one_session = compute(resolve_session(chosen, options, lib), lib, strict)
-        result = compute_schedule(one_session, course.phases, course.start, course.history, lib, strict,
-                                  same_day=patient_id is not None)
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    expect(result.exit_code)
-    if json_out:
-        from mesocalc.render.schedule_json import schedule_doc
-
-        emit_json(schedule_doc(result))
+        chosen: Any = find_cocktail(cocktail, lib)
+        given = ledger_history(patient_id, ledger, chosen, history)
     else:
-        from mesocalc.render.schedule_table import render_schedule
-        from mesocalc.render.table import make_console
-
-        render_schedule(result, make_console())
+        chosen = cocktail
+    result = api.schedule(chosen, start=start, phases=phase, history=given, area=tuple(area or ()), scalp=scalp,
+                          spacing=spacing, volume_per_point=volume_per_point, grid=grid, points=points, weight=weight,
+                          patient=patient, library=lib, strict=strict, same_day=patient_id is not None)
+    expect(result.exit_code)
+    present_schedule(result, json_out)
     raise typer.Exit(result.exit_code)
 
 
@@ -477,20 +384,10 @@ def convert(
 
     Example: mesocalc convert "1:100000" mcg/mL
     """
-    try:
-        from mesocalc.conversion import convert as do_convert
+    from mesocalc import api
+    from mesocalc.render.present import present_conversion
 
-        result = do_convert(quantity, unit)
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    if json_out:
-        from mesocalc.render.jsondoc import conversion_doc
-
-        emit_json(conversion_doc(result))
-    else:
-        from mesocalc.render.conversion_text import conversion_text
-
-        sys.stdout.write(conversion_text(result))
+    present_conversion(api.convert(quantity, unit), json_out)
 
 
 @app.command()
@@ -519,47 +416,14 @@ def compound(
 
     Example: mesocalc compound submental-dca-lidocaine --volume "5 mL" --category 1 --storage fridge
     """
-    try:
-        from mesocalc.compound import compound as make_recipe
-        from mesocalc.request import find_cocktail
-        from mesocalc.request_compound import CompoundOptions, resolve_compound
+    from mesocalc import api
+    from mesocalc.render.present import present_compound
 
-        lib = load(library)
-        chosen = find_cocktail(cocktail, lib)
-        options = CompoundOptions(volume, tuple(stock or ()), overfill, diluent, prepared, category, storage,
-                                  immediate_use, patient)
-        result = make_recipe(chosen, resolve_compound(chosen, options, lib), lib, strict)
-        expect(result.exit_code)
-        if worksheet is not None:
-            from mesocalc.render.worksheet import write_worksheet
-
-            write_worksheet(result, worksheet)
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    steps = None
-    if explain:
-        from mesocalc.explain import compound_steps
-
-        steps = compound_steps(result)
-    if json_out:
-        from mesocalc.render.jsondoc import compound_doc
-
-        doc = compound_doc(result)
-        if steps is not None:
-            from mesocalc.render.jsondoc import steps_doc
-
-            doc["explain"] = steps_doc(steps)
-        emit_json(doc)
-    else:
-        from mesocalc.render.pharmacy import render_compound
-        from mesocalc.render.table import make_console, render_steps
-
-        console = make_console()
-        render_compound(result, console)
-        if steps is not None:
-            render_steps(steps, console)
-        if worksheet is not None:
-            console.print(f"Worksheet written to {worksheet}")
+    result = api.compound(cocktail, volume, stock=tuple(stock or ()), overfill=overfill, diluent=diluent,
+                          prepared=prepared, category=category, storage=storage, immediate_use=immediate_use,
+                          patient=patient, library=load(library), strict=strict)
+    expect(result.exit_code)
+    present_compound(result, json_out, explain, worksheet)
     raise typer.Exit(result.exit_code)
 
 
@@ -588,13 +452,12 @@ def run(argv: list[str] | None = None) -> int:
 def _run(argv: list[str] | None) -> int:
     import os
 
-    from typer import _click
-
     from mesocalc import streams
     from mesocalc.errors import internal_problem
 
     args = list(sys.argv[1:] if argv is None else argv)
-    as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
+    # A usage error can come before Typer has read --json, so --json is looked for in the words typed.
+    _Errors.as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
     from mesocalc.clickapp import lazy_command
 
     command = lazy_command(app)
@@ -612,20 +475,8 @@ def _run(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         streams.say("mesocalc: interrupted")
         return streams.INTERRUPTED
-    except _click.exceptions.NoArgsIsHelpError as exc:
-        exc.show()
-        return 2
-    except _click.exceptions.UsageError as exc:
-        ctx = exc.ctx
-        hint = f"see 'mesocalc {ctx.command_path.partition(' ')[2]} --help'".replace("  ", " ") if ctx else None
-        param = getattr(exc, "param", None)
-        key = None
-        if param is not None and getattr(param, "opts", None):
-            key = param.opts[0].upper() if getattr(param, "param_type_name", "") == "argument" else param.opts[0]
-        report(MesocalcError(Problem("usage", exc.format_message(), Location(key=key), hint)), as_json)
-        return 2
-    except _click.exceptions.ClickException as exc:
-        report(MesocalcError(Problem("usage", exc.format_message())), as_json)
+    except typer.TyperException as exc:  # Click's usage errors, under Typer's public base class
+        report_usage(exc)
         return 2
     except typer.Abort:  # end of input where an answer was expected: not a verdict, so never exit 1
         streams.say("mesocalc: aborted")
@@ -633,114 +484,33 @@ def _run(argv: list[str] | None) -> int:
     except SystemExit as exc:  # Typer's completion callbacks exit directly
         return exc.code if isinstance(exc.code, int) else 0
     except MesocalcError as exc:
-        report(exc, as_json)
+        report(exc, _Errors.as_json)
         return 2
     except (Exception, RecursionError, MemoryError) as exc:
         if os.environ.get("MESOCALC_DEBUG"):
             raise
-        report(MesocalcError(internal_problem(exc)), as_json)
+        report(MesocalcError(internal_problem(exc)), _Errors.as_json)
         return 2
     return code if isinstance(code, int) else 0
 
 
-# ---- issue 7: --explain, the injection map, exports --------------------------------------------
-EXPORT_SUFFIXES = (".html", ".svg", ".txt")
+def report_usage(exc: typer.TyperException) -> None:
+    """A usage error as a problem naming the option or argument, with a pointer to the command's --help.
 
-
-class PlanOutputs(NamedTuple):
-    json_out: bool
-    explain: bool
-    map_file: str | None
-    show_map: bool
-    export: str | None
-    ledger: Any = None  # the course ledger's part (cli_ledger.PlanLedger): JSON field and lines around the plan
-
-
-def present_plan(result: Any, out: PlanOutputs, library: Any = None) -> None:
-    """Print the plan (tables or JSON), and write the map and the export the user asked for."""
-    from pathlib import Path
-
-    from mesocalc.errors import Location, input_error
-
-    if out.export is not None and Path(out.export).suffix.lower() not in EXPORT_SUFFIXES:
-        raise input_error(f"cannot export to '{out.export}'", Location(key="--export"), code="export-format",
-                          hint="give a file ending in .html, .svg or .txt")
-    if out.map_file is not None and Path(out.map_file).suffix.lower() != ".svg":
-        raise input_error(f"cannot draw the map to '{out.map_file}'", Location(key="--map"), code="map-format",
-                          hint="give a file ending in .svg")
-    steps = None
-    if out.explain:
-        from mesocalc.explain import plan_steps
-
-        steps = plan_steps(result)
-    drawing = None
-    if out.map_file is not None or out.show_map:
-        from mesocalc.injection_map import MAX_MAP_POINTS, layout
-
-        if result.points > MAX_MAP_POINTS:
-            raise input_error(f"{result.points:,} points is too many to draw", Location(key="--map"),
-                              code="map-too-large", hint=f"the map is drawn for at most {MAX_MAP_POINTS:,} points")
-        drawing = layout(result, library)
-    if out.map_file is not None and drawing is not None:
-        from mesocalc.render.svgmap import render_svg
-        from mesocalc.units import format_quantity
-
-        session = result.session
-        technique = session.technique
-        title = f"{session.cocktail.name} ({session.cocktail.id})"
-        subtitle = (f"{result.points:,} points, {technique.grid} grid, {format_quantity(technique.spacing)} spacing, "
-                    f"{format_quantity(technique.volume_per_point)} per point, "
-                    f"session volume {format_quantity(result.session_volume)}")
-        write_text(out.map_file, render_svg(drawing, title, subtitle), "--map")
-    if out.json_out:
-        from mesocalc.render.jsondoc import plan_doc
-
-        doc = plan_doc(result)
-        if steps is not None:
-            from mesocalc.render.jsondoc import steps_doc
-
-            doc["explain"] = steps_doc(steps)
-        if out.map_file is not None:
-            doc["map"] = out.map_file
-        if out.export is not None:  # the human report goes only to the file; written first, so that
-            export_report(result, out, steps, drawing, silent=True)  # a write error leaves stdout clean
-        if out.ledger is not None:
-            doc["ledger"] = out.ledger.to_json()
-        emit_json(doc)
+    No arguments at all (a group's `no_args_is_help`) shows the help instead, as Click does."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        cast(Any, exc).show()
         return
-    if out.ledger is not None:
-        out.ledger.before()
-    export_report(result, out, steps, drawing, silent=False)
-    if out.ledger is not None:
-        out.ledger.after()
-
-
-def export_report(result: Any, out: PlanOutputs, steps: Any, drawing: Any, silent: bool) -> None:
-    """Render the human report (printed, or only recorded when silent) and save it when --export asks."""
-    import io
-
-    from mesocalc.render.table import make_console, render_plan
-
-    def draw(console: Any) -> None:
-        render_plan(result, console, steps=steps, text_map=drawing if out.show_map else None)
-
-    console = make_console(record=out.export is not None)
-    if silent:
-        console.file = io.StringIO()
-    draw(console)
-    if out.export is not None:
-        from mesocalc.render.export import export_text
-
-        session = result.session
-        title = f"mesocalc plan: {session.cocktail.name} ({session.cocktail.id})"
-        suffix = out.export.lower().rsplit(".", 1)[-1]
-        write_text(out.export, export_text(draw, suffix, title, shown=console), "--export")
-
-
-def write_text(path: str, text: str, option: str) -> None:
-    from mesocalc.outfile import write_atomically
-
-    write_atomically(path, text, option)
+    if not hasattr(exc, "ctx"):  # a ClickException that is not a usage error: its message alone
+        report(MesocalcError(Problem("usage", exc.format_message())), _Errors.as_json)
+        return
+    ctx: Any = exc.ctx
+    hint = f"see 'mesocalc {ctx.command_path.partition(' ')[2]} --help'".replace("  ", " ") if ctx else None
+    param = getattr(exc, "param", None)
+    key = None
+    if param is not None and getattr(param, "opts", None):
+        key = param.opts[0].upper() if getattr(param, "param_type_name", "") == "argument" else param.opts[0]
+    report(MesocalcError(Problem("usage", exc.format_message(), Location(key=key), hint)), _Errors.as_json)
 
 
 # ---- issue 14: visit (every item of one session, agents totalled, class limits) ----------------
@@ -782,80 +552,28 @@ def visit(
         given = [name for name, value in (("FILE", file), ("--explain", explain), ("--export", export),
                                           ("--patient-id", patient_id), ("--record", record)) if value]
         plan_batch(batch, given, library, strict, VisitBatchPlanner)
-    try:
-        if file is None:
-            from mesocalc.errors import input_error
+    if file is None:
+        from mesocalc.errors import input_error
 
-            raise input_error("missing FILE: give a visit file, - for stdin (or --batch FILE)", Location(key="FILE"),
-                              code="missing-argument")
-        if export is not None:
-            check_export(export)
-        from mesocalc.cli_ledger import ledger_patients, plan_ledger_options, visit_patient, visit_with_ledger
-        from mesocalc.visit import compute_visit
-        from mesocalc.visit_request import read_visit_file
+        raise input_error("missing FILE: give a visit file, - for stdin (or --batch FILE)", Location(key="FILE"),
+                          code="missing-argument")
+    from mesocalc.render.plan_report import check_export, present_visit
 
-        lib = load(library)
-        request = read_visit_file(file, lib, sys.stdin, ledger_patients(ledger))
-        result, extra = compute_visit(request, lib, strict), None
-        patient_id = visit_patient(patient_id, request)
-        if any((patient_id, record, date, lot, by, note, override, again)):  # the course ledger (cli_ledger.py)
-            options = plan_ledger_options(patient_id, record, date, lot, by, note, override, again)
-            result, extra = visit_with_ledger(result, lib, ledger, options, strict)
-        present_visit(result, json_out, explain, export, extra)
-    except MesocalcError as exc:
-        fail(exc, json_out)
+    if export is not None:
+        check_export(export)
+    from mesocalc.cli_ledger import ledger_patients, plan_ledger_options, visit_patient, visit_with_ledger
+    from mesocalc.visit import compute_visit
+    from mesocalc.visit_request import read_visit_file
+
+    lib = load(library)
+    request = read_visit_file(file, lib, sys.stdin, ledger_patients(ledger))
+    result, extra = compute_visit(request, lib, strict), None
+    patient_id = visit_patient(patient_id, request)
+    if any((patient_id, record, date, lot, by, note, override, again)):  # the course ledger (cli_ledger.py)
+        options = plan_ledger_options(patient_id, record, date, lot, by, note, override, again)
+        result, extra = visit_with_ledger(result, lib, ledger, options, strict)
+    present_visit(result, json_out, explain, export, extra)
     raise typer.Exit(max(result.exit_code, extra.exit_code if extra is not None else 0))
-
-
-def check_export(path: str) -> None:
-    from pathlib import Path
-
-    from mesocalc.errors import input_error
-
-    if Path(path).suffix.lower() not in EXPORT_SUFFIXES:
-        raise input_error(f"cannot export to '{path}'", Location(key="--export"), code="export-format",
-                          hint="give a file ending in .html, .svg or .txt")
-
-
-def present_visit(result: Any, json_out: bool, explain: bool, export: str | None, ledger: Any = None) -> None:
-    import io
-
-    from mesocalc.render.table import make_console
-    from mesocalc.render.visit_table import render_visit
-
-    steps = None
-    if explain:
-        from mesocalc.visit_explain import visit_steps
-
-        steps = visit_steps(result)
-    def draw(console: Any) -> None:
-        render_visit(result, console, steps)
-
-    if export is not None or not json_out:
-        if ledger is not None and not json_out:
-            ledger.before()
-        console = make_console(record=export is not None)
-        if json_out:
-            console.file = io.StringIO()  # the report goes only to the file
-        draw(console)
-        if export is not None:
-            from mesocalc.render.export import export_text
-
-            title = "mesocalc visit" + (f": {result.request.date.isoformat()}" if result.request.date else "")
-            write_text(export, export_text(draw, export.lower().rsplit(".", 1)[-1], title, shown=console), "--export")
-        if ledger is not None and not json_out:
-            ledger.after()
-    if json_out:
-        from mesocalc.render.visit_json import visit_doc
-
-        doc = visit_doc(result)
-        if steps is not None:
-            from mesocalc.render.jsondoc import steps_doc
-
-            doc["explain"] = steps_doc(steps)
-        if ledger is not None:
-            doc["ledger"] = ledger.to_json()
-        emit_json(doc)
 
 
 def main() -> None:

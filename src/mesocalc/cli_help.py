@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from typer import _click
+import typer
 from typer.core import TyperGroup
 
 # The order a user meets the commands: a session, its preparation, the course, then reference tools.
@@ -32,7 +32,7 @@ WORDS = {"grid": ("square", "hex"), "storage": ("room", "fridge", "freezer"), "c
 _DOCUMENT = re.compile(r"^kind:\s*([\w-]+)\s*$|^id:\s*['\"]?([^\s'\"#]+)", re.MULTILINE)
 
 
-def _library_dirs(ctx: _click.Context) -> list[Path]:
+def _library_dirs(ctx: typer.Context) -> list[Path]:
     from mesocalc.paths import builtin_formulations
 
     dirs = [builtin_formulations()]
@@ -41,7 +41,7 @@ def _library_dirs(ctx: _click.Context) -> list[Path]:
     return dirs
 
 
-def _documents(ctx: _click.Context) -> Iterator[tuple[str, str, str]]:
+def _documents(ctx: typer.Context) -> Iterator[tuple[str, str, str]]:
     """(kind, id, text) of every document in every library layer, read from the YAML text (no parsing)."""
     for directory in _library_dirs(ctx):
         try:
@@ -60,13 +60,13 @@ def _documents(ctx: _click.Context) -> Iterator[tuple[str, str, str]]:
                     yield kinds[0], ids[0], document
 
 
-def library_ids(ctx: _click.Context, kind: str, region: str | None = None) -> list[str]:
+def library_ids(ctx: typer.Context, kind: str, region: str | None = None) -> list[str]:
     """The ids of one document kind in every library layer (of one region, for areas)."""
     return sorted({doc_id for doc_kind, doc_id, text in _documents(ctx) if doc_kind == kind and (
         region is None or re.search(rf"^region:\s*{region}\s*$", text, re.MULTILINE))})
 
 
-def stock_pairs(ctx: _click.Context) -> list[str]:
+def stock_pairs(ctx: typer.Context) -> list[str]:
     """AGENT=STOCK_ID for every stock of every agent, as --stock takes them."""
     pairs: set[str] = set()
     for kind, agent_id, text in _documents(ctx):
@@ -77,14 +77,14 @@ def stock_pairs(ctx: _click.Context) -> list[str]:
     return sorted(pairs)
 
 
-def _completer(values: Callable[[_click.Context], list[str] | tuple[str, ...]]) -> Callable[..., list[str]]:
-    def complete(ctx: _click.Context, param: Any, incomplete: str) -> list[str]:
+def _completer(values: Callable[[typer.Context], list[str] | tuple[str, ...]]) -> Callable[..., list[str]]:
+    def complete(ctx: typer.Context, param: Any, incomplete: str) -> list[str]:
         return [v for v in values(ctx) if v.lower().startswith(incomplete.lower())]
 
     return complete
 
 
-def _file_or_id(kind: str) -> Callable[[_click.Context], list[str]]:
+def _file_or_id(kind: str) -> Callable[[typer.Context], list[str]]:
     return lambda ctx: library_ids(ctx, kind)
 
 
@@ -100,7 +100,7 @@ COMPLETERS: dict[tuple[str, str], Callable[..., list[str]]] = {
 for _name in ("plan", "schedule", "visit"):
     COMPLETERS[(_name, "area")] = _completer(_file_or_id("area"))
     COMPLETERS[(_name, "scalp")] = _completer(lambda ctx: ["whole", *library_ids(ctx, "area", region="scalp")])
-def _words(words: tuple[str, ...]) -> Callable[[_click.Context], tuple[str, ...]]:
+def _words(words: tuple[str, ...]) -> Callable[[typer.Context], tuple[str, ...]]:
     return lambda ctx: words
 
 
@@ -109,15 +109,15 @@ for _option, _values in WORDS.items():
         COMPLETERS[(_name, _option)] = _completer(_words(_values))
 
 
-def summary(command: _click.Command) -> str:
+def summary(command: Any) -> str:
     """The command's first paragraph, whole (click would cut it at 45 characters)."""
     if command.short_help:
-        return command.short_help
-    text = (command.help or "").strip()
+        return str(command.short_help)
+    text = str(command.help or "").strip()
     return " ".join(text.split("\n\n", 1)[0].split())
 
 
-def polish(name: str, command: _click.Command) -> None:
+def polish(name: str, command: Any) -> None:
     """Metavars a user can read and completion of library ids and word values, set once per command."""
     if getattr(command, "_mesocalc_polished", False):
         return
@@ -130,24 +130,26 @@ def polish(name: str, command: _click.Command) -> None:
         completer = COMPLETERS.get((name, key))
         if completer is not None and param._custom_shell_complete is None:
             param._custom_shell_complete = completer
-    command._mesocalc_polished = True  # type: ignore[attr-defined]
+    command._mesocalc_polished = True
 
 
 class MesocalcGroup(TyperGroup):
     """The command group: commands in the order a user meets them, each summary whole."""
 
-    def list_commands(self, ctx: _click.Context) -> list[str]:
+    # Click's Context, Command and HelpFormatter are not public names of Typer 0.28 (it vendors Click as
+    # typer._click), so the overrides take them as Any; typer.Context is the public name of a context.
+    def list_commands(self, ctx: Any) -> list[str]:
         names = super().list_commands(ctx)
         rank = {name: index for index, name in enumerate(COMMAND_ORDER)}
         return sorted(names, key=lambda n: (rank.get(n, len(rank)), names.index(n)))
 
-    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             polish(cmd_name, command)
         return command
 
-    def format_commands(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = []
         for name in self.list_commands(ctx):
             command = self.get_command(ctx, name)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mesocalc.cli import JsonOpt, LibraryOpt, app, emit_json, fail, load
+from mesocalc.cli import JsonOpt, LibraryOpt, app, load
 from mesocalc.cli_options import AgainOpt, ByOpt, DateOpt, LedgerOpt, LotOpt, NoteOpt, OverrideOpt
 from mesocalc.errors import Location, MesocalcError, input_error
 
@@ -71,63 +71,34 @@ def record(
 
     Example: mesocalc record plan.json --patient P-0042 --lot kybella-10=C12345:2027-03 --by "Dr Lee"
     """
-    try:
-        from mesocalc.ledger import api
+    from mesocalc.ledger import api
 
-        path = ledger_path(ledger)
-        if void is not None:
-            if file != "-" or any(x for x in (date, lot, note, override, again)):
-                raise input_error("--void takes only --reason, --by and --patient", Location(key="--void"),
-                                  code="usage")
-            session, entry = api.void(path, void, reason, by, patient)
-            from mesocalc.ledger.reports import void_doc
+    path = ledger_path(ledger)
+    if void is not None:
+        if file != "-" or any(x for x in (date, lot, note, override, again)):
+            raise input_error("--void takes only --reason, --by and --patient", Location(key="--void"),
+                              code="usage")
+        session, entry = api.void(path, void, reason, by, patient)
+        from mesocalc.ledger.reports import void_doc
+        from mesocalc.render.ledger_report import present_void
 
-            doc = void_doc(session, entry, str(path))
-            if json_out:
-                emit_json(doc)
-            else:
-                sys.stdout.write(f"Session {session.uuid} is now void ({entry.reason}); it stays in the history\n")
-            raise typer.Exit(0)
-        if patient is None:
-            raise input_error("give --patient ID: whose session this is", Location(key="--patient"),
-                              code="missing-option")
-        lib = load(library)
-        text, name = read_input(file, "the plan or visit JSON")
-        entry_doc = api.read_document(text, name)
-        options = api.RecordOptions(patient, date, tuple(lot or ()), by, note, override, again)
-        outcome = api.record(path, api.recording(entry_doc, name, options, lib), lib)
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    show_outcome(outcome, str(path), patient, json_out)
+        present_void(void_doc(session, entry, str(path)), session, entry, json_out)
+        raise typer.Exit(0)
+    if patient is None:
+        raise input_error("give --patient ID: whose session this is", Location(key="--patient"),
+                          code="missing-option")
+    lib = load(library)
+    text, name = read_input(file, "the plan or visit JSON")
+    entry_doc = api.read_document(text, name)
+    options = api.RecordOptions(patient, date, tuple(lot or ()), by, note, override, again)
+    outcome = api.record(path, api.recording(entry_doc, name, options, lib), lib)
+    from mesocalc.render.ledger_report import present_outcome
+
+    present_outcome(outcome, str(path), patient, json_out)
     raise typer.Exit(outcome.exit_code)
 
 
-def show_outcome(outcome: Any, ledger: str, patient: str, json_out: bool) -> None:
-    if json_out:
-        from mesocalc.ledger.reports import record_doc
-
-        emit_json(record_doc(outcome, patient, ledger))
-        if outcome.refused:
-            sys.stderr.write(f"mesocalc: not recorded: {outcome.refused}\n")
-        return
-    from mesocalc.render.ledger_table import render_outcome
-    from mesocalc.render.table import make_console
-
-    render_outcome(outcome, ledger, make_console())
-
-
 # ---- history, lots ----------------------------------------------------------------------------
-
-def show(result: Any, json_out: bool, renderer: str) -> None:
-    """The result's JSON document, or its tables (a renderer of render/ledger_table.py)."""
-    if json_out:
-        emit_json(result.to_json())
-        return
-    from mesocalc.render import ledger_table
-    from mesocalc.render.table import make_console
-
-    getattr(ledger_table, renderer)(result, make_console())
-
 
 @app.command()
 def history(
@@ -142,20 +113,13 @@ def history(
 
     Example: mesocalc history P-0042
     """
-    try:
-        from mesocalc.ledger import api
+    from mesocalc.ledger import api
 
-        lib = load(library)
-        result = api.patient_history(ledger_path(ledger), patient, lib)
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    if json_out:
-        emit_json(result.to_json())
-    else:
-        from mesocalc.render.ledger_table import render_history
-        from mesocalc.render.table import make_console
+    lib = load(library)
+    result = api.patient_history(ledger_path(ledger), patient, lib)
+    from mesocalc.render.ledger_report import present_history
 
-        render_history(result, make_console(), show_all)
+    present_history(result, json_out, show_all)
     raise typer.Exit(result.exit_code)
 
 
@@ -169,13 +133,12 @@ def lots(
 
     Example: mesocalc lots C12345
     """
-    try:
-        from mesocalc.ledger import api
+    from mesocalc.ledger import api
 
-        report = api.lots(ledger_path(ledger), lot)
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    show(report, json_out, "render_lots")
+    report = api.lots(ledger_path(ledger), lot)
+    from mesocalc.render.ledger_report import present_lots
+
+    present_lots(report, json_out)
 
 
 # ---- ledger export | import | check | backup ---------------------------------------------------
@@ -184,16 +147,6 @@ ledger_app = typer.Typer(
     no_args_is_help=True, rich_markup_mode=None,
     help="The course ledger's housekeeping: export, import, check, backup.\n\nExample: mesocalc ledger check")
 app.add_typer(ledger_app, name="ledger")
-
-
-def _summary(doc: dict[str, Any], json_out: bool) -> None:
-    if json_out:
-        emit_json(doc)
-        return
-    from mesocalc.render.ledger_table import render_lines, summary
-    from mesocalc.render.table import make_console
-
-    render_lines(summary(doc), make_console())
 
 
 @ledger_app.command("export")
@@ -207,34 +160,10 @@ def ledger_export(
 
     Example: mesocalc ledger export --patient P-0042 -o P-0042.json
     """
-    try:
-        from mesocalc.ledger import api
-        from mesocalc.render.jsondoc import dumps
+    from mesocalc.ledger import api
+    from mesocalc.render.ledger_report import present_export
 
-        text = dumps(api.export(ledger_path(ledger), patient)) + "\n"
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            _write_owner_only(output, text)
-    except MesocalcError as exc:
-        fail(exc, False)
-
-
-def _write_owner_only(path: str, text: str) -> None:
-    """A complete new file readable by its owner only (patient data), or the old one untouched."""
-    import os
-
-    target = Path(path)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, target)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise input_error(f"cannot write '{path}': {exc.strerror}", Location(key="--output"),
-                          code="write-failed") from None
+    present_export(api.export(ledger_path(ledger), patient), output)
 
 
 @ledger_app.command("import")
@@ -248,14 +177,13 @@ def ledger_import(
 
     Example: mesocalc ledger import P-0042.json
     """
-    try:
-        from mesocalc.ledger import api
+    from mesocalc.ledger import api
 
-        text, name = read_input(file, "the ledger export")
-        result = api.import_file(ledger_path(ledger), text, name)
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    _summary(result.to_json(), json_out)
+    text, name = read_input(file, "the ledger export")
+    result = api.import_file(ledger_path(ledger), text, name)
+    from mesocalc.render.ledger_report import present_summary
+
+    present_summary(result.to_json(), json_out)
 
 
 @ledger_app.command("check")
@@ -267,13 +195,12 @@ def ledger_check(
 
     Example: mesocalc ledger check
     """
-    try:
-        from mesocalc.ledger import api
+    from mesocalc.ledger import api
 
-        result = api.check(ledger_path(ledger))
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    _summary(result.to_json(), json_out)
+    result = api.check(ledger_path(ledger))
+    from mesocalc.render.ledger_report import present_summary
+
+    present_summary(result.to_json(), json_out)
     raise typer.Exit(0 if not result.problems else 1)
 
 
@@ -287,13 +214,12 @@ def ledger_backup(
 
     Example: mesocalc ledger backup ~/backups/ledger-2027-01-31.sqlite3
     """
-    try:
-        from mesocalc.ledger import api
+    from mesocalc.ledger import api
 
-        result = api.backup(ledger_path(ledger), Path(dest))
-    except MesocalcError as exc:
-        fail(exc, json_out)
-    _summary(result.to_json(), json_out)
+    result = api.backup(ledger_path(ledger), Path(dest))
+    from mesocalc.render.ledger_report import present_summary
+
+    present_summary(result.to_json(), json_out)
 
 
 # ---- plan and schedule with --patient-id -------------------------------------------------------
@@ -320,46 +246,8 @@ def plan_ledger_options(patient_id: str | None, record: bool, date: str | None, 
     return RecordOptions(patient_id or "", date, tuple(lot or ()), by, note, override, again), True
 
 
-class PlanLedger:
-    """The ledger's part of `plan --patient-id [--record]`: a JSON field, a line before the plan, the
-    recording after it, and the exit code a refused recording adds."""
-
-    def __init__(self, info: Any, outcome: Any, ledger: str) -> None:
-        self.info, self.outcome, self.ledger = info, outcome, ledger
-
-    @property
-    def exit_code(self) -> int:
-        return self.outcome.exit_code if self.outcome is not None else 0
-
-    def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = dict(self.info.to_json(), ledger=self.ledger)
-        if self.outcome is not None:
-            session = self.outcome.session
-            doc.update(recorded=session is not None, session=session.to_json() if session else None,
-                       refused=self.outcome.refused)
-            if self.outcome.refused:
-                sys.stderr.write(f"mesocalc: not recorded: {self.outcome.refused}\n")
-        return doc
-
-    def before(self) -> None:
-        from mesocalc.render.ledger_table import render_plan_course
-        from mesocalc.render.table import make_console
-
-        render_plan_course(self.info, make_console())
-
-    def after(self) -> None:
-        if self.outcome is None:
-            return
-        from mesocalc.render.ledger_table import render_outcome
-        from mesocalc.render.table import make_console
-
-        console = make_console()
-        console.print()
-        render_outcome(self.outcome, self.ledger, console)
-
-
 def plan_with_ledger(result: Any, lib: Any, ledger: str | None, options: tuple[Any, bool],
-                     strict: bool) -> tuple[Any, PlanLedger]:
+                     strict: bool) -> tuple[Any, Any]:
     """The plan judged against the patient's course in the ledger; recorded too with --record."""
     from mesocalc.ledger import api
     from mesocalc.ledger import content as ct
@@ -376,6 +264,8 @@ def plan_with_ledger(result: Any, lib: Any, ledger: str | None, options: tuple[A
 
         entry = api.recording(plan_doc(result), "plan", record_options, lib)
         outcome = api.record(path, entry, lib)
+    from mesocalc.render.ledger_report import PlanLedger
+
     return result, PlanLedger(info, outcome, str(path))
 
 
@@ -420,11 +310,12 @@ def visit_patient(patient_id: str | None, request: Any) -> str | None:
 
 
 def visit_with_ledger(result: Any, lib: Any, ledger: str | None, options: tuple[Any, bool],
-                      strict: bool) -> tuple[Any, PlanLedger]:
+                      strict: bool) -> tuple[Any, Any]:
     """The visit judged against the patient's course in the ledger (all its agents as one session: course
     caps, max_sessions, min_interval); recorded too with --record."""
     from mesocalc.ledger import api
     from mesocalc.ledger.course import visit_course
+    from mesocalc.render.ledger_report import PlanLedger
     from mesocalc.render.visit_json import visit_doc
     from mesocalc.visit import with_course_warnings
 

@@ -1,4 +1,4 @@
-"""`mesocalc agents|cocktails|areas [ID]`: the library's items as tables or as one JSON document."""
+"""`mesocalc agents|cocktails|areas|conditions [ID]`: the library's items as tables or as one JSON document."""
 
 from __future__ import annotations
 
@@ -40,3 +40,32 @@ def render_browse(kind: str, items: list[Any], library: m.Library, single: bool)
             t.render_cocktails(items, console)
     else:
         t.render_areas(items, console)
+
+
+def present_browse(kind: str, items: list[Any], library: m.Library, single: bool, json_out: bool) -> None:
+    """`--json`: the document of browse_doc; otherwise the tables."""
+    if json_out:
+        from mesocalc.render.present import emit_json
+
+        emit_json(browse_doc(kind, items, library, single))
+    else:
+        render_browse(kind, items, library, single)
+
+
+def present_conditions(items: list[Any], library: m.Library, single: bool, json_out: bool) -> None:
+    """`mesocalc conditions [TERM]`: one condition (kind `condition`) or the vocabulary (kind `conditions`)."""
+    from mesocalc.render import conditions as rc
+
+    if json_out:
+        from mesocalc.render.jsondoc import VERSION
+        from mesocalc.render.present import emit_json
+
+        if single:
+            emit_json({"kind": "condition", "version": VERSION, **rc.condition_item(items[0], library)})
+        else:
+            emit_json({"kind": "conditions", "version": VERSION,
+                       "items": [rc.condition_item(c, library) for c in items]})
+        return
+    from mesocalc.render import table as t
+
+    rc.render_conditions(items, library, t.make_console())

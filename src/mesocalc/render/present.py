@@ -1,6 +1,7 @@
 """Each command's output on stdout: the JSON document with --json, the tables or text otherwise.
 
-cli.py computes a result and hands it here; plan's richer outputs (map, export) are in plan_report.py.
+cli.py computes a result and hands it here; plan's and visit's richer outputs (map, export, ledger lines)
+are in plan_report.py, the library browsers in browse.py. Input errors are reported here too.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mesocalc.compound import CompoundResult
     from mesocalc.conversion import Conversion
+    from mesocalc.errors import Problem
     from mesocalc.library.check import LibraryCheck
     from mesocalc.schedule import ScheduleResult
 
@@ -19,6 +21,28 @@ def emit_json(doc: dict[str, Any]) -> None:
     from mesocalc.render.jsondoc import dumps
 
     sys.stdout.write(dumps(doc) + "\n")
+
+
+def present_error(problems: list[Problem], as_json: bool) -> None:
+    """One message per problem on stderr, and the error document on stdout with --json."""
+    from mesocalc.streams import OutputError, silence_stdout
+    from mesocalc.textsafe import visible
+
+    if as_json:
+        from mesocalc.render.jsondoc import dumps, error_doc
+
+        try:
+            sys.stdout.write(dumps(error_doc(problems)) + "\n")
+            sys.stdout.flush()
+        except OutputError:  # stdout closed or full: the message on stderr still says what went wrong
+            silence_stdout()
+    for problem in problems:
+        sys.stderr.write(f"mesocalc: error: {visible(problem.text())}\n")
+
+
+def present_text(text: str) -> None:
+    """Text as it is (a schema, a list of names), ending in one newline."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def present_schedule(result: ScheduleResult, json_out: bool) -> None:
