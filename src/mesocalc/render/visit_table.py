@@ -7,10 +7,10 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from mesocalc.checks import Check
+from mesocalc.checks import Check, quantity_text
 from mesocalc.render.table import STATUS_STYLE, render_steps, render_verdict
 from mesocalc.render.textgrid import Column, TextTable, print_table
-from mesocalc.units import format_number, format_quantity
+from mesocalc.units import Q, format_number, format_quantity
 from mesocalc.visit import ItemResult, VisitResult, VisitWarning, product_amount_text
 
 STYLE = {**STATUS_STYLE, "not-applicable": "dim"}
@@ -67,7 +67,7 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
                        f"({t.binding.limit.source or 'no source'}" + (f", {when}" if when else "")
                        + (", needs the weight" if t.binding_note else "") + ")")
             if t.total is not None:
-                used = f"{t.total.value / t.binding_cap.value * 100:.0f} %"
+                used = f"{t.total.value / t.binding_cap.value * 100:,.0f} %"
         elif t.total is not None and not t.checks:
             binding = "no established dose limits"
         items_text = ", ".join(map(str, t.counted_items)) or "—"
@@ -135,8 +135,9 @@ def _given(r: ItemResult) -> str:
 def _cells(check: Check, product: bool = False) -> list[Any]:
     limit = check.limit
     scope = limit.scope + (f" ({limit.condition_text()})" if limit.condition_text() else "")
-    used = f"{check.fraction * 100:.0f} %" if check.fraction is not None else "—"
-    show = product_amount_text if product else format_quantity
+    used = f"{check.fraction * 100:,.0f} %" if check.fraction is not None else "—"
+    def show(q: Q) -> str:  # a count of injections is shown as injections, never as "50 1"
+        return product_amount_text(q) if product else quantity_text(limit, q)
     source = (limit.source or "no source") + (f" ({check.confidence})" if check.confidence else "")
     return [check.agent, scope, show(limit.max), show(check.actual) if check.actual is not None else "—", used,
             Text(check.status, style=STYLE.get(check.status, "")), source]
