@@ -431,3 +431,16 @@ def test_the_visit_caps_are_tables_at_80_columns_with_conditions_as_notes(cli, w
         assert any(line.startswith("session") and "300 mg" in line and "50 mg" in line for line in table)
         assert any(line.startswith("[1] applies unless epinephrine is 5 mcg/mL or more") for line in table)
         assert all(len(line) <= 80 for line in table)
+
+
+def test_the_built_in_ring_block_at_its_nominal_technique_is_not_unusual_but_a_slip_still_is(cli, write):
+    # lidocaine-1-percent is sized by volume at a nominal 0.5 mL per point (a ring block is not a grid of
+    # micro-injections): no "check the unit" warning at its own default on the scalp or face; 5 mL per
+    # point (a factor-10 slip) is still outside its range (0.1-1 mL, an assumption in the YAML)
+    for site in ("scalp", "submental"):
+        path = write("visit.yaml", f"kind: visit\nitems:\n  - {{cocktail: lidocaine-1-percent, volume: 10 mL, "
+                     f"site: {site}}}\n")
+        doc = cli("visit", str(path), "--json").json
+        assert not [w for w in doc["warnings"] if w["code"] == "technique-unusual"], site
+    slip = cli("plan", "lidocaine-1-percent", "--points", "10", "--volume-per-point", "5 mL", "--json").json
+    assert [w for w in slip["warnings"] if w["code"] == "technique-unusual"]
