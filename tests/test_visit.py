@@ -444,3 +444,15 @@ def test_the_built_in_ring_block_at_its_nominal_technique_is_not_unusual_but_a_s
         assert not [w for w in doc["warnings"] if w["code"] == "technique-unusual"], site
     slip = cli("plan", "lidocaine-1-percent", "--points", "10", "--volume-per-point", "5 mL", "--json").json
     assert [w for w in slip["warnings"] if w["code"] == "technique-unusual"]
+
+
+def test_when_the_shares_are_over_1_nothing_more_fits_in_words_not_zero_arithmetic(cli, write):
+    # lidocaine 100 mg / 300 mg + procaine 300 mg / 200 mg (head and neck) = 1.83 > 1 (REFERENCE 10.3.1):
+    # "none" fits, not "0 mg (0 mL of 10 mg/mL)" or "0 × 300 mg = 0 mg = 0 mg / 10 mg/mL = 0 mL"
+    path = write("visit.yaml", "kind: visit\nweight: 70 kg\nitems:\n"
+                 "  - {cocktail: lidocaine-1-percent, volume: 10 mL, site: scalp}\n"
+                 "  - {cocktail: procaine-2-percent, volume: 15 mL, site: scalp}\n")
+    run = cli("visit", str(path), "--explain")
+    assert run.exit_code == 1
+    assert "More Procaine hydrochloride that still fits: none, the shares already reach 1" in run.stdout
+    assert "0 mg (0 mL" not in run.stdout and "= 0 mL" not in run.stdout

@@ -98,9 +98,11 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
         for s in cl.shares:
             shares.add_row(s.agent.id, format_quantity(s.dose), format_quantity(s.cap) if s.cap else "—",
                            format_number(s.share) if s.share is not None else "—",
-                           (format_quantity(s.more) if s.more is not None else "—")
+                           ("none" if s.more is not None and cl.remaining <= 0 else
+                            format_quantity(s.more) if s.more is not None else "—")
                            + (f" ({format_quantity(s.more_volume)} of {format_quantity(s.concentration)})"
-                              if s.more_volume is not None and s.concentration is not None else ""))
+                              if s.more_volume is not None and s.concentration is not None and cl.remaining > 0
+                              else ""))
         status = Text(cl.status, style=STYLE.get(cl.status, ""))
         shares.add_row(Text("sum", style="bold"), "", "", format_number(cl.total), status)
         shares.add_row(Text("remaining", style="bold"), "", "", format_number(cl.remaining), "")
