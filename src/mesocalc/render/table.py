@@ -121,8 +121,8 @@ def checks_table(title: str, groups: Sequence[tuple[str, Sequence[Check]]], actu
                  show: Callable[[m.Limit, Q], str] = quantity_text) -> TextTable:
     """Caps grouped under a heading (an agent; in a visit, an item's agent or a total), the conditions as notes."""
     table = TextTable([Column("Scope", wrap=True), Column("Cap", "right"), Column(actual, "right"),
-                       Column("Used", "right"), Column("Status", wrap=True), Column("Source", wrap=True)],
-                      title=title)
+                       Column("Used", "right"), Column("Status", wrap=True),
+                       Column("Source", wrap=True, hyphens=True)], title=title)
     notes: dict[str, int] = {}
 
     def mark(text: str) -> str:
