@@ -56,3 +56,24 @@ def test_the_cumulative_dose_adds_up_to_the_eye(cli):
     out = cli("schedule", "submental-dca", "--start", "2027-01-31", "--points", "7", "--volume-per-point",
               "0.25 mL", "--phase", "t:7 every 1 month").stdout
     assert "52.5 mg" in out and "122.5 mg" in out
+
+
+def test_a_count_of_injections_reads_as_injections_in_the_visit_and_the_explain(cli, write):
+    # KYBELLA label: "up to 50 injections per treatment"; 5 cm x 5 cm at a 1 cm grid is 25 injections.
+    # A count has no unit, and "50 1 / 1 1 per point" or "50 1" in a caps table is noise a reader must decode.
+    visit = write("v.yaml", "kind: visit\nitems:\n  - {cocktail: submental-dca, area: \"5 cm x 5 cm\"}\n")
+    out = cli("visit", str(visit)).stdout
+    assert "50 injections" in out and "25 injections" in out and " 50 1 " not in out
+    explain = cli("plan", "submental-dca", "--area", "5 cm x 5 cm", "--explain").stdout
+    # capacity: one injection per point, so 50 injections allow 50 points (as do 100 mg / 2 mg per point)
+    assert "50 injections, one per point = 50" in explain and "50 1" not in explain
+
+
+def test_the_beyond_use_line_wraps_under_its_date(cli, monkeypatch):
+    # USP <797> category 1, refrigerated: 24 h after 2026-03-01 09:00. At 60 columns the rule wraps; the
+    # continuation starts under the date (column 11, after "Beyond use "), as the other labelled lines do.
+    monkeypatch.setenv("COLUMNS", "60")
+    lines = cli("compound", "submental-dca", "--volume", "5 mL", "--category", "1", "--storage", "fridge",
+                "--prepared", "2026-03-01T09:00").stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("Beyond use 2026-03-02 09:00"))
+    assert lines[first + 1].startswith(" " * 11) and not lines[first + 1].startswith(" " * 12)

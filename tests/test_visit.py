@@ -402,3 +402,57 @@ def test_a_visit_from_the_cached_library_is_the_same_visit(cli, write):
     first = cli("visit", str(path), "--json").stdout
     second = cli("visit", str(path), "--json").stdout
     assert first == second and json.loads(second)["class_limits"][0]["total"] == pytest.approx(5 / 6, abs=1e-9)
+
+
+def test_kybella_injections_are_counted_across_the_visit(cli, write):
+    # KYBELLA label: up to 50 injections per treatment. 5 cm x 6 cm and 5 cm x 5 cm at the label's 1 cm grid
+    # are 30 + 25 = 55 injections (and 110 mg, 11 mL): each item is within the cap, the visit is not.
+    path = write("visit.yaml", "kind: visit\nitems:\n  - {cocktail: submental-dca, area: \"5 cm x 6 cm\"}\n"
+                 "  - {cocktail: submental-dca, area: \"5 cm x 5 cm\"}\n")
+    doc = cli("visit", str(path), "--json").json
+    total = next(t for t in doc["totals"] if t["agent"] == "deoxycholic-acid")
+    count = next(ch for ch in total["checks"] if ch["max"]["unit"] == "injections")
+    assert count["actual"] == {"value": 55, "unit": "injections"} and count["status"] == "over"
+    assert doc["exit_code"] == 1
+
+
+def test_the_visit_caps_are_tables_at_80_columns_with_conditions_as_notes(cli, write, monkeypatch):
+    # a practitioner reads the caps at a glance: one row per cap (not one block of 7 lines per cap), the
+    # label's condition ("unless epinephrine is 5 mcg/mL or more") a numbered note under the table
+    monkeypatch.setenv("COLUMNS", "80")
+    path = write("visit.yaml", "kind: visit\nweight: 60 kg\nitems:\n"
+                 "  - {cocktail: lidocaine-1-percent, volume: 5 mL, site: submental}\n"
+                 "  - {cocktail: submental-dca, area: \"5 cm x 5 cm\"}\n")
+    lines = cli("visit", str(path)).stdout.splitlines()
+    for title in ("Each item's caps", "Caps on the totals"):
+        table = lines[lines.index(title):lines.index("", lines.index(title))]
+        assert table[1].split() == ["Scope", "Cap", "Actual" if "item" in title else "Total", "Used", "Status",
+                                    "Source"]
+        assert any(line.startswith("session") and "300 mg" in line and "50 mg" in line for line in table)
+        assert any(line.startswith("[1] applies unless epinephrine is 5 mcg/mL or more") for line in table)
+        assert all(len(line) <= 80 for line in table)
+
+
+def test_the_built_in_ring_block_at_its_nominal_technique_is_not_unusual_but_a_slip_still_is(cli, write):
+    # lidocaine-1-percent is sized by volume at a nominal 0.5 mL per point (a ring block is not a grid of
+    # micro-injections): no "check the unit" warning at its own default on the scalp or face; 5 mL per
+    # point (a factor-10 slip) is still outside its range (0.1-1 mL, an assumption in the YAML)
+    for site in ("scalp", "submental"):
+        path = write("visit.yaml", f"kind: visit\nitems:\n  - {{cocktail: lidocaine-1-percent, volume: 10 mL, "
+                     f"site: {site}}}\n")
+        doc = cli("visit", str(path), "--json").json
+        assert not [w for w in doc["warnings"] if w["code"] == "technique-unusual"], site
+    slip = cli("plan", "lidocaine-1-percent", "--points", "10", "--volume-per-point", "5 mL", "--json").json
+    assert [w for w in slip["warnings"] if w["code"] == "technique-unusual"]
+
+
+def test_when_the_shares_are_over_1_nothing_more_fits_in_words_not_zero_arithmetic(cli, write):
+    # lidocaine 100 mg / 300 mg + procaine 300 mg / 200 mg (head and neck) = 1.83 > 1 (REFERENCE 10.3.1):
+    # "none" fits, not "0 mg (0 mL of 10 mg/mL)" or "0 × 300 mg = 0 mg = 0 mg / 10 mg/mL = 0 mL"
+    path = write("visit.yaml", "kind: visit\nweight: 70 kg\nitems:\n"
+                 "  - {cocktail: lidocaine-1-percent, volume: 10 mL, site: scalp}\n"
+                 "  - {cocktail: procaine-2-percent, volume: 15 mL, site: scalp}\n")
+    run = cli("visit", str(path), "--explain")
+    assert run.exit_code == 1
+    assert "More Procaine hydrochloride that still fits: none, the shares already reach 1" in run.stdout
+    assert "0 mg (0 mL" not in run.stdout and "= 0 mL" not in run.stdout

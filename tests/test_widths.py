@@ -103,3 +103,27 @@ def test_the_caps_table_names_the_agent_as_the_dose_table_does_and_notes_the_con
     # the label's condition ("without epinephrine") is a numbered note under the table, not in the cell
     assert any(line.startswith("[") and "applies unless epinephrine" in line for line in caps)
     assert max(len(line) for line in caps) <= 80
+
+
+def test_wrapped_course_rules_stay_under_their_text_at_60_columns(cli, monkeypatch):
+    # KYBELLA label: at most 6 sessions, at least 1 month apart. At 60 columns the rule lines wrap; the
+    # continuation is indented under the text, so the verdict "(hard; kybella-pi)" is not read as a new line.
+    monkeypatch.setenv("COLUMNS", "60")
+    lines = cli("schedule", "submental-dca", "--start", "2027-01-31", "--area", "25 cm^2").stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("Course    deoxycholic-acid: 6 of"))
+    rule = " ".join(line.strip() for line in lines[first:first + 2])
+    assert "6 of at most 6 sessions: ok (hard; kybella-pi)" in rule
+    assert lines[first + 1].startswith(" " * 10)
+
+
+def test_a_long_source_id_breaks_after_a_hyphen_so_the_caps_stay_a_table_at_80_columns(cli, monkeypatch):
+    # pcdc-abdomen's phosphatidylcholine cap cites 'network-lipolysis-hasengschwandtner' (35 characters):
+    # rather than one 7-line block per cap, the id breaks after a hyphen and every cap keeps one row
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = cli("plan", "pcdc-abdomen", "--area", "10 cm x 8 cm", "--weight", "70 kg").stdout.splitlines()
+    caps = lines[lines.index("Dose caps"):lines.index("", lines.index("Dose caps"))]
+    assert caps[1].split() == ["Scope", "Cap", "Actual", "Used", "Status", "Source"]
+    assert not any(line.startswith("  Cap ") for line in caps)
+    assert any(line.endswith("network-lipolysis-") for line in caps)
+    assert any(line.strip() == "hasengschwandtner" for line in caps)
+    assert all(len(line) <= 80 for line in caps)

@@ -290,7 +290,13 @@ def plan_batch(path: str, given: list[str], library: list[str] | None, strict: b
     source = batch_input(path)  # before the library: a closed stdin or a FIFO is refused at once
     lib = load(library)
     try:
-        code = run_stream(source, (planner or BatchPlanner)(lib, strict), sys.stdout, sys.stderr, expect)
+        from mesocalc import streams
+
+        streams.interruptible = True  # Ctrl-C: the lines planned so far are written before the exit
+        try:
+            code = run_stream(source, (planner or BatchPlanner)(lib, strict), sys.stdout, sys.stderr, expect)
+        finally:
+            streams.interruptible = False
     finally:
         if path != "-":
             source.close()

@@ -210,6 +210,9 @@ def _capacity_step(result: PlanResult) -> Step:
             parts.append(f"{term.agent} {limit.scope} cap is over whatever the number of points: 0")
             continue
         label = f"{term.agent} {limit.scope} cap"
+        if limit.counts_injections:  # one injection per point: 50 injections allow 50 points, not "50 1 / 1 1"
+            parts.append(f"{label}: {quantity_text(limit, term.cap)}, one per point = {term.allowed:,}")
+            continue
         if limit.basis == "per-kg" and weight is not None:
             label += f" {fq(limit.max)} × {fn(weight.value)} kg"
         parts.append(f"{label}: {u.converted_first(term.per_point, term.cap)}floor({fq(term.cap)} / "

@@ -12,8 +12,14 @@ import signal
 import sys
 
 
-def _interrupted_before_main(signum: int, frame: object) -> None:
-    """Ctrl-C between this module's import and main()'s own handling: nothing is written yet; leave."""
+def _on_interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C: one line and exit 130, at once. Python's own KeyboardInterrupt is raised only where mesocalc
+    asked for it (streams.interruptible: a batch, which then writes every line it has planned); anywhere
+    else it could land inside the import machinery, where Python prints it as an ignored exception with a
+    traceback and carries on."""
+    streams = sys.modules.get("mesocalc.streams")
+    if streams is not None and getattr(streams, "interruptible", False):
+        raise KeyboardInterrupt
     try:  # noqa: SIM105
         os.write(2, b"mesocalc: interrupted\n")
     except OSError:
@@ -21,14 +27,12 @@ def _interrupted_before_main(signum: int, frame: object) -> None:
     os._exit(130)
 
 
-# From the moment this module is loaded, a Ctrl-C ends the process with one line; main() hands it back to
-# Python's KeyboardInterrupt (inside its try, so that no instant is left without a handler).
-signal.signal(signal.SIGINT, _interrupted_before_main)
+# From the moment this module is loaded, Ctrl-C is handled by _on_interrupt.
+signal.signal(signal.SIGINT, _on_interrupt)
 
 
 def main() -> None:
     try:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
         from mesocalc import streams
 
         streams.guard_descriptors()

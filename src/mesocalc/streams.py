@@ -25,6 +25,9 @@ import sys
 from typing import Any
 
 INTERRUPTED = 130  # 128 + SIGINT, as shells report a command ended by Ctrl-C
+# Where a Ctrl-C is raised as KeyboardInterrupt (launch._on_interrupt): only while a batch runs, which then
+# writes every line it has planned; elsewhere the process ends at once with one line and exit 130.
+interruptible = False
 MIN_WIDTH = 40  # columns: narrower than this, tables cannot show a dose and its unit side by side
 
 # The symbols mesocalc prints, in ASCII, for an output encoding that cannot show them (SPEC §6).

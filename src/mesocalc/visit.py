@@ -290,7 +290,7 @@ def _product_limit_warnings(product: m.Product, checks: tuple[c.Check, ...]) -> 
             out.append(c.Warning(
                 "limit-over", limit.severity,
                 f"{product.name}: {what} {product_amount_text(check.actual)} is over the label maximum of "
-                f"{product_amount_text(limit.max)} ({(check.fraction or 0) * 100:.0f} %)", None, limit.source))
+                f"{product_amount_text(limit.max)} ({(check.fraction or 0) * 100:,.0f} %)", None, limit.source))
         elif check.status == "unchecked":
             out.append(c.Warning("limit-unchecked", "soft",
                                  f"{product.name}: label maximum {what} of {product_amount_text(limit.max)} not "
@@ -346,13 +346,18 @@ def _total_checks(agent: m.Agent, counted: list[Dose], total: u.Q, items: tuple[
                                f"applies {limit.condition_text() or 'in no item of this visit'}; no item of this "
                                "visit that gives it meets that", confidence))
             continue
-        actual, reason = _total_actual(limit, counted, total, request.weight)
+        actual, reason = _total_actual(limit, counted, total, request.weight, planned)
         out.append(c.evaluate(agent.id, limit, actual, reason, confidence))
     return out
 
 
-def _total_actual(limit: m.Limit, counted: list[Dose], total: u.Q, weight: u.Q | None) -> tuple[u.Q | None, str | None]:
+def _total_actual(limit: m.Limit, counted: list[Dose], total: u.Q, weight: u.Q | None,
+                  planned: list[ItemResult]) -> tuple[u.Q | None, str | None]:
     """What a session cap is compared with, for the visit total."""
+    if limit.counts_injections:  # KYBELLA's 50 injections a treatment: the points of every item that gives it
+        if len(planned) < len({d.item for d in counted}):
+            return None, "an item that gives it is a product, whose injections are not counted"
+        return u.Q(float(sum(r.plan.points for r in planned if r.plan is not None)), u.DIMENSIONLESS), None
     if limit.basis == "amount":
         return total, None
     if limit.basis == "per-kg":

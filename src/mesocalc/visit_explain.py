@@ -66,7 +66,10 @@ def visit_steps(result: VisitResult) -> list[Step]:
                           f"{fn(cl.remaining, digits=6)}" if cl.total <= cap.max else
                           f"Sum of shares = {terms} = {fn(cl.total, digits=6)}, over {fn(cap.max)}: nothing remains"))
         for s in cl.shares:
-            if s.more is not None and s.cap is not None:
+            if s.more is not None and s.cap is not None and cl.remaining <= 0:
+                steps.append(Step(f"More {s.agent.name} that still fits: none, the shares already reach 1",
+                                  {"more": s.more}))
+            elif s.more is not None and s.cap is not None:
                 volume = (f" = {fq(s.more)} / {fq(s.concentration)} = {fq(s.more_volume)}"
                           if s.more_volume is not None and s.concentration is not None else "")
                 steps.append(Step(f"More {s.agent.name} that still fits = remaining share × its cap = "

@@ -13,7 +13,7 @@ from mesocalc.ledger.course import PlanCourse
 from mesocalc.ledger.reports import History, LotReport
 from mesocalc.ledger.store import Outcome, StoredSession
 from mesocalc.render.table import render_verdict, render_warnings
-from mesocalc.render.textgrid import Column, TextTable, print_table
+from mesocalc.render.textgrid import Column, TextTable, print_table, say
 
 # prose may wrap between words; dates, ids, lots and quantities never wrap
 _WRAPS = {"Items", "Doses", "Lots", "By", "Status", "Note", "Next allowed", "Agent or stock"}
@@ -84,7 +84,7 @@ def render_history(result: History, console: Console, show_all: bool = False) ->
         caps = [ch for ch in agent.checks if ch.rule == "limit" and ch.fraction is not None]
         cap = max(caps, key=lambda ch: ch.fraction or 0.0, default=None)
         cap_text = u.format_quantity(cap.limit.max) if cap and cap.limit else "—"
-        used = f"{(cap.fraction or 0) * 100:.0f} %" if cap else "—"
+        used = f"{(cap.fraction or 0) * 100:,.0f} %" if cap else "—"
         sessions_text = f"{agent.sessions} of {agent.max_sessions}" if agent.max_sessions else str(agent.sessions)
         if agent.complete:
             nxt = "course complete"
@@ -96,9 +96,9 @@ def render_history(result: History, console: Console, show_all: bool = False) ->
                        agent.last_given.isoformat(), nxt)
     print_table(agents, console)
     course = result.course
-    console.print(f"Next allowed date     {course.next_allowed.isoformat() if course.next_allowed else '—'}")
+    say(console, f"Next allowed date     {course.next_allowed.isoformat() if course.next_allowed else '—'}", 22)
     latest = course.latest_on_time.isoformat() if course.latest_on_time else f"— ({course.latest_reason})"
-    console.print(f"Latest on-time date   {latest}")
+    say(console, f"Latest on-time date   {latest}", 22)  # a wrapped reason stays under the date column
     render_warnings(list(course.warnings), console)
     render_verdict(result.exit_code, list(course.warnings), "the course is within every hard cap and rule", console)
 

@@ -40,7 +40,7 @@ def render_compound(result: CompoundResult, console: Console) -> None:
         rule = bud.rule
         what = "immediate use" if rule.category == "immediate-use" else f"category {rule.category}"
         say(console, f"Beyond use {clock(bud.until)}  ({what}, {storage_text(rule.storage)}: "
-                      f"{limit_text(rule.limit)} after {clock(bud.prepared)})")
+                      f"{limit_text(rule.limit)} after {clock(bud.prepared)})", indent=11)  # under the date
         if not rule.confirmed:
             console.print(Text("UNCONFIRMED beyond-use limit: check it against USP <797> Tables 13-14 before use",
                                style="bold red"))

@@ -10,7 +10,7 @@ from rich.text import Text
 from mesocalc import model as m
 from mesocalc import units as u
 from mesocalc.render.table import render_verdict, render_warnings
-from mesocalc.render.textgrid import Column, TextTable, print_table, say
+from mesocalc.render.textgrid import Column, TextTable, print_table, print_wrapped, say
 from mesocalc.schedule import CourseCheck, CourseSession, ScheduleResult
 
 
@@ -45,7 +45,7 @@ def render_schedule(result: ScheduleResult, console: Console) -> None:
         line = Text(f"Course    {text}: ")
         line.append(check.status, style=style)
         line.append(f" ({check.severity}; {check.source or 'no source'})", style="dim")
-        console.print(line)
+        print_wrapped(line, console, indent=10)  # a wrapped rule stays under its text, not at the margin
     render_warnings(list(result.warnings), console)
     render_verdict(result.exit_code, list(result.warnings), "the course is within every hard cap and rule", console)
 

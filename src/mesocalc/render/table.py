@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Sequence
 from typing import IO, Any, cast
 
 from rich.console import Console
 from rich.text import Text
 
 from mesocalc import model as m
-from mesocalc.checks import Warning, quantity_text
+from mesocalc.checks import Check, Warning, quantity_text
 from mesocalc.plan import PlanResult
 from mesocalc.render.textgrid import Column, NoTrailingSpaces, TextTable, print_table, print_wrapped, say
-from mesocalc.units import format_number, format_quantity
+from mesocalc.units import Q, format_number, format_quantity
 
 STATUS_STYLE = {"ok": "green", "over": "bold red", "unchecked": "yellow", "not-applicable": "dim"}
 SEVERITY_STYLE = {"hard": "bold red", "soft": "yellow", "info": "cyan"}
@@ -113,21 +114,27 @@ def caps_table(result: PlanResult) -> TextTable:
     The `when` condition and long notes go below the table as numbered notes, so the cells stay short
     and the table keeps one layout whatever the numbers.
     """
-    table = TextTable([Column("Scope", wrap=True), Column("Cap", "right"), Column("Actual", "right"),
-                       Column("Used", "right"), Column("Status", wrap=True), Column("Source", wrap=True)],
-                      title="Dose caps")
+    return checks_table("Dose caps", [(comp.agent.name, list(comp.checks)) for comp in result.components])
+
+
+def checks_table(title: str, groups: Sequence[tuple[str, Sequence[Check]]], actual: str = "Actual",
+                 show: Callable[[m.Limit, Q], str] = quantity_text) -> TextTable:
+    """Caps grouped under a heading (an agent; in a visit, an item's agent or a total), the conditions as notes."""
+    table = TextTable([Column("Scope", wrap=True), Column("Cap", "right"), Column(actual, "right"),
+                       Column("Used", "right"), Column("Status", wrap=True),
+                       Column("Source", wrap=True, hyphens=True)], title=title)
     notes: dict[str, int] = {}
 
     def mark(text: str) -> str:
         number = notes.setdefault(text, len(notes) + 1)
         return f" [{number}]"
 
-    for comp in result.components:
-        if not comp.checks:
-            table.add_heading(Text(f"{comp.agent.name}: no established dose limits", style="bold"))
+    for heading, checks in groups:
+        if not checks:
+            table.add_heading(Text(f"{heading}: no established dose limits", style="bold"))
             continue
-        table.add_heading(Text(comp.agent.name, style="bold"))
-        for check in comp.checks:
+        table.add_heading(Text(heading, style="bold"))
+        for check in checks:
             limit = check.limit
             condition = limit.condition_text()
             scope = limit.scope
@@ -137,12 +144,12 @@ def caps_table(result: PlanResult) -> TextTable:
                 scope += mark(f"applies {condition}") if condition else ""
                 scope += mark(check.reason) if check.reason else ""
             used = f"{check.fraction * 100:,.0f} %" if check.fraction is not None else "—"
-            actual = quantity_text(limit, check.actual) if check.actual is not None else "—"
+            value = show(limit, check.actual) if check.actual is not None else "—"
             source = ("derived from " if limit.derived else "") + (limit.source or "no source")
             if check.confidence:
                 source += f" ({check.confidence})"
             status = check.status + (" (soft)" if limit.severity == "soft" else "")
-            table.add_row(scope, quantity_text(limit, limit.max), actual, used,
+            table.add_row(scope, show(limit, limit.max), value, used,
                           Text(status, style=STATUS_STYLE.get(check.status, "")), source)
     table.notes = [f"[{number}] {text}" for text, number in notes.items()]
     return table

@@ -28,6 +28,7 @@ class Column:
     header: str
     justify: Literal["left", "right"] = "left"
     wrap: bool = False  # text that may wrap between words; numbers (a dose, a date) never wrap
+    hyphens: bool = False  # a word too long for the table (a long source id) may also break after a hyphen
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,11 @@ def _words(plain: str) -> list[tuple[int, int]]:
     return words
 
 
-def _longest_word(text: str) -> int:
-    return max((cell_len(text[a:b]) for line in text.split("\n") for a, b in _words(line)), default=0)
+def _longest_word(text: str, hyphens: bool = False) -> int:
+    words = [text[a:b] for line in text.split("\n") for a, b in _words(line)]
+    if hyphens:  # "network-lipolysis-hasengschwandtner" may break as "network-lipolysis-" + "hasengschwandtner"
+        words = [part for word in words for part in re.findall(r"[^-]*-|[^-]+$", word)]
+    return max((cell_len(word) for word in words), default=0)
 
 
 def wrap_text(text: Text, width: int) -> list[Text]:
@@ -91,8 +95,9 @@ def wrap_text(text: Text, width: int) -> list[Text]:
         for a, b in spans or [(0, 0)]:
             piece = paragraph[a:b]
             while piece.cell_len > width:  # one word wider than the whole line: fold it, never cut it
-                out.append(piece[:width])
-                piece = piece[width:]
+                cut = piece.plain.rfind("-", 0, width) + 1 or width  # after a hyphen where there is one
+                out.append(piece[:cut])
+                piece = piece[cut:]
             out.append(piece)
     return out
 
@@ -100,7 +105,7 @@ def wrap_text(text: Text, width: int) -> list[Text]:
 def column_widths(table: TextTable, width: int) -> list[int] | None:
     """Each column's width so the table fits `width`, or None when it cannot fit without cutting a value."""
     data = [row for row in table.rows if not isinstance(row, Heading)]
-    natural, keep_headers, minimum = [], [], []
+    natural, keep_headers, minimum, hyphenated = [], [], [], []
     for index, column in enumerate(table.columns):
         cells = [row[index].plain for row in data]
         widest = max((cell_len(c) for c in cells), default=0)
@@ -108,11 +113,13 @@ def column_widths(table: TextTable, width: int) -> list[int] | None:
         cell_min = max((_longest_word(c) for c in cells), default=0) if column.wrap else widest
         keep_headers.append(max(cell_min, cell_len(column.header)))
         minimum.append(max(cell_min, _longest_word(column.header), 1))
+        hyphenated.append(max(max((_longest_word(c, True) for c in cells), default=0), _longest_word(column.header), 1)
+                          if column.hyphens else minimum[-1])
     gaps = GAP * (len(natural) - 1)
     if sum(natural) + gaps <= width:
         return natural
-    # wrap the text columns first; a header wraps only when that is not enough
-    for floor in (keep_headers, minimum):
+    # wrap the text columns first; a header wraps only when that is not enough; a long id breaks at a hyphen last
+    for floor in (keep_headers, minimum, hyphenated):
         if sum(floor) + gaps <= width:
             return _shrink(natural, floor, sum(natural) + gaps - width)
     return None

@@ -7,10 +7,11 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from mesocalc.checks import Check
-from mesocalc.render.table import STATUS_STYLE, render_steps, render_verdict
+from mesocalc.checks import Check, quantity_text
+from mesocalc.model import Limit
+from mesocalc.render.table import STATUS_STYLE, checks_table, render_steps, render_verdict
 from mesocalc.render.textgrid import Column, TextTable, print_table
-from mesocalc.units import format_number, format_quantity
+from mesocalc.units import Q, format_number, format_quantity
 from mesocalc.visit import ItemResult, VisitResult, VisitWarning, product_amount_text
 
 STYLE = {**STATUS_STYLE, "not-applicable": "dim"}
@@ -46,18 +47,23 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
                                            for d in r.doses))
     _print(items, console)
 
-    caps = _table("Each item's caps", "#", "Agent", "Scope", "Cap", "Actual", "Used", "Status", "Source",
-                  right=("#", "Cap", "Actual", "Used"))
+    groups: list[tuple[str, list[Check]]] = []
     for r in result.items:
-        for check in ([ch for comp in r.plan.components for ch in comp.checks] if r.plan else []):
-            caps.add_row(str(r.item.number), *_cells(check))
-        for check in r.product_checks:
-            caps.add_row(str(r.item.number), *_cells(check, product=True))
-    if caps.rows:
-        _print(caps, console)
+        for comp in r.plan.components if r.plan else ():
+            groups.append((f"item {r.item.number}: {comp.agent.id}", list(comp.checks)))
+        if r.product_checks and r.item.product is not None:
+            groups.append((f"item {r.item.number}: {r.item.product.id}", list(r.product_checks)))
+    product_limits = {id(ch.limit) for r in result.items for ch in r.product_checks}
 
+    def show(limit: Limit, q: Q) -> str:  # a product's own limits in the unit it is sold in (60 g of cream)
+        return product_amount_text(q) if id(limit) in product_limits else quantity_text(limit, q)
+
+    if groups:
+        console.print()
+        _print(checks_table("Each item's caps", groups, show=show), console)
+        console.print()
     totals = _table("Totals across the visit", "Agent", "Total", "From items", "Beside (topical)", "Binding cap",
-                    "Used", right=("Total", "Beside (topical)", "Binding cap", "Used"))
+                    "Used", right=("Total", "Beside (topical)", "Used"))
     for t in result.totals:
         binding = "—"
         used = "—"
@@ -67,7 +73,7 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
                        f"({t.binding.limit.source or 'no source'}" + (f", {when}" if when else "")
                        + (", needs the weight" if t.binding_note else "") + ")")
             if t.total is not None:
-                used = f"{t.total.value / t.binding_cap.value * 100:.0f} %"
+                used = f"{t.total.value / t.binding_cap.value * 100:,.0f} %"
         elif t.total is not None and not t.checks:
             binding = "no established dose limits"
         items_text = ", ".join(map(str, t.counted_items)) or "—"
@@ -76,15 +82,13 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
                        if t.beside is not None else "", binding, used)
     _print(totals, console)
 
-    total_caps = _table("Caps on the totals", "Agent", "Scope", "Cap", "Total", "Used", "Status", "Source",
-                        right=("Cap", "Total", "Used"))
-    for t in result.totals:
-        for check in t.checks:
-            total_caps.add_row(*_cells(check))
-    if total_caps.rows:
-        _print(total_caps, console)
+    total_groups = [(t.agent.id, list(t.checks)) for t in result.totals if t.checks]
+    if total_groups:
+        console.print()
+        _print(checks_table("Caps on the totals", total_groups, actual="Total"), console)
 
     for cl in result.class_limits:
+        console.print()
         limit = cl.limit
         derived = ", derived convention" if limit.derived else ""
         title = (f"Class limit {limit.id} ({limit.rule}{derived}; source {limit.source or 'none'}): "
@@ -94,9 +98,11 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
         for s in cl.shares:
             shares.add_row(s.agent.id, format_quantity(s.dose), format_quantity(s.cap) if s.cap else "—",
                            format_number(s.share) if s.share is not None else "—",
-                           (format_quantity(s.more) if s.more is not None else "—")
+                           ("none" if s.more is not None and cl.remaining <= 0 else
+                            format_quantity(s.more) if s.more is not None else "—")
                            + (f" ({format_quantity(s.more_volume)} of {format_quantity(s.concentration)})"
-                              if s.more_volume is not None and s.concentration is not None else ""))
+                              if s.more_volume is not None and s.concentration is not None and cl.remaining > 0
+                              else ""))
         status = Text(cl.status, style=STYLE.get(cl.status, ""))
         shares.add_row(Text("sum", style="bold"), "", "", format_number(cl.total), status)
         shares.add_row(Text("remaining", style="bold"), "", "", format_number(cl.remaining), "")
@@ -130,16 +136,6 @@ def _given(r: ItemResult) -> str:
         return f"{format_quantity(plan.session_volume)} ({plan.points:,} × {vpp})"
     area = f"{format_quantity(plan.area)}, " if plan.area is not None else ""
     return f"{area}{plan.points:,} points × {vpp} = {format_quantity(plan.session_volume)}"
-
-
-def _cells(check: Check, product: bool = False) -> list[Any]:
-    limit = check.limit
-    scope = limit.scope + (f" ({limit.condition_text()})" if limit.condition_text() else "")
-    used = f"{check.fraction * 100:.0f} %" if check.fraction is not None else "—"
-    show = product_amount_text if product else format_quantity
-    source = (limit.source or "no source") + (f" ({check.confidence})" if check.confidence else "")
-    return [check.agent, scope, show(limit.max), show(check.actual) if check.actual is not None else "—", used,
-            Text(check.status, style=STYLE.get(check.status, "")), source]
 
 
 def _render_warnings(warnings: list[VisitWarning], console: Console) -> None:
