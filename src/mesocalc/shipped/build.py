@@ -21,16 +21,18 @@ from mesocalc.errors import Location, MesocalcError, Problem
 COMMAND = "python -m mesocalc.shipped.build"
 
 # Unit strings people commonly type (as unit_factor keys them: % w/v is 'percent_wv', spaces single).
-# Not clinical numbers: pint gives every factor; a string pint refuses is simply left out.
+# Not clinical numbers: pint gives every factor; a string pint refuses is simply left out. These are
+# input spellings only (output says mcg and mL); the micro signs are named by code point (U+00B5 micro,
+# U+03BC Greek mu).
 COMMON = (
-    "mg", "mcg", "ug", "µg", "μg", "g", "kg", "ng", "lb", "lbs", "oz", "gram", "grams", "milligram",
+    "mg", "mcg", "ug", "\u00b5g", "\u03bcg", "g", "kg", "ng", "lb", "lbs", "oz", "gram", "grams", "milligram",
     "milligrams", "microgram", "micrograms", "kilogram", "kilograms", "pound", "pounds",
     "mL", "ml", "L", "l", "uL", "µL", "μL", "mcL", "dL", "cc", "cm^3", "milliliter", "milliliters",
     "millilitre", "millilitres", "liter", "litre",
     "cm", "mm", "m", "in", "inch", "inches", "centimeter", "centimeters", "centimetre", "centimetres",
     "millimeter", "millimeters", "millimetre", "millimetres",
     "cm^2", "mm^2", "m^2", "in^2", "dm^2", "cm ^ 2", "cm**2", "mm**2", "sq cm",
-    "mg/mL", "mg/ml", "mcg/mL", "mcg/ml", "ug/mL", "µg/mL", "g/mL", "g/L", "g/l", "mg/L", "mg/dL", "mcg/L",
+    "mg/mL", "mg/ml", "mcg/mL", "mcg/ml", "ug/mL", "\u00b5g/mL", "g/mL", "g/L", "g/l", "mg/L", "mg/dL", "mcg/L",
     "ng/mL", "g/100 mL", "mg/cc", "units/mL", "units/ml", "unit/mL", "units", "unit", "particles",
     "particles/mL", "percent_wv",
     "mg/kg", "mcg/kg", "ug/kg", "g/kg", "mg/lb", "mcg/lb", "units/kg", "mL/kg",
