@@ -456,3 +456,17 @@ def test_when_the_shares_are_over_1_nothing_more_fits_in_words_not_zero_arithmet
     assert run.exit_code == 1
     assert "More Procaine hydrochloride that still fits: none, the shares already reach 1" in run.stdout
     assert "0 mg (0 mL" not in run.stdout and "= 0 mL" not in run.stdout
+
+
+@pytest.mark.parametrize(("text", "measure", "density", "expected"), [
+    ("2.5 % w/w", "mass", None, 25.0),   # 2.5 g per 100 g = 25 mg per g of cream (EMLA, REFERENCE §10.3.2)
+    ("2,5 % w/w", "mass", None, 25.0),   # a decimal comma, read by the notation rules (SPEC §2)
+    ("2 % w/w", "volume", "1.1 g/mL", 22.0),  # 2 % of 1.1 g (1,100 mg) per mL = 22 mg/mL
+])
+def test_percent_w_w_is_an_amount_per_gram_through_the_unit_definitions(text, measure, density, expected):
+    from mesocalc import units as u
+    from mesocalc.errors import Location
+    from mesocalc.library.products import parse_strength
+
+    given = u.parse_quantity(density, u.CONCENTRATION, Location()) if density else None
+    assert parse_strength(text, measure, given, Location()).value == pytest.approx(expected, rel=1e-12)

@@ -18,7 +18,7 @@ from mesocalc.library.validate import Reader, _join, _unique, read_source
 
 SITE_KEYS = ("region", "weight_below", "weight_at_least")
 
-_WW = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*%\s*w\s*/\s*w\s*$", re.I)
+_WW = re.compile(r"^\s*(\S+?)\s*%\s*w\s*/\s*w\s*$", re.I)
 _PER_GRAM = re.compile(r"^\s*(.+?)\s*/\s*g\s*$")
 PRODUCT_COMPONENT_KEYS = {"agent", "concentration", "source", "note"}
 PRODUCT_LIMIT_KEYS = {"scope", "max", "severity", "source", "note"}
@@ -46,15 +46,18 @@ def parse_strength(text: Any, measure: str, density: u.Q | None, where: Location
     if isinstance(text, str):
         ww = _WW.match(text)
         if ww is not None:
-            per_gram = u.Q(float(ww.group(1)) * 10.0, u.MASS)  # 1 % w/w = 1 g per 100 g = 10 mg/g
+            # N % w/w is N g per 100 g of product: the amount per gram, through the unit definitions
+            # (the number read by the notation rules, g converted like any other mass)
+            per_gram = u.parse_quantity(f"{ww.group(1)} g", u.AMOUNT, where) * 0.01
             if measure == "mass":
                 return per_gram
             if density is None:
                 raise MesocalcError(Problem(
                     "needs-density", f"'{text}' is % w/w, but this product is measured by volume",
                     where, "give the product's `density` (e.g. 1 g/mL), or a sourced mg/mL figure"))
-            # mg/mL = (mg per g) × (g per mL); density is in mg/mL, so g per mL = density / 1000
-            return u.Q(per_gram.value * density.value / 1000.0, u.dims_div(u.MASS, u.VOLUME))
+            # per mL = (mass fraction) × density, the fraction being the amount per gram over one gram
+            one_gram = u.parse_quantity("1 g", u.AMOUNT, where)
+            return density * (per_gram.value / one_gram.value)
         per = _PER_GRAM.match(text)
         if measure == "mass" and per is not None:
             return u.parse_quantity(per.group(1), u.AMOUNT, where)
