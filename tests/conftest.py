@@ -7,6 +7,7 @@ the schema of its `kind` (src/mesocalc/schemas/<kind>.json, the one `mesocalc sc
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -30,13 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 # ----------------------------------------------------------------------------------------------
 # The user cache of each test.
 #
-# Every test runs with its own cache folder (MESOCALC_CACHE_DIR) and none of the developer's MESOCALC_LIBRARY,
-# FORCE_COLOR, COLUMNS or LINES (pytest-xdist's workers get COLUMNS=80 from their launcher; the expected
-# layouts are those of a pipe). A test that is not about the cache starts from a copy of a cache warmed once
-# per session by the commands every test runs (the built-in library's manifest, the unit table), so it does
-# not redo that work, and what it writes stays its own. A test that IS about the cache starts from an empty
-# folder: every test in tests/library/test_cache_*.py, test_big_library.py and test_shipped.py, every test
-# with "cache" in its name, and any test marked `@pytest.mark.cold_cache`.
+# Every test runs with its own cache folder (MESOCALC_CACHE_DIR) and data folder (XDG_DATA_HOME: the default
+# ledger), and none of the developer's MESOCALC_LIBRARY, MESOCALC_LEDGER, FORCE_COLOR, COLUMNS or LINES
+# (pytest-xdist's workers get COLUMNS=80 from their launcher; the expected layouts are those of a pipe).
+# A test that is not about the cache starts from a copy of a cache warmed once per session by the kinds of
+# command every test runs (the built-in library's manifest, the unit table), so it does not redo that work,
+# and what it writes stays its own. A test that IS about the cache starts from an empty folder: every test in
+# tests/library/test_cache_*.py, test_big_library.py and test_shipped.py, every test with "cache" in its
+# name, and any test marked `@pytest.mark.cold_cache`.
 
 COLD_CACHE_FILES = ("test_big_library.py", "test_shipped.py")
 
@@ -53,45 +55,58 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _session_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def _session_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """What session- and module-scoped fixtures (set up before any test's own) see: the same clean
-    environment, and a cache folder of the session's instead of the developer's ~/.cache/mesocalc."""
+    environment, with a cache and a data folder of the session's instead of the developer's."""
+    root = tmp_path_factory.mktemp("session")
     with pytest.MonkeyPatch.context() as patch:
-        _clean_environment(patch, tmp_path_factory.mktemp("session-cache"))
-        yield
+        _clean_environment(patch, root / "cache", root / "data")
+        yield root
 
 
 @pytest.fixture(scope="session")
-def _warm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A cache folder after the commands that every other test runs (once per session, per xdist worker)."""
+def _warm_cache(_session_environment: Path) -> Path:
+    """A cache folder after the kinds of command the other tests run (once per session, per xdist worker):
+    a plan and a check of the built-in library, and a check of a user layer over it (whatever the cache
+    keeps of the built-in layer then is there for the tests that add their own layer)."""
     from mesocalc import cache
 
-    folder = tmp_path_factory.mktemp("warm-cache")
+    folder = _session_environment / "warm-cache"
+    layer = _session_environment / "warm-layer"
+    layer.mkdir()
+    (layer / "area.yaml").write_text("kind: area\nid: my-area\nname: Mine\nsurface: 30 cm^2\nbasis: assumption\n",
+                                     encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
-        _clean_environment(patch, folder)
+        _clean_environment(patch, folder, _session_environment / "data")
         cache.reset()
-        for args in (["plan", "submental-dca", "--json"], ["check"]):
+        for args in (["plan", "submental-dca", "--json"], ["check"], ["check", str(layer)]):
             run = run_cli(args)
             assert run.exit_code == 0, (args, run.stdout[-500:], run.stderr[-500:])
     cache.reset()
     return folder
 
 
-def _clean_environment(monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> None:
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, cache_dir: Path, data_dir: Path) -> None:
     monkeypatch.setenv("MESOCALC_CACHE_DIR", str(cache_dir))
-    for name in ("MESOCALC_LIBRARY", "FORCE_COLOR", "COLUMNS", "LINES"):
+    monkeypatch.setenv("XDG_DATA_HOME", str(data_dir))  # the default ledger is never the developer's
+    for name in ("MESOCALC_LIBRARY", "MESOCALC_LEDGER", "FORCE_COLOR", "COLUMNS", "LINES"):
         monkeypatch.delenv(name, raising=False)
 
 
+_test_numbers = itertools.count()
+
+
 @pytest.fixture(autouse=True)
-def _isolated_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+def _isolated_cache(request: pytest.FixtureRequest, _session_environment: Path,
                     monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test gets its own cache folder: empty for a test about the cache, else a copy of the warm one."""
-    folder = tmp_path_factory.mktemp("cache")
+    folder = _session_environment / "tests" / str(next(_test_numbers))  # numbered here: no scan per test
+    folder.mkdir(parents=True)
+    (folder / "cache").mkdir(mode=0o700)
     if not about_the_cache(request.node):
         for entry in os.scandir(request.getfixturevalue("_warm_cache")):
-            shutil.copy(entry.path, folder / entry.name)  # with its mode (0600): only we may write it
-    _clean_environment(monkeypatch, folder)
+            shutil.copy(entry.path, folder / "cache" / entry.name)  # with its mode (0600): only we may write it
+    _clean_environment(monkeypatch, folder / "cache", folder / "data")
     from mesocalc import cache
 
     cache.reset()  # which cache folders were checked, and the one note, are per process (per test here)
