@@ -37,10 +37,6 @@ class Void(Record):
     voided_at: datetime
     by: str | None
 
-    def to_json(self) -> dict[str, Any]:
-        return {"uuid": self.uuid, "session": self.session, "reason": self.reason,
-                "voided_at": self.voided_at.isoformat(), "by": self.by}
-
 
 @dataclass(frozen=True, eq=False, repr=False)
 class StoredSession(Record):
@@ -67,16 +63,6 @@ class StoredSession(Record):
     @property
     def doses(self) -> dict[str, u.Q]:
         return ct.doses_of(self.content)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "session": self.uuid, "patient": self.patient, "given_at": self.given_at.isoformat(),
-            "recorded_at": self.recorded_at.isoformat(), "source": self.source,
-            "items": self.content.get("items", []), "doses": self.content.get("doses", {}),
-            "weight": self.content.get("weight"), "lots": [lot.to_json() for lot in self.lots],
-            "by": self.by, "note": self.note, "ok": self.ok, "override": self.override,
-            "void": self.voids[0].to_json() if self.voids else None,
-        }
 
 
 @dataclass(frozen=True, eq=False, repr=False)
