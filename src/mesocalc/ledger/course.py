@@ -114,8 +114,8 @@ def course(entries: list[Given], library: m.Library) -> Course:
         agent = library.agents.get(agent_id)
         if agent is None:
             unknown.append(agent_id)
-            warnings.append(c.Warning("limit-unchecked", "soft", f"{agent_id} is not in the library: its course "
-                                      "rules were not checked", agent_id))
+            warnings.append(c.Warning("limit-unchecked", m.Severity.SOFT, f"{agent_id} is not in the library: its "
+                                      "course rules were not checked", agent_id))
             continue
         own = course_checks(agent, None, sessions, weight)  # concentrations are not recorded: every cap applies
         checks += own
