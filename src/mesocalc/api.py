@@ -118,9 +118,11 @@ def plan(cocktail: str | Path | m.Cocktail, *, area: AreaText | Sequence[AreaTex
 def visit(file: str | Path | Mapping[str, object], *, library: Library = None, strict: bool = False) -> VisitResult:
     """Everything given to one patient in one session (`mesocalc visit FILE`): a visit file (YAML or JSON)
     or a mapping with the keys of one; each item planned, every agent totalled, class limits."""
-    from mesocalc.core.visit import visit as compute_visit
+    from mesocalc.core.visit import compute_visit
+    from mesocalc.request.visit import visit_request
 
-    return compute_visit(file, _library(library), strict=strict)
+    lib = _library(library)
+    return compute_visit(visit_request(file, lib), lib, strict)
 
 
 def schedule(cocktail: str | Path | m.Cocktail, *, start: str | date | None = None,

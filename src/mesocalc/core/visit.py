@@ -19,10 +19,7 @@ Pure functions of model objects (no Typer, no Rich). The order follows SPEC §4-
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
 
 from mesocalc import units as u
 from mesocalc.core import caps, vocabulary
@@ -32,10 +29,10 @@ from mesocalc.core.plan import PlanResult, compute, treated_regions
 from mesocalc.errors import MesocalcError
 from mesocalc.record import Record
 from mesocalc.request.plan import Session
-from mesocalc.request.visit import VisitItem, VisitRequest, read_visit
+from mesocalc.request.visit import VisitItem, VisitRequest
 
 __all__ = ["AgentTotal", "ClassLimitResult", "ClassShare", "Dose", "ItemResult", "VisitResult", "VisitWarning",
-           "compute_visit", "visit", "with_course_warnings"]
+           "compute_visit", "with_course_warnings"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -126,25 +123,6 @@ class VisitResult(Record):
     @property
     def ok(self) -> bool:
         return self.exit_code == 0
-
-
-def visit(file: str | Path | Mapping[str, Any], library: m.Library | None = None, *,
-          strict: bool = False) -> VisitResult:
-    """The visit in a YAML or JSON file (or given as a mapping, keys as in the file), computed against
-    `library` (default: the layered library). Raises MesocalcError for a bad visit."""
-    from mesocalc.library import load_library
-    from mesocalc.library.yamlio import read_text
-
-    if library is None:
-        loaded = load_library()
-        if loaded.errors:
-            raise MesocalcError(loaded.errors)
-        library = loaded.library
-    if isinstance(file, Mapping):
-        import json
-
-        return compute_visit(read_visit(json.dumps(dict(file), default=str), "<visit>", library), library, strict)
-    return compute_visit(read_visit(read_text(Path(file)), str(file), library), library, strict)
 
 
 def compute_visit(request: VisitRequest, library: m.Library, strict: bool = False) -> VisitResult:
