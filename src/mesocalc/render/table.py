@@ -13,6 +13,7 @@ from rich.text import Text
 from mesocalc import model as m
 from mesocalc.checks import Check, Warning, quantity_text
 from mesocalc.plan import PlanResult
+from mesocalc.render import textgrid
 from mesocalc.render.textgrid import Column, NoTrailingSpaces, TextTable, print_table, print_wrapped, say
 from mesocalc.units import Q, format_number, format_quantity
 
@@ -76,7 +77,7 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
                       q(comp.dose_per_area), q(comp.dose_per_kg))
     print_table(doses, console)
     console.print()
-    print_table(caps_table(result), console)
+    print_table(caps_table(result, console.width), console)
     console.print()
 
     cap = result.capacity
@@ -108,26 +109,44 @@ def render_verdict(exit_code: int, warnings: list[Warning], ok_text: str, consol
         console.print(Text.assemble(("NOT OK", "bold red"), " (--strict): warnings present"))
 
 
-def caps_table(result: PlanResult) -> TextTable:
-    """The dose caps at a glance: one group per agent (by name, as in the dose table), one row per cap.
+def caps_table(result: PlanResult, width: int | None = None) -> TextTable:
+    """The dose caps at a glance: one group per agent (by name, as in the dose table), one row per cap."""
+    return checks_table("Dose caps", [(comp.agent.name, list(comp.checks)) for comp in result.components],
+                        width=width)
 
-    The `when` condition and long notes go below the table as numbered notes, so the cells stay short
-    and the table keeps one layout whatever the numbers.
-    """
-    return checks_table("Dose caps", [(comp.agent.name, list(comp.checks)) for comp in result.components])
+
+# A cap whose `when` does not hold compares nothing: a short status word, its reason in the row's note.
+STATUS_WORD = {m.CheckStatus.NOT_APPLICABLE: "n/a"}
 
 
 def checks_table(title: str, groups: Sequence[tuple[str, Sequence[Check]]], actual: str = "Actual",
-                 show: Callable[[m.Limit, Q], str] = quantity_text) -> TextTable:
-    """Caps grouped under a heading (an agent; in a visit, an item's agent or a total), the conditions as notes."""
+                 show: Callable[[m.Limit, Q], str] = quantity_text, width: int | None = None) -> TextTable:
+    """Caps grouped under a heading (an agent; in a visit, an item's agent or a total), one line per cap.
+
+    What does not fit a glance goes below the table: the `when` condition, "derived from SOURCE" and the
+    reason a cap is unchecked or not applicable as one numbered note per row, and a legend of the sources'
+    confidence. With a `width`, a source id too long for the row to stay on one line (e.g.
+    network-lipolysis-hasengschwandtner at 80 columns) is given in a note too, longest first.
+    """
+    sources = sorted({check.limit.source for _, checks in groups for check in checks if check.limit.source},
+                     key=lambda source: (-len(source), source))
+    for count in range(len(sources) + 1):
+        table = _checks_table(title, groups, actual, show, frozenset(sources[:count]))
+        if width is None or textgrid.fits_on_one_line(table, width):
+            return table
+    return _checks_table(title, groups, actual, show, frozenset())  # too narrow anyway: one block per cap
+
+
+def _checks_table(title: str, groups: Sequence[tuple[str, Sequence[Check]]], actual: str,
+                  show: Callable[[m.Limit, Q], str], referred: frozenset[str]) -> TextTable:
     table = TextTable([Column("Scope", wrap=True), Column("Cap", "right"), Column(actual, "right"),
                        Column("Used", "right"), Column("Status", wrap=True),
                        Column("Source", wrap=True, hyphens=True)], title=title)
     notes: dict[str, int] = {}
+    confidence: dict[str, str] = {}
 
     def mark(text: str) -> str:
-        number = notes.setdefault(text, len(notes) + 1)
-        return f" [{number}]"
+        return f"[{notes.setdefault(text, len(notes) + 1)}]"
 
     for heading, checks in groups:
         if not checks:
@@ -136,22 +155,33 @@ def checks_table(title: str, groups: Sequence[tuple[str, Sequence[Check]]], actu
         table.add_heading(Text(heading, style="bold"))
         for check in checks:
             limit = check.limit
+            said = []  # everything about this cap that is not a number: one note under the table
             condition = limit.condition_text()
-            scope = limit.scope
             if check.reason and check.status == m.CheckStatus.NOT_APPLICABLE:
-                scope += mark(check.reason)  # the reason says when the cap applies and what this cocktail has
+                said.append(check.reason)  # says when the cap applies and what this cocktail has
             else:
-                scope += mark(f"applies {condition}") if condition else ""
-                scope += mark(check.reason) if check.reason else ""
+                said += [f"applies {condition}"] if condition else []
+                said += [check.reason] if check.reason else []
+            if limit.derived:
+                said.append(f"derived from {limit.source or 'no source'}")
+            scope = limit.scope + (f" {mark('; '.join(said))}" if said else "")
             used = f"{check.fraction * 100:,.0f} %" if check.fraction is not None else "—"
             value = show(limit, check.actual) if check.actual is not None else "—"
-            source = ("derived from " if limit.derived else "") + (limit.source or "no source")
-            if check.confidence:
-                source += f" ({check.confidence})"
-            status = check.status + (" (soft)" if limit.severity == "soft" else "")
+            source = limit.source or "no source"
+            if limit.source and check.confidence:
+                confidence[limit.source] = check.confidence
+            if source in referred:
+                source = f"see {mark(f'source: {source}')}"
+            status = STATUS_WORD.get(m.CheckStatus(check.status), check.status) \
+                + (" (soft)" if limit.severity == "soft" else "")
             table.add_row(scope, show(limit, limit.max), value, used,
                           Text(status, style=STATUS_STYLE.get(check.status, "")), source)
     table.notes = [f"[{number}] {text}" for text, number in notes.items()]
+    if confidence:
+        table.notes.append("Source confidence: " + ", ".join(f"{source} {level}"
+                                                             for source, level in confidence.items()))
+    if any(check.status == m.CheckStatus.NOT_APPLICABLE for _, checks in groups for check in checks):
+        table.notes.append("n/a: not-applicable here (its note says why)")
     return table
 
 

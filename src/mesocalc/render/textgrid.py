@@ -102,14 +102,25 @@ def wrap_text(text: Text, width: int) -> list[Text]:
     return out
 
 
+def fits_on_one_line(table: TextTable, width: int) -> bool:
+    """Whether every row of the table is one line at this width (no cell wraps)."""
+    return column_widths(table, width) == _natural_widths(table)
+
+
+def _natural_widths(table: TextTable) -> list[int]:
+    data = [row for row in table.rows if not isinstance(row, Heading)]
+    return [max([cell_len(row[index].plain) for row in data] + [cell_len(column.header)])
+            for index, column in enumerate(table.columns)]
+
+
 def column_widths(table: TextTable, width: int) -> list[int] | None:
     """Each column's width so the table fits `width`, or None when it cannot fit without cutting a value."""
     data = [row for row in table.rows if not isinstance(row, Heading)]
-    natural, keep_headers, minimum, hyphenated = [], [], [], []
+    natural = _natural_widths(table)
+    keep_headers, minimum, hyphenated = [], [], []
     for index, column in enumerate(table.columns):
         cells = [row[index].plain for row in data]
         widest = max((cell_len(c) for c in cells), default=0)
-        natural.append(max(widest, cell_len(column.header)))
         cell_min = max((_longest_word(c) for c in cells), default=0) if column.wrap else widest
         keep_headers.append(max(cell_min, cell_len(column.header)))
         minimum.append(max(cell_min, _longest_word(column.header), 1))
