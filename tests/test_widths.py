@@ -216,3 +216,23 @@ items:
         item_rows, _ = caps_rows(out, title)
         assert all(len(row) <= 80 for row in item_rows)
         assert not [row for row in item_rows if row.startswith(" ")], title  # no wrapped continuation
+
+
+def test_the_explained_capacity_gives_each_cap_its_own_line_at_80_columns(cli, monkeypatch):
+    # submental-dca-lidocaine, 70 kg, 1 cm grid, 0.2 mL per point: lidocaine 4 mg/mL × 0.2 mL = 0.8 mg per
+    # point; 4.5 mg/kg × 70 kg = 315 mg -> floor(315 / 0.8) = 393; 300 mg -> 375; DCA 8 mg/mL × 0.2 mL =
+    # 1.6 mg -> floor(100 / 1.6) = 62; its 10 mL at 80 % of the volume -> 62; 50 injections -> 50 (KYBELLA label)
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = cli("plan", "submental-dca-lidocaine", "--weight", "70 kg", "--explain").stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "Capacity = the smallest of these 6:" in line)
+    end = next(i for i in range(start, len(lines)) if lines[i].strip().startswith("= 50 points"))
+    terms: list[str] = []
+    for line in lines[start + 1:end]:  # a term starts 6 columns in; a longer one goes on 8 columns in
+        if line.startswith(" " * 8):
+            terms[-1] += " " + line.strip()
+        else:
+            assert line.startswith(" " * 6) and line[6] != " ", line
+            terms.append(line.strip())
+    assert [term.split()[-1] for term in terms] == ["393", "375", "62", "62", "50", "50"]
+    assert lines[end].strip() == "= 50 points × 1 cm² per point = 50 cm²"
+    assert all(len(line) <= 80 for line in lines[start:end + 1])

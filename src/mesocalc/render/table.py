@@ -109,6 +109,24 @@ def render_verdict(exit_code: int, warnings: list[Warning], ok_text: str, consol
         console.print(Text.assemble(("NOT OK", "bold red"), " (--strict): warnings present"))
 
 
+class NoteMarks:
+    """Numbered notes under a table: the same text gets the same number; `[n]` marks go in the cells."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.confidence: dict[str, str] = {}  # source id -> its confidence, for the legend line
+
+    def mark(self, text: str) -> str:
+        return f"[{self.numbers.setdefault(text, len(self.numbers) + 1)}]"
+
+    def lines(self) -> list[str]:
+        out = [f"[{number}] {text}" for text, number in self.numbers.items()]
+        if self.confidence:
+            out.append("Source confidence: " + ", ".join(f"{source} {level}"
+                                                         for source, level in self.confidence.items()))
+        return out
+
+
 def caps_table(result: PlanResult, width: int | None = None) -> TextTable:
     """The dose caps at a glance: one group per agent (by name, as in the dose table), one row per cap."""
     return checks_table("Dose caps", [(comp.agent.name, list(comp.checks)) for comp in result.components],
@@ -142,11 +160,7 @@ def _checks_table(title: str, groups: Sequence[tuple[str, Sequence[Check]]], act
     table = TextTable([Column("Scope", wrap=True), Column("Cap", "right"), Column(actual, "right"),
                        Column("Used", "right"), Column("Status", wrap=True),
                        Column("Source", wrap=True, hyphens=True)], title=title)
-    notes: dict[str, int] = {}
-    confidence: dict[str, str] = {}
-
-    def mark(text: str) -> str:
-        return f"[{notes.setdefault(text, len(notes) + 1)}]"
+    notes = NoteMarks()
 
     for heading, checks in groups:
         if not checks:
@@ -164,22 +178,19 @@ def _checks_table(title: str, groups: Sequence[tuple[str, Sequence[Check]]], act
                 said += [check.reason] if check.reason else []
             if limit.derived:
                 said.append(f"derived from {limit.source or 'no source'}")
-            scope = limit.scope + (f" {mark('; '.join(said))}" if said else "")
+            scope = limit.scope + (f" {notes.mark('; '.join(said))}" if said else "")
             used = f"{check.fraction * 100:,.0f} %" if check.fraction is not None else "—"
             value = show(limit, check.actual) if check.actual is not None else "—"
             source = limit.source or "no source"
             if limit.source and check.confidence:
-                confidence[limit.source] = check.confidence
+                notes.confidence[limit.source] = check.confidence
             if source in referred:
-                source = f"see {mark(f'source: {source}')}"
+                source = f"see {notes.mark(f'source: {source}')}"
             status = STATUS_WORD.get(m.CheckStatus(check.status), check.status) \
                 + (" (soft)" if limit.severity == "soft" else "")
             table.add_row(scope, show(limit, limit.max), value, used,
                           Text(status, style=STATUS_STYLE.get(check.status, "")), source)
-    table.notes = [f"[{number}] {text}" for text, number in notes.items()]
-    if confidence:
-        table.notes.append("Source confidence: " + ", ".join(f"{source} {level}"
-                                                             for source, level in confidence.items()))
+    table.notes = notes.lines()
     if any(check.status == m.CheckStatus.NOT_APPLICABLE for _, checks in groups for check in checks):
         table.notes.append("n/a: not-applicable here (its note says why)")
     return table
@@ -228,13 +239,19 @@ def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
         label = f" ({s.label})" if s.label else ""
         excipients = f"; excipients: {', '.join(s.excipients)}" if s.excipients else ""
         say(console, f"Stock     {s.id}: {format_quantity(s.concentration)}{vol}{label}{excipients}")
-    table = TextTable([Column("Scope"), Column("Cap", "right"), Column("When", wrap=True), Column("Severity"),
-                       Column("Source", wrap=True)], title="Dose caps")
+    # as in a plan's caps table: one line per cap, the `when` condition and "derived from" as a note below
+    table = TextTable([Column("Scope", wrap=True), Column("Cap", "right"), Column("Severity"),
+                       Column("Source", wrap=True, hyphens=True)], title="Dose caps")
+    notes = NoteMarks()
     for lim in agent.limits:
         src = library.source_for(lim.source, agent)
-        table.add_row(lim.scope, quantity_text(lim, lim.max), lim.condition_text() or "always", lim.severity,
-                      ("derived from " if lim.derived else "")
-                      + (f"{lim.source} ({src.confidence})" if src else (lim.source or "no source")))
+        said = "; ".join([f"applies {lim.condition_text()}"] * bool(lim.condition_text())
+                         + [f"derived from {lim.source or 'no source'}"] * lim.derived)
+        if src is not None and lim.source:
+            notes.confidence[lim.source] = src.confidence
+        table.add_row(lim.scope + (f" {notes.mark(said)}" if said else ""), quantity_text(lim, lim.max),
+                      lim.severity, lim.source or "no source")
+    table.notes = notes.lines()
     if agent.limits:
         print_table(table, console)
     else:

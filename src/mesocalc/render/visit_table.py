@@ -9,7 +9,7 @@ from rich.text import Text
 
 from mesocalc.checks import Check, quantity_text
 from mesocalc.model import Limit
-from mesocalc.render.table import STATUS_STYLE, checks_table, render_steps, render_verdict
+from mesocalc.render.table import STATUS_STYLE, NoteMarks, checks_table, render_steps, render_verdict
 from mesocalc.render.textgrid import Column, TextTable, print_table
 from mesocalc.units import Q, format_number, format_quantity
 from mesocalc.visit import ItemResult, VisitResult, VisitWarning, product_amount_text
@@ -64,7 +64,7 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
         console.print()
     totals = _table("Totals across the visit", "Agent", "Total", "From items", "Beside (topical)", "Binding cap",
                     "Used", right=("Total", "Beside (topical)", "Used"))
-    binding_notes: dict[str, int] = {}  # the binding cap's source and condition, below the table
+    binding_notes = NoteMarks()  # the binding cap's source and condition, below the table
     for t in result.totals:
         binding = "—"
         used = "—"
@@ -76,8 +76,8 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
             said = (f"{t.agent.id}: the {quantity_text(cap_limit, cap_limit.max)} {cap_limit.scope} cap{per_kg} "
                     f"({cap_limit.source or 'no source'})" + (f", {when}" if when else "")
                     + (f"; at most, since {t.binding_note}" if t.binding_note else ""))
-            number = binding_notes.setdefault(said, len(binding_notes) + 1)
-            binding = f"{'at most ' if t.binding_note else ''}{format_quantity(t.binding_cap)} [{number}]"
+            binding = (f"{'at most ' if t.binding_note else ''}{format_quantity(t.binding_cap)} "
+                       f"{binding_notes.mark(said)}")
             if t.total is not None:
                 used = f"{t.total.value / t.binding_cap.value * 100:,.0f} %"
         elif t.total is not None and not t.checks:
@@ -86,7 +86,7 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
         totals.add_row(t.agent.id, format_quantity(t.total) if t.total is not None else "—", items_text,
                        f"{format_quantity(t.beside)} (item {', '.join(map(str, t.beside_items))})"
                        if t.beside is not None else "", binding, used)
-    totals.notes = [f"[{number}] {said}" for said, number in binding_notes.items()]
+    totals.notes = binding_notes.lines()
     _print(totals, console)
 
     total_groups = [(t.agent.id, list(t.checks)) for t in result.totals if t.checks]
