@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mesocalc import checks as c
-from mesocalc import model as m
+from mesocalc.core import checks as c
+from mesocalc.core import model as m
 from mesocalc.errors import Location, did_you_mean, input_error
 from mesocalc.ledger import content as ct
 from mesocalc.ledger import portable

@@ -18,15 +18,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from mesocalc import checks as c
-from mesocalc import model as m
 from mesocalc import units as u
-from mesocalc.errors import Location
-from mesocalc.ledger import content as ct
-from mesocalc.ledger.store import Recording, StoredSession
-from mesocalc.record import Record
-from mesocalc.request_schedule import GivenSession
-from mesocalc.schedule import (
+from mesocalc.core import checks as c
+from mesocalc.core import model as m
+from mesocalc.core.schedule import (
     AgentDose,
     CourseCheck,
     CourseSession,
@@ -35,6 +30,11 @@ from mesocalc.schedule import (
     course_warnings,
     flag_sessions,
 )
+from mesocalc.errors import Location
+from mesocalc.ledger import content as ct
+from mesocalc.ledger.store import Recording, StoredSession
+from mesocalc.record import Record
+from mesocalc.request.schedule import GivenSession
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -261,7 +261,7 @@ class PlanCourse(Record):
 def plan_with_course(plan: Any, sessions: list[StoredSession], patient: str, when: date, library: m.Library,
                      strict: bool) -> tuple[Any, PlanCourse]:
     """The plan with the patient's course checks from the ledger added to its warnings and exit code."""
-    from mesocalc.schedule import compute_schedule
+    from mesocalc.core.schedule import compute_schedule
 
     agents = {comp.agent.id for comp in plan.components}
     history = history_entries(sessions, agents, when)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mesocalc import checks as c
-from mesocalc import model as m
+from mesocalc.core import checks as c
+from mesocalc.core import model as m
 from mesocalc.ledger import content as ct
 from mesocalc.ledger.course import Course, course, given
 from mesocalc.ledger.store import Outcome, StoredSession, Void

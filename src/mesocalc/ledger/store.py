@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from mesocalc import checks as c
-from mesocalc import model as m
 from mesocalc import units as u
+from mesocalc.core import checks as c
+from mesocalc.core import model as m
 from mesocalc.errors import Location, did_you_mean, input_error
 from mesocalc.ledger import content as ct
 from mesocalc.ledger.db import item_rows, write_transaction

@@ -16,21 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from mesocalc import cache
-from mesocalc import model as m
-from mesocalc.boundedio import read_regular
-from mesocalc.caps import compared_dims
+from mesocalc.core import model as m
+from mesocalc.core.caps import compared_dims
+from mesocalc.core.vocabulary import vocabulary_problems
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean
 from mesocalc.library import kinds
 from mesocalc.library.validate import Model, parse_interval, read_document
 from mesocalc.library.yamlio import MAX_BYTES, RawDocument, decode, parse_documents, read_text
+from mesocalc.system.boundedio import read_regular
 from mesocalc.units import VOLUME, Q, dims_mul, unit_string
-from mesocalc.vocabulary import vocabulary_problems
 
 __all__ = ["LoadResult", "builtin_dir", "library_dirs", "load_library", "parse_interval", "read_file_documents"]
 
 
 def builtin_dir() -> Path:
-    from mesocalc.paths import builtin_formulations
+    from mesocalc.system.paths import builtin_formulations
 
     return builtin_formulations()
 

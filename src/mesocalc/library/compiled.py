@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mesocalc import cache
-from mesocalc import model as m
+from mesocalc.core import model as m
 from mesocalc.errors import Location, Problem
 from mesocalc.units import Q
 
@@ -41,8 +41,8 @@ def _code_files() -> list[Path]:
     here = Path(__file__).resolve().parent
     package = here.parent
     modules = sorted(here / entry.name for entry in os.scandir(here) if entry.name.endswith(".py"))
-    return [*modules, package / "model.py", package / "units.py", package / "errors.py", package / "record.py",
-            package / "notation.py", package / "vocabulary.py", package / "pharmacy_units.txt"]
+    return [*modules, package / "core" / "model.py", package / "units.py", package / "errors.py", package / "record.py",
+            package / "notation.py", package / "core" / "vocabulary.py", package / "pharmacy_units.txt"]
 
 
 def cache_name(content_key: str) -> str:

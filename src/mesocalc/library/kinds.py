@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mesocalc import model as m
+from mesocalc.core import model as m
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,12 @@ def json_document(result: object) -> dict[str, Any]:
 
 
 def _document(result: object) -> dict[str, Any]:
-    from mesocalc.compound import CompoundResult
-    from mesocalc.conversion import Conversion
+    from mesocalc.core.compound import CompoundResult
+    from mesocalc.core.conversion import Conversion
+    from mesocalc.core.plan import PlanResult
+    from mesocalc.core.schedule import ScheduleResult
     from mesocalc.library.check import LibraryCheck
-    from mesocalc.plan import PlanResult
     from mesocalc.render import jsondoc
-    from mesocalc.schedule import ScheduleResult
 
     if isinstance(result, PlanResult):
         return jsondoc.plan_doc(result)
@@ -36,7 +36,7 @@ def _document(result: object) -> dict[str, Any]:
         return jsondoc.conversion_doc(result)
     if isinstance(result, LibraryCheck):
         return jsondoc.check_doc(result)
-    from mesocalc.visit import VisitResult
+    from mesocalc.core.visit import VisitResult
 
     if isinstance(result, VisitResult):
         from mesocalc.render.visit_json import visit_doc

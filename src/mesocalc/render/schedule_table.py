@@ -7,11 +7,11 @@ import math
 from rich.console import Console
 from rich.text import Text
 
-from mesocalc import model as m
 from mesocalc import units as u
+from mesocalc.core import model as m
+from mesocalc.core.schedule import CourseCheck, CourseSession, ScheduleResult
 from mesocalc.render.table import render_verdict, render_warnings
 from mesocalc.render.textgrid import Column, TextTable, print_table, print_wrapped, say
-from mesocalc.schedule import CourseCheck, CourseSession, ScheduleResult
 
 
 def render_schedule(result: ScheduleResult, console: Console) -> None:

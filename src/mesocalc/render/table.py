@@ -10,9 +10,9 @@ from typing import IO, Any, cast
 from rich.console import Console
 from rich.text import Text
 
-from mesocalc import model as m
-from mesocalc.checks import Check, Warning, quantity_text
-from mesocalc.plan import PlanResult
+from mesocalc.core import model as m
+from mesocalc.core.checks import Check, Warning, quantity_text
+from mesocalc.core.plan import PlanResult
 from mesocalc.render import textgrid
 from mesocalc.render.textgrid import Column, NoTrailingSpaces, TextTable, print_table, print_wrapped, say
 from mesocalc.units import Q, format_number, format_quantity
@@ -28,7 +28,7 @@ PIPE_WIDTH = 200
 
 def make_console(stderr: bool = False, record: bool = False) -> Console:
     from mesocalc.render.safe_console import SafeConsole
-    from mesocalc.streams import output_width
+    from mesocalc.system.streams import output_width
 
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()

@@ -7,12 +7,12 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from mesocalc.checks import Check, quantity_text
-from mesocalc.model import Limit
+from mesocalc.core.checks import Check, quantity_text
+from mesocalc.core.model import Limit
+from mesocalc.core.visit import ItemResult, VisitResult, VisitWarning, product_amount_text
 from mesocalc.render.table import STATUS_STYLE, NoteMarks, checks_table, render_steps, render_verdict
 from mesocalc.render.textgrid import Column, TextTable, print_table
 from mesocalc.units import Q, format_number, format_quantity
-from mesocalc.visit import ItemResult, VisitResult, VisitWarning, product_amount_text
 
 STYLE = {**STATUS_STYLE, "not-applicable": "dim"}
 

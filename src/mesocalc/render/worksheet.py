@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from mesocalc.compound import CompoundResult, diluent_calculation, draw_calculation, limit_text
+from mesocalc.core.compound import CompoundResult, diluent_calculation, draw_calculation, limit_text
 from mesocalc.errors import Location, input_error
 from mesocalc.render.words import glue_units
 from mesocalc.textsafe import markdown_text, visible
@@ -196,6 +196,6 @@ def write_worksheet(result: CompoundResult, path_text: str) -> Path:
     if suffix not in (".md", ".html", ".htm"):
         raise input_error(f"'{path_text}': a worksheet is written as .md or .html", Location(key="--worksheet"))
     content = to_markdown(blocks(result)) if suffix == ".md" else to_html(blocks(result))
-    from mesocalc.outfile import write_atomically
+    from mesocalc.system.outfile import write_atomically
 
     return write_atomically(path_text, content, "--worksheet")
