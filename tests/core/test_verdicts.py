@@ -253,8 +253,9 @@ contraindications:
 
 
 def test_explain_shows_the_share_of_the_published_session(cli: Any) -> None:
-    # whole scalp: 500 points × 0.05 mL = 25 mL against NCT01655108's 2 mL per session = 1,250 %
+    # whole scalp: 500 points × 0.05 mL = 25 mL against NCT01655108's 2 mL per session = 1250 % (no comma:
+    # "1,250" could be read as 1.25, SPEC §2)
     run = cli("plan", "mesohair-minoxidil", "--scalp", "whole", "--explain", "--json")
     texts = [step["text"] for step in run.json["explain"]]
-    assert "Published session (nct01655108): share = session volume / published volume = 25 mL / 2 mL = 1,250 %" \
+    assert "Published session (nct01655108): share = session volume / published volume = 25 mL / 2 mL = 1250 %" \
         in texts

@@ -5,7 +5,7 @@ The key numbers of each command are the ones a user acts on; where they come fro
   session cap 100 mg (KYBELLA label, 10 mL × 10 mg/mL).
 - submental-dca-lidocaine, 60 kg: 4 mg/mL lidocaine × 5 mL = 20 mg, / 60 kg = 0.333 mg/kg; caps 4.5 mg/kg
   and 300 mg (Xylocaine label).
-- pcdc-abdomen, 70 kg: 600 cm² at 1.5 cm -> 267 points × 0.3 mL = 80.1 mL; PC 25 mg/mL × 80.1 mL = 2,002 mg,
+- pcdc-abdomen, 70 kg: 600 cm² at 1.5 cm -> 267 points × 0.3 mL = 80.1 mL; PC 25 mg/mL × 80.1 mL = 2002 mg,
   / 70 kg = 28.6 mg/kg; cap 2,500 mg (Network Lipolysis).
 - compound 5 mL of submental-dca-lidocaine (recipe parts 0.5 mL of 2 % lidocaine + 2 mL of 10 mg/mL DCA
   per 2.5 mL, × 2): draw 1 mL and 4 mL; 20 mg and 40 mg; final 4 and 8 mg/mL; USP <797> category 1 in
@@ -26,7 +26,7 @@ COMMANDS = {
                        ("Lidocaine hydrochloride", "4 mg/mL", "20 mg", "0.333 mg/kg", "4.5 mg/kg", "300 mg",
                         "xylocaine-label")),
     "plan-pcdc": (("plan", "pcdc-abdomen", "--weight", "70 kg"),
-                  ("Phosphatidylcholine", "80.1 mL", "2,002 mg", "28.6 mg/kg", "2,500 mg")),
+                  ("Phosphatidylcholine", "80.1 mL", "2002 mg", "28.6 mg/kg", "2,500 mg")),
     "plan-explain": (("plan", "submental-dca", "--area", "5 cm x 5 cm", "--explain"),
                      ("25 cm²", "5 mL", "50 mg", "50 %")),
     "compound": (("compound", "submental-dca-lidocaine", "--volume", "5 mL", "--category", "1", "--storage",

@@ -290,7 +290,7 @@ def _product_limit_warnings(product: m.Product, checks: tuple[c.Check, ...]) -> 
             out.append(c.Warning(
                 "limit-over", limit.severity,
                 f"{product.name}: {what} {product_amount_text(check.actual)} is over the label maximum of "
-                f"{product_amount_text(limit.max)} ({(check.fraction or 0) * 100:,.0f} %)", None, limit.source))
+                f"{product_amount_text(limit.max)} ({u.format_percent(check.fraction or 0)})", None, limit.source))
         elif check.status == "unchecked":
             out.append(c.Warning("limit-unchecked", "soft",
                                  f"{product.name}: label maximum {what} of {product_amount_text(limit.max)} not "

@@ -15,7 +15,7 @@ from mesocalc.core.checks import Check, Warning, quantity_text
 from mesocalc.core.plan import PlanResult
 from mesocalc.render import textgrid
 from mesocalc.render.textgrid import Column, NoTrailingSpaces, TextTable, print_table, print_wrapped, say
-from mesocalc.units import Q, format_number, format_quantity
+from mesocalc.units import Q, format_number, format_percent, format_quantity
 
 STATUS_STYLE = {"ok": "green", "over": "bold red", "unchecked": "yellow", "not-applicable": "dim"}
 SEVERITY_STYLE = {"hard": "bold red", "soft": "yellow", "info": "cyan"}
@@ -179,7 +179,7 @@ def _checks_table(title: str, groups: Sequence[tuple[str, Sequence[Check]]], act
             if limit.derived:
                 said.append(f"derived from {limit.source or 'no source'}")
             scope = limit.scope + (f" {notes.mark('; '.join(said))}" if said else "")
-            used = f"{check.fraction * 100:,.0f} %" if check.fraction is not None else "—"
+            used = format_percent(check.fraction) if check.fraction is not None else "—"
             value = show(limit, check.actual) if check.actual is not None else "—"
             source = limit.source or "no source"
             if limit.source and check.confidence:

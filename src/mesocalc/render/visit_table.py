@@ -12,7 +12,7 @@ from mesocalc.core.model import Limit
 from mesocalc.core.visit import ItemResult, VisitResult, VisitWarning, product_amount_text
 from mesocalc.render.table import STATUS_STYLE, NoteMarks, checks_table, render_steps, render_verdict
 from mesocalc.render.textgrid import Column, TextTable, print_table
-from mesocalc.units import Q, format_number, format_quantity
+from mesocalc.units import Q, format_number, format_percent, format_quantity
 
 STYLE = {**STATUS_STYLE, "not-applicable": "dim"}
 
@@ -79,7 +79,7 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
             binding = (f"{'at most ' if t.binding_note else ''}{format_quantity(t.binding_cap)} "
                        f"{binding_notes.mark(said)}")
             if t.total is not None:
-                used = f"{t.total.value / t.binding_cap.value * 100:,.0f} %"
+                used = format_percent(t.total.value / t.binding_cap.value)
         elif t.total is not None and not t.checks:
             binding = "no established dose limits"
         items_text = ", ".join(map(str, t.counted_items)) or "—"
