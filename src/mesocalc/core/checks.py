@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from mesocalc.core import model as m
 from mesocalc.record import Record, record
-from mesocalc.units import Q, at_most, format_quantity
+from mesocalc.units import Q, at_most, format_percent, format_quantity, group_thousands
 
 
 @record
@@ -44,7 +44,7 @@ class Check(Record):
 def quantity_text(limit: m.Limit, q: Q, digits: int = 3) -> str:
     """A cap or an actual as a person reads it; a count of injections is a whole number of injections."""
     if limit.counts_injections:
-        return f"{q.value:,.0f} injection{'' if q.value == 1 else 's'}"
+        return f"{group_thousands(f'{q.value:,.0f}')} injection{'' if q.value == 1 else 's'}"
     return format_quantity(q, digits)
 
 
@@ -94,7 +94,7 @@ def limit_warnings(checks: list[Check], agent_name: str) -> list[Warning]:
                 "limit-over", limit.severity,
                 f"{agent_name}: {limit.scope} {limit.basis} {actual} is over the "
                 f"{limit.severity} cap of {cap}{when}"
-                f" ({(check.fraction or 0) * 100:,.{1 if (check.fraction or 0) < 1.01 else 0}f} %)",
+                f" ({format_percent(check.fraction or 0, 1 if (check.fraction or 0) < 1.01 else 0)})",
                 check.agent, limit.source))
         elif check.status == m.CheckStatus.UNCHECKED:
             out.append(Warning(

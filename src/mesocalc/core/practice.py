@@ -53,7 +53,7 @@ class ReferenceShare(Record):
         doses = "; ".join(f"{agent} {u.format_quantity(dose)} of {u.format_quantity(ref)}"
                           for agent, dose, ref in self.doses)
         return (f"published session {u.format_quantity(self.volume)} ({self.source or 'no source'}): this session is "
-                f"{self.share * 100:,.0f} % of it ({doses})")
+                f"{u.format_percent(self.share)} of it ({doses})")
 
 
 def reference_share(cocktail: m.Cocktail, session_volume: u.Q, concentrations: dict[str, u.Q]) -> ReferenceShare | None:

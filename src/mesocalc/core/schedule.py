@@ -282,7 +282,7 @@ def course_warnings(check: CourseCheck, name: str) -> list[c.Warning]:
             return [c.Warning(
                 "course-over", check.severity,
                 f"{name}: the course total reaches {actual}, over the {check.severity} "
-                f"course cap of {cap} ({(check.fraction or 0) * 100:,.0f} %); "
+                f"course cap of {cap} ({u.format_percent(check.fraction or 0)}); "
                 f"first over at session {check.first_over}", check.agent, check.source)]
     if check.rule == "max_sessions" and check.status == m.CheckStatus.OVER:
         return [c.Warning("course-over", check.severity,

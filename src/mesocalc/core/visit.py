@@ -268,7 +268,7 @@ def _product_limit_warnings(product: m.Product, checks: tuple[c.Check, ...]) -> 
             out.append(c.Warning(
                 "limit-over", limit.severity,
                 f"{product.name}: {what} {product_amount_text(check.actual)} is over the label maximum of "
-                f"{product_amount_text(limit.max)} ({(check.fraction or 0) * 100:,.0f} %)", None, limit.source))
+                f"{product_amount_text(limit.max)} ({u.format_percent(check.fraction or 0)})", None, limit.source))
         elif check.status == m.CheckStatus.UNCHECKED:
             out.append(c.Warning("limit-unchecked", m.Severity.SOFT,
                                  f"{product.name}: label maximum {what} of {product_amount_text(limit.max)} not "

@@ -227,7 +227,9 @@ def _capacity_step(result: PlanResult) -> Step:
         text = f"Capacity: {cap.unbounded_reason}"
     else:
         counts["max_points"] = cap.max_points
-        text = f"Capacity = the smallest of ({'; '.join(parts)}) = {cap.max_points:,} points"
+        # one term per line, as each other step is one line of arithmetic
+        terms = "".join(f"\n  {part}" for part in parts)
+        text = f"Capacity = the smallest of these {len(parts)}:{terms}\n= {cap.max_points:,} points"
         if cap.max_area is not None and cap.cell_area is not None:
             text += f" × {fq(cap.cell_area)} per point = {fq(cap.max_area)}"
             quantities["max_area"] = cap.max_area

@@ -53,7 +53,7 @@ def render_schedule(result: ScheduleResult, console: Console) -> None:
 def _cumulative_cell(result: ScheduleResult, s: CourseSession, agent_id: str, cap: CourseCheck | None) -> str:
     dose = s.doses[agent_id]
     fraction = cap.fractions.get(s.number) if cap else None
-    used = f" ({fraction * 100:,.0f} %)" if fraction is not None else ""
+    used = f" ({u.format_percent(fraction)})" if fraction is not None else ""
     given = [x.doses[agent_id].dose for x in result.sessions[:s.number] if agent_id in x.doses]
     return cumulative_text(dose.cumulative, given) + used
 
