@@ -175,8 +175,9 @@ def compound(cocktail: str | Path | m.Cocktail, volume: Text, *,
 def convert(quantity: Text, unit: str | None = None) -> Conversion:
     """A pharmacy unit conversion (`mesocalc convert`): "1:100000" in "mg/mL", "2 %" in "mg/mL", ..."""
     from mesocalc.core.conversion import convert as do_convert
+    from mesocalc.request.conversion import read_conversion
 
-    return do_convert(_text(quantity), unit)
+    return do_convert(read_conversion(_text(quantity), unit))
 
 
 def check(*paths: str | Path, library: Sequence[str | Path] = (), strict: bool = False) -> LibraryCheck:
