@@ -266,7 +266,7 @@ def _product_limit_warnings(product: m.Product, checks: tuple[c.Check, ...]) -> 
         what = "area covered" if limit.max.dims == u.AREA else "amount"
         if check.status == m.CheckStatus.OVER and check.actual is not None:
             out.append(c.Warning(
-                "limit-over", limit.severity,
+                "limit-over", m.Severity(limit.severity),
                 f"{product.name}: {what} {product_amount_text(check.actual)} is over the label maximum of "
                 f"{product_amount_text(limit.max)} ({u.format_percent(check.fraction or 0)})", None, limit.source))
         elif check.status == m.CheckStatus.UNCHECKED:
@@ -447,7 +447,7 @@ def _warnings(items: tuple[ItemResult, ...], totals: tuple[AgentTotal, ...],
         kind = "derived convention" if limit.derived else "rule"
         if class_result.status == m.CheckStatus.OVER:
             out.append(VisitWarning(c.Warning(
-                "limit-over", limit.severity,
+                "limit-over", m.Severity(limit.severity),
                 f"class limit {limit.id} ({limit.rule}, a {kind}): the shares of their binding caps add up to "
                 f"{terms} = {u.format_number(class_result.total)}, over {u.format_number(limit.max)}", None,
                 limit.source)))
