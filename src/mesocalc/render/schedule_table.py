@@ -32,12 +32,12 @@ def render_schedule(result: ScheduleResult, console: Console) -> None:
     print_table(table, console)
 
     for check in result.checks:  # a course cap whose `when` does not hold is said, never dropped
-        if check.status == "not-applicable" and check.limit is not None:
+        if check.status == m.CheckStatus.NOT_APPLICABLE and check.limit is not None:
             console.print(Text(f"Not applicable: {check.agent} course {u.format_quantity(check.limit.max)}: "
                                f"{check.reason}"))
     rules = [ch for ch in result.checks if ch.rule != "limit"]
     for check in rules:
-        style = "green" if check.status == "ok" else "bold red"
+        style = "green" if check.status == m.CheckStatus.OK else "bold red"
         if check.rule == "max_sessions":
             text = f"{check.agent}: {check.sessions} of at most {check.max_sessions} sessions"
         else:

@@ -17,9 +17,10 @@ from mesocalc.render import textgrid
 from mesocalc.render.textgrid import Column, NoTrailingSpaces, TextTable, print_table, print_wrapped, say
 from mesocalc.units import Q, format_number, format_percent, format_quantity
 
-STATUS_STYLE = {"ok": "green", "over": "bold red", "unchecked": "yellow", "not-applicable": "dim"}
-SEVERITY_STYLE = {"hard": "bold red", "soft": "yellow", "info": "cyan"}
-SEVERITY_MARK = {"hard": "✗", "soft": "!", "info": "i"}
+STATUS_STYLE = {m.CheckStatus.OK: "green", m.CheckStatus.OVER: "bold red", m.CheckStatus.UNCHECKED: "yellow",
+                m.CheckStatus.NOT_APPLICABLE: "dim"}
+SEVERITY_STYLE: dict[str, str] = {m.Severity.HARD: "bold red", m.Severity.SOFT: "yellow", m.Severity.INFO: "cyan"}
+SEVERITY_MARK: dict[str, str] = {m.Severity.HARD: "✗", m.Severity.SOFT: "!", m.Severity.INFO: "i"}
 
 # When stdout is not a terminal, Rich falls back to 80 columns and wraps table cells into fragments;
 # a wide fixed width keeps each row on one line in pipes and files.
@@ -103,7 +104,7 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
 def render_verdict(exit_code: int, warnings: list[Warning], ok_text: str, console: Console) -> None:
     if exit_code == 0:
         console.print(Text.assemble(("OK", "bold green"), f": {ok_text}"))
-    elif any(w.severity == "hard" for w in warnings):
+    elif any(w.severity == m.Severity.HARD for w in warnings):
         console.print(Text.assemble(("NOT OK", "bold red"), ": a hard cap or rule is broken"))
     else:
         console.print(Text.assemble(("NOT OK", "bold red"), " (--strict): warnings present"))
@@ -187,7 +188,7 @@ def _checks_table(title: str, groups: Sequence[tuple[str, Sequence[Check]]], act
             if source in referred:
                 source = f"see {notes.mark(f'source: {source}')}"
             status = STATUS_WORD.get(m.CheckStatus(check.status), check.status) \
-                + (" (soft)" if limit.severity == "soft" else "")
+                + (" (soft)" if limit.severity == m.Severity.SOFT else "")
             table.add_row(scope, show(limit, limit.max), value, used,
                           Text(status, style=STATUS_STYLE.get(check.status, "")), source)
     table.notes = notes.lines()
@@ -201,7 +202,7 @@ def render_warnings(warnings: list[Warning], console: Console) -> None:
         return
     console.print()
     console.print(Text("Warnings", style="bold"))
-    order = {"hard": 0, "soft": 1, "info": 2}
+    order: dict[str, int] = {severity: i for i, severity in enumerate(m.Severity)}  # hard, soft, info
     for w in sorted(warnings, key=lambda w: order.get(w.severity, 3)):
         mark = SEVERITY_MARK.get(w.severity, "-")
         line = Text(f" {mark} ", style=SEVERITY_STYLE.get(w.severity, ""))

@@ -10,12 +10,10 @@ from rich.text import Text
 from mesocalc.core.checks import Check, quantity_text
 from mesocalc.core.model import Limit
 from mesocalc.core.visit import ItemResult, VisitResult, VisitWarning, product_amount_text
-from mesocalc.render.table import STATUS_STYLE, NoteMarks, checks_table, render_steps, render_verdict
+from mesocalc.render.table import STATUS_STYLE as STYLE
+from mesocalc.render.table import NoteMarks, checks_table, render_steps, render_verdict
 from mesocalc.render.textgrid import Column, TextTable, print_table
 from mesocalc.units import Q, format_number, format_percent, format_quantity
-
-STYLE = {**STATUS_STYLE, "not-applicable": "dim"}
-
 
 # Columns whose cells are prose may wrap between words; numbers, ids and quantities never wrap.
 _WRAPS = {"Item", "Doses", "Source", "Binding cap", "Given", "Scope", "Status", "Note"}
