@@ -256,3 +256,15 @@ def test_at_60_columns_each_cap_is_a_short_block_with_every_value(cli, monkeypat
                      "Source xylocaine-label", "Status n/a"):
         assert expected in pairs, expected
     assert all(len(line) <= 60 and line == line.rstrip() and "…" not in line for line in lines)
+
+
+def test_each_agent_of_a_visit_item_has_its_own_dose_line(cli, monkeypatch, write):
+    # EMLA 5 g × 25 mg/g = 125 mg lidocaine and 125 mg prilocaine, applied (shown beside the injected totals)
+    visit = write("visit.yaml", "kind: visit\nweight: 60 kg\nitems:\n"
+                  "  - {product: emla-cream, mass: 5 g, area: \"50 cm^2\", note: applied 1 h before}\n")
+    for width in ("80", "120"):
+        monkeypatch.setenv("COLUMNS", width)
+        rows, notes = caps_rows(cli("visit", str(visit)).stdout, "Items")
+        assert rows[0].startswith("1  emla-cream (product) [1]") and "lidocaine 125 mg" in rows[0]
+        assert any(row.strip().startswith("prilocaine 125 mg") for row in rows[1:]), rows
+        assert notes == ["[1] applied 1 h before"]
