@@ -45,27 +45,19 @@ def test_no_module_but_the_shell_imports_typer(path):
     assert "typer" not in imported(path) and "click" not in imported(path)
 
 
-# Known debt (issue 13), listed so that it cannot grow: the ledger's records are stored and exported as JSON
-# (the SQLite content column, `ledger export`), and they still carry that form as to_json methods, some of
-# which reuse the plan's renderers. Moving them into render/ledger_json.py is the next step.
-LEDGER_DEBT = {"ledger/content.py", "ledger/course.py", "ledger/portable.py", "ledger/reports.py", "ledger/store.py"}
-
-
 @pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_the_core_and_requests_import_no_rich_and_no_renderer(path):
     assert "rich" not in imported(path)
     text = path.read_text(encoding="utf-8")
     # the public API re-exports the JSON renderer
     relative = path.relative_to(PACKAGE).as_posix()
-    if relative not in ("__init__.py", "api.py") and relative not in LEDGER_DEBT:
+    if relative not in ("__init__.py", "api.py"):
         assert "mesocalc.render" not in text, f"{path.name} reaches into render/"
 
 
 @pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_json_is_shaped_in_render_only(path):
     if path.name in VALUE_TYPES and path.parent == PACKAGE:
-        return
-    if path.relative_to(PACKAGE).as_posix() in LEDGER_DEBT:
         return
     assert "def to_json" not in path.read_text(encoding="utf-8"), f"{path.name}: move the JSON shape to render/"
 
@@ -78,3 +70,21 @@ def test_results_carry_no_json_shaped_dicts():
     for result in results:
         for f in dataclasses.fields(result):
             assert "Any" not in str(f.type), f"{result.__name__}.{f.name}: {f.type}"
+
+
+def _mesocalc_imports(path: Path) -> set[str]:
+    """The mesocalc packages and modules a module imports (mesocalc.core.plan -> core)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+        names |= {m.split(".")[1] for m in modules if m.startswith("mesocalc.") and m.count(".") >= 1}
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "core").glob("*.py")), ids=lambda p: p.name)
+def test_the_core_reads_no_files_and_knows_no_outer_layer(path):
+    """core/ computes over model objects: the library, the ledger, the renderers, the shell and the
+    process's files are outside it (requests reach it already read)."""
+    outer = _mesocalc_imports(path) & {"library", "ledger", "render", "cli", "system", "cache", "api"}
+    assert not outer, f"core/{path.name} imports {sorted(outer)}"

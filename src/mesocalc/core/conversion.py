@@ -1,6 +1,7 @@
 """Pharmacy unit conversion (`mesocalc convert`): % w/v, ratio strength, mass, volume, activity units.
 
-Pure: parsing and arithmetic go through units.py (pint is the authority on unit names). Conventions
+Pure: the quantity and the unit come read (request/conversion.py); arithmetic goes through units.py
+(pint is the authority on unit names). Conventions
 (SPEC §2, REFERENCE §8.1): 1 % w/v = 1 g/100 mL = 10 mg/mL; ratio strength 1:N = 1 g in N mL, so
 mg/mL = 1000 / N; units of biological activity never convert to mass.
 """
@@ -9,12 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mesocalc import notation
 from mesocalc import units as u
 from mesocalc.errors import Location, input_error
+from mesocalc.request.conversion import UNIT, ConversionRequest
 
-# Words that ask for ratio strength (1:N) as the target.
-RATIO_WORDS = ("ratio", "ratio-strength", "ratio strength", "1:n")
 MASS_PER_VOLUME = u.dims_div(u.MASS, u.VOLUME)
 
 
@@ -31,20 +30,19 @@ class Conversion:
     equivalents: tuple[str, ...] = ()
 
 
-def convert(text: str, unit_text: str | None) -> Conversion:
-    """`text` (e.g. "1:100000", "2 %", "0.2 mg") in `unit_text` (e.g. "mg/mL", "mcg", "ratio")."""
-    quantity = u.parse_quantity(text, u.ANY_KIND, Location(key="QUANTITY"))
-    text = notation.as_read(text)  # echo what was read: "0,2 mL" is shown as "0.2 mL"
-    equivalents = concentration_equivalents(quantity) if quantity.dims == MASS_PER_VOLUME else ()
-    if unit_text is None or not unit_text.strip():
-        value, unit = u.display(quantity)
-        return Conversion(text, quantity, value, unit.replace("cm²", "cm^2"), u.format_quantity(quantity),
-                          None, equivalents)
-    where = Location(key="UNIT")
-    if unit_text.strip().lower() in RATIO_WORDS:
-        denominator = ratio_denominator(quantity, where)
+def convert(request: ConversionRequest) -> Conversion:
+    """The quantity of `request` (e.g. 1:100000, 2 %, 0.2 mg) in the unit it asks for (mg/mL, mcg, 1:N, ...)."""
+    text, quantity, unit_text, target, digits = (request.given, request.quantity, request.unit, request.target,
+                                                 request.digits)
+    equivalents = concentration_equivalents(quantity, digits) if quantity.dims == MASS_PER_VOLUME else ()
+    if request.ratio:
+        denominator = ratio_denominator(quantity, UNIT)
         return Conversion(text, quantity, quantity.value, "mg/mL", ratio_text(denominator), denominator, equivalents)
-    _, target = u.unit_factor(unit_text, u.ANY_KIND, where)
+    if unit_text is None or target is None:
+        value, unit = u.display(quantity)
+        return Conversion(text, quantity, value, unit.replace("cm²", "cm^2"), u.format_quantity(quantity, digits),
+                          None, equivalents)
+    where = UNIT
     if target != quantity.dims and (quantity.dims[2] != 0 or target[2] != 0):
         raise input_error(
             f"'{text}' is {u.describe_dims(quantity.dims)} and '{unit_text}' is {u.describe_dims(target)}: "
@@ -52,7 +50,7 @@ def convert(text: str, unit_text: str | None) -> Conversion:
             where, code="wrong-dimension")
     unit = u.ismp_unit(unit_text)
     return Conversion(text, quantity, u.convert_value(quantity, unit_text, where), unit,
-                      u.format_in(quantity, unit_text), None, equivalents)
+                      u.format_in(quantity, unit_text, digits), None, equivalents)
 
 
 def ratio_denominator(quantity: u.Q, where: Location) -> float:
@@ -67,8 +65,8 @@ def ratio_text(denominator: float) -> str:
     return f"1:{u.format_number(denominator)}"
 
 
-def concentration_equivalents(quantity: u.Q) -> tuple[str, ...]:
+def concentration_equivalents(quantity: u.Q, digits: int = 3) -> tuple[str, ...]:
     """A mass concentration written every way a label might: mg/mL, mcg/mL, % w/v, 1:N."""
-    return (u.format_in(quantity, "mg/mL"), u.format_in(quantity, "mcg/mL"),
-            f"{u.format_number(u.convert_value(quantity, '% w/v'))} % w/v",
+    return (u.format_in(quantity, "mg/mL", digits), u.format_in(quantity, "mcg/mL", digits),
+            f"{u.format_number(u.convert_value(quantity, '% w/v'), digits=digits)} % w/v",
             ratio_text(ratio_denominator(quantity, Location())))

@@ -19,23 +19,20 @@ Pure functions of model objects (no Typer, no Rich). The order follows SPEC §4-
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
 
 from mesocalc import units as u
+from mesocalc.core import caps, vocabulary
 from mesocalc.core import checks as c
 from mesocalc.core import model as m
-from mesocalc.core import vocabulary
 from mesocalc.core.plan import PlanResult, compute, treated_regions
 from mesocalc.errors import MesocalcError
 from mesocalc.record import Record
 from mesocalc.request.plan import Session
-from mesocalc.request.visit import VisitItem, VisitRequest, read_visit
+from mesocalc.request.visit import VisitItem, VisitRequest
 
 __all__ = ["AgentTotal", "ClassLimitResult", "ClassShare", "Dose", "ItemResult", "VisitResult", "VisitWarning",
-           "compute_visit", "visit", "with_course_warnings"]
+           "compute_visit", "with_course_warnings"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -101,7 +98,7 @@ class ClassLimitResult(Record):
     shares: tuple[ClassShare, ...]
     total: float  # the sum of the known shares
     remaining: float  # max - total, at least 0
-    status: str  # ok | over | unchecked
+    status: m.CheckStatus  # ok | over | unchecked
     reason: str | None = None
     beside: tuple[tuple[m.Agent, u.Q], ...] = ()  # topical amounts of the class, shown beside
 
@@ -126,25 +123,6 @@ class VisitResult(Record):
     @property
     def ok(self) -> bool:
         return self.exit_code == 0
-
-
-def visit(file: str | Path | Mapping[str, Any], library: m.Library | None = None, *,
-          strict: bool = False) -> VisitResult:
-    """The visit in a YAML or JSON file (or given as a mapping, keys as in the file), computed against
-    `library` (default: the layered library). Raises MesocalcError for a bad visit."""
-    from mesocalc.library import load_library
-    from mesocalc.library.yamlio import read_text
-
-    if library is None:
-        loaded = load_library()
-        if loaded.errors:
-            raise MesocalcError(loaded.errors)
-        library = loaded.library
-    if isinstance(file, Mapping):
-        import json
-
-        return compute_visit(read_visit(json.dumps(dict(file), default=str), "<visit>", library), library, strict)
-    return compute_visit(read_visit(read_text(Path(file)), str(file), library), library, strict)
 
 
 def compute_visit(request: VisitRequest, library: m.Library, strict: bool = False) -> VisitResult:
@@ -188,7 +166,7 @@ def _item(item: VisitItem, request: VisitRequest, library: m.Library, strict: bo
 def _product_session(product: m.Product, item: VisitItem, request: VisitRequest) -> Session:
     """An injected product as one amount: its final concentrations, the volume given, one injection."""
     assert item.volume is not None
-    technique = m.Technique("square", u.Q(1.0, u.LENGTH), item.volume)
+    technique = m.Technique(m.Grid.SQUARE, u.Q(1.0, u.LENGTH), item.volume)
     components = tuple(m.Component(pc.agent, concentration=pc.strength, where=pc.where) for pc in product.components)
     cocktail = m.Cocktail(product.id, product.name, technique, components, area=item.site, notes=product.notes,
                           sources=product.sources)
@@ -202,14 +180,14 @@ def _planned(item: VisitItem, session: Session, library: m.Library, strict: bool
     doses = tuple(Dose(item.number, comp.agent.id, comp.dose, True, "injected", comp.solution_volume, plan.area,
                        comp.concentration) for comp in plan.components)
     caps = tuple((check.agent, check.limit) for comp in plan.components for check in comp.checks
-                 if check.limit.scope == "session" and check.status != "not-applicable")
+                 if check.limit.scope == m.Scope.SESSION and check.status != m.CheckStatus.NOT_APPLICABLE)
     product_checks: tuple[c.Check, ...] = ()
     warnings = list(plan.warnings)
     regional = sorted({f"{ch.agent} {ch.limit.condition_text()}" for comp in plan.components for ch in comp.checks
                        if ch.limit.when_site is not None and ch.limit.when_site.regions
-                       and ch.status != "not-applicable"})
+                       and ch.status != m.CheckStatus.NOT_APPLICABLE})
     if regional and treated_regions(session, library) is None:
-        warnings.append(c.Warning("region-unknown", "info",
+        warnings.append(c.Warning("region-unknown", m.Severity.INFO,
                                   f"the treated region is not known (give 'site' or an area preset): the caps "
                                   f"that apply by region are applied ({'; '.join(regional)})"))
     if item.product is not None:
@@ -225,10 +203,10 @@ def _without_points(plan: PlanResult) -> PlanResult:
     components = []
     dropped: set[str] = set()
     for comp in plan.components:
-        point = [ch for ch in comp.checks if ch.limit.scope == "point"]
+        point = [ch for ch in comp.checks if ch.limit.scope == m.Scope.POINT]
         dropped |= {w.message for w in c.limit_warnings(point, comp.agent.name)}
-        checks = tuple(c.Check(ch.agent, ch.limit, None, "not-applicable", reason, ch.confidence)
-                       if ch.limit.scope == "point" else ch for ch in comp.checks)
+        checks = tuple(c.Check(ch.agent, ch.limit, None, m.CheckStatus.NOT_APPLICABLE, reason, ch.confidence)
+                       if ch.limit.scope == m.Scope.POINT else ch for ch in comp.checks)
         components.append(replace(comp, checks=checks))
     warnings = tuple(w for w in plan.warnings if w.message not in dropped)
     return replace(plan, components=tuple(components), warnings=warnings)
@@ -252,7 +230,7 @@ def _applied(item: VisitItem, product: m.Product, request: VisitRequest, library
         applied = ", ".join(f"{library.agents[d.agent].name} {u.format_quantity(d.amount)}" for d in doses)
         note = f" ({product.session_total_note.strip()})" if product.session_total_note else ""
         warnings.append(c.Warning(
-            "topical-beside", "soft",
+            "topical-beside", m.Severity.SOFT,
             f"{product.name}: {applied} applied {product.route}ly, shown beside the injected totals, not added to "
             f"them{note}", None,
             product.session_total_source))
@@ -286,13 +264,13 @@ def _product_limit_warnings(product: m.Product, checks: tuple[c.Check, ...]) -> 
     for check in checks:
         limit = check.limit
         what = "area covered" if limit.max.dims == u.AREA else "amount"
-        if check.status == "over" and check.actual is not None:
+        if check.status == m.CheckStatus.OVER and check.actual is not None:
             out.append(c.Warning(
-                "limit-over", limit.severity,
+                "limit-over", m.Severity(limit.severity),
                 f"{product.name}: {what} {product_amount_text(check.actual)} is over the label maximum of "
-                f"{product_amount_text(limit.max)} ({(check.fraction or 0) * 100:,.0f} %)", None, limit.source))
-        elif check.status == "unchecked":
-            out.append(c.Warning("limit-unchecked", "soft",
+                f"{product_amount_text(limit.max)} ({u.format_percent(check.fraction or 0)})", None, limit.source))
+        elif check.status == m.CheckStatus.UNCHECKED:
+            out.append(c.Warning("limit-unchecked", m.Severity.SOFT,
                                  f"{product.name}: label maximum {what} of {product_amount_text(limit.max)} not "
                                  f"checked: {check.reason}", None, limit.source))
     return out
@@ -337,12 +315,12 @@ def _total_checks(agent: m.Agent, counted: list[Dose], total: u.Q, items: tuple[
     every = len(planned) < len(giving)  # a product applied and added: no plan decided its conditions
     out = []
     for limit in agent.limits:
-        if limit.scope != "session":
+        if limit.scope != m.Scope.SESSION:
             continue
         source = library.source_for(limit.source, agent)
         confidence = source.confidence if source else None
         if not every and limit not in applied:
-            out.append(c.Check(agent.id, limit, None, "not-applicable",
+            out.append(c.Check(agent.id, limit, None, m.CheckStatus.NOT_APPLICABLE,
                                f"applies {limit.condition_text() or 'in no item of this visit'}; no item of this "
                                "visit that gives it meets that", confidence))
             continue
@@ -358,22 +336,21 @@ def _total_actual(limit: m.Limit, counted: list[Dose], total: u.Q, weight: u.Q |
         if len(planned) < len({d.item for d in counted}):
             return None, "an item that gives it is a product, whose injections are not counted"
         return u.Q(float(sum(r.plan.points for r in planned if r.plan is not None)), u.DIMENSIONLESS), None
-    if limit.basis == "amount":
-        return total, None
-    if limit.basis == "per-kg":
-        if weight is None:
-            return None, "needs the patient's weight (weight: in the visit, or the patient file)"
-        return total / weight, None
-    if limit.basis == "per-area":
-        areas = [d.area for d in counted]
-        if any(a is None for a in areas):
-            return None, "an item that gives it has no treated area (sized by volume, or a product)"
-        treated = _sum([a for a in areas if a is not None])
-        return (total / treated if treated is not None else None), None
+    areas = [d.area for d in counted]
+    treated = None if any(a is None for a in areas) else _sum([a for a in areas if a is not None])
     volumes = [d.solution_volume for d in counted]
-    if any(v is None for v in volumes):
-        return None, "an item that gives it is not a solution injected"
-    return _sum([v for v in volumes if v is not None]), None
+    solution = None if any(v is None for v in volumes) else _sum([v for v in volumes if v is not None])
+    per_area = total / treated if treated is not None and treated.value > 0 else None
+    actual, reason = caps.compared_with(limit, total, solution, per_area, weight)
+    return actual, (_VISIT_REASONS.get(reason, reason) if reason is not None else None)
+
+
+# why a cap on the visit total cannot be checked, in the words of a visit file
+_VISIT_REASONS = {
+    caps.NEEDS_WEIGHT: "needs the patient's weight (weight: in the visit, or the patient file)",
+    caps.NEEDS_AREA: "an item that gives it has no treated area (sized by volume, or a product)",
+    caps.NEEDS_VOLUME: "an item that gives it is not a solution injected",
+}
 
 
 def _binding(checks: tuple[c.Check, ...], weight: u.Q | None) -> tuple[c.Check | None, u.Q | None, str | None]:
@@ -382,15 +359,13 @@ def _binding(checks: tuple[c.Check, ...], weight: u.Q | None) -> tuple[c.Check |
     note = None
     for check in checks:
         limit = check.limit
-        if limit.severity != "hard" or check.status == "not-applicable" or limit.basis not in ("amount", "per-kg"):
+        if (limit.severity != m.Severity.HARD or check.status == m.CheckStatus.NOT_APPLICABLE
+                or limit.basis not in ("amount", "per-kg")):
             continue
-        if limit.basis == "per-kg":
-            if weight is None:
-                note = f"{u.format_quantity(limit.max)} cannot be turned into an amount without the patient's weight"
-                continue
-            cap = limit.max * weight
-        else:
-            cap = limit.max
+        cap = limit.max if limit.basis == "amount" else caps.for_patient(limit, weight)
+        if cap is None:
+            note = f"{u.format_quantity(limit.max)} cannot be turned into an amount without the patient's weight"
+            continue
         if best is None or cap.value < best[1].value:
             best = (check, cap)
     if best is None:
@@ -415,17 +390,17 @@ def _class_limit(limit: m.ClassLimit, totals: tuple[AgentTotal, ...]) -> ClassLi
     known = sum(s for _, s in shares if s is not None)
     remaining = max(0.0, limit.max - known)
     if not u.at_most(known, limit.max):
-        status, reason = "over", None
+        status, reason = m.CheckStatus.OVER, None
     elif unknown:
-        status = "unchecked"
+        status = m.CheckStatus.UNCHECKED
         reason = (f"the binding cap of {', '.join(unknown)} is not known (a per-kg cap needs the patient's weight): "
                   "the shares shown are the least they can be")
     else:
-        status, reason = "ok", None
+        status, reason = m.CheckStatus.OK, None
     out = []
     for t, share in shares:
         assert t.total is not None
-        more = t.binding_cap * remaining if t.binding_cap is not None and status != "unchecked" else None
+        more = t.binding_cap * remaining if t.binding_cap is not None and status != m.CheckStatus.UNCHECKED else None
         # what still fits, also as mL of the strength used, when the agent was given at one strength only
         strengths = {d.concentration for d in t.doses if d.counted}
         strength = next(iter(strengths)) if len(strengths) == 1 else None
@@ -463,21 +438,21 @@ def _warnings(items: tuple[ItemResult, ...], totals: tuple[AgentTotal, ...],
         if t.total is None or len(given) < 2:
             continue  # one item's caps were checked on that item: the same numbers
         name = f"visit total of {t.agent.name} (items {', '.join(map(str, given))})"
-        over = [ch for ch in t.checks if ch.status == "over"]
+        over = [ch for ch in t.checks if ch.status == m.CheckStatus.OVER]
         out += [VisitWarning(w, given) for w in c.limit_warnings(over, name)]
     for class_result in classes:
         limit = class_result.limit
         shares = [s for s in class_result.shares if s.share is not None]
         terms = " + ".join(f"{s.agent.id} {u.format_number(s.share or 0)}" for s in shares)
         kind = "derived convention" if limit.derived else "rule"
-        if class_result.status == "over":
+        if class_result.status == m.CheckStatus.OVER:
             out.append(VisitWarning(c.Warning(
-                "limit-over", limit.severity,
+                "limit-over", m.Severity(limit.severity),
                 f"class limit {limit.id} ({limit.rule}, a {kind}): the shares of their binding caps add up to "
                 f"{terms} = {u.format_number(class_result.total)}, over {u.format_number(limit.max)}", None,
                 limit.source)))
-        elif class_result.status == "unchecked":
-            out.append(VisitWarning(c.Warning("limit-unchecked", "soft",
+        elif class_result.status == m.CheckStatus.UNCHECKED:
+            out.append(VisitWarning(c.Warning("limit-unchecked", m.Severity.SOFT,
                                               f"class limit {limit.id} not fully checked: {class_result.reason}", None,
                                               limit.source)))
     return out

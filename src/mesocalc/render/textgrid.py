@@ -80,36 +80,55 @@ def _longest_word(text: str, hyphens: bool = False) -> int:
     return max((cell_len(word) for word in words), default=0)
 
 
-def wrap_text(text: Text, width: int) -> list[Text]:
-    """Lines of at most `width` cells, broken between words (never inside a number and its unit)."""
+def wrap_text(text: Text, width: int, first: int | None = None) -> list[Text]:
+    """Lines of at most `width` cells (the very first line `first`, when given), broken between words
+    (never inside a number and its unit)."""
     width = max(width, 1)
     out: list[Text] = []
     for paragraph in text.split("\n", allow_blank=True):
         plain = paragraph.plain
+        lead = len(plain) - len(plain.lstrip(" "))
+        if out and lead and plain.strip() and width > lead + 12:  # an indented line: continued 2 further in
+            inner = wrap_text(paragraph[lead:], width - lead - 2, first=width - lead)
+            out += [Text(" " * (lead if k == 0 else lead + 2)) + line for k, line in enumerate(inner)]
+            continue
         spans: list[tuple[int, int]] = []
         for a, b in _words(plain):
-            if spans and cell_len(plain[spans[-1][0]:b]) <= width:
+            room = first if first is not None and not out and len(spans) <= 1 else width
+            if spans and cell_len(plain[spans[-1][0]:b]) <= room:
                 spans[-1] = (spans[-1][0], b)
             else:
                 spans.append((a if spans else 0, b))  # a paragraph keeps its indentation
         for a, b in spans or [(0, 0)]:
             piece = paragraph[a:b]
-            while piece.cell_len > width:  # one word wider than the whole line: fold it, never cut it
-                cut = piece.plain.rfind("-", 0, width) + 1 or width  # after a hyphen where there is one
+            while piece.cell_len > (room := first if first is not None and not out else width):
+                # one word wider than the whole line: fold it, never cut it; after a hyphen where there is one
+                cut = piece.plain.rfind("-", 0, room) + 1 or room
                 out.append(piece[:cut])
                 piece = piece[cut:]
             out.append(piece)
     return out
 
 
+def fits_on_one_line(table: TextTable, width: int) -> bool:
+    """Whether every row of the table is one line at this width (no cell wraps)."""
+    return column_widths(table, width) == _natural_widths(table)
+
+
+def _natural_widths(table: TextTable) -> list[int]:
+    data = [row for row in table.rows if not isinstance(row, Heading)]
+    return [max([cell_len(row[index].plain) for row in data] + [cell_len(column.header)])
+            for index, column in enumerate(table.columns)]
+
+
 def column_widths(table: TextTable, width: int) -> list[int] | None:
     """Each column's width so the table fits `width`, or None when it cannot fit without cutting a value."""
     data = [row for row in table.rows if not isinstance(row, Heading)]
-    natural, keep_headers, minimum, hyphenated = [], [], [], []
+    natural = _natural_widths(table)
+    keep_headers, minimum, hyphenated = [], [], []
     for index, column in enumerate(table.columns):
         cells = [row[index].plain for row in data]
         widest = max((cell_len(c) for c in cells), default=0)
-        natural.append(max(widest, cell_len(column.header)))
         cell_min = max((_longest_word(c) for c in cells), default=0) if column.wrap else widest
         keep_headers.append(max(cell_min, cell_len(column.header)))
         minimum.append(max(cell_min, _longest_word(column.header), 1))
@@ -181,16 +200,15 @@ def print_table(table: TextTable, console: Console) -> None:
 
 
 def print_wrapped(text: Text, console: Console, indent: int) -> None:
-    """Text wrapped to the width between words, continuation lines indented."""
-    for number, line in enumerate(wrap_text(text, max(console.width - indent, 10))):
+    """Text wrapped to the width between words, continuation lines indented (the first line has the whole width)."""
+    for number, line in enumerate(wrap_text(text, max(console.width - indent, 10), first=console.width)):
         console.print(Text(" " * indent) + line if number else line)
 
 
 def _print_stacked(table: TextTable, console: Console) -> None:
-    """Each row as a block: its first cell, then one `Header  value` line per other non-empty cell."""
-    label_width = max((cell_len(c.header) for c in table.columns[1:]), default=0)
-    indent = 2 + label_width + GAP
-    value_width = max(console.width - indent, 12)
+    """Each row as a block: its first cell, then its other non-empty cells as `Header value`: short pairs as
+    many to a line as fit (`Cap 2 mg   Actual 2 mg   Used 100 %`), longer ones (prose) on lines of their own."""
+    width = console.width
     for row in table.rows:
         if isinstance(row, Heading):
             print_wrapped(row.text, console, indent=0)
@@ -200,13 +218,32 @@ def _print_stacked(table: TextTable, console: Console) -> None:
             first.stylize("bold")
         if first.plain.strip():  # a continuation row (e.g. a session's second agent) has no label of its own
             print_wrapped(first, console, indent=2)
+        line = Text()
         for column, cell in zip(table.columns[1:], row[1:], strict=True):
             if not cell.plain.strip():
                 continue
-            for k, part in enumerate(wrap_text(cell, value_width)):
-                label = f"  {column.header:<{label_width}}  " if k == 0 else " " * indent
-                label_text = Text(label)
-                console.print(label_text + part)
+            piece = Text(f"{column.header} ") + cell
+            short = piece.cell_len <= SHORT_PAIR
+            if short and line.plain and cell_len(line.plain) + PAIR_GAP + piece.cell_len <= width:
+                line.append(" " * PAIR_GAP)
+                line.append_text(piece)
+                continue
+            if line.plain:
+                console.print(line)
+            if short:
+                line = Text("  ") + piece
+            elif 2 + piece.cell_len <= width:  # prose (items, doses, lots) on a line of its own
+                console.print(Text("  ") + piece)
+                line = Text()
+            else:  # a long value: wrapped under itself
+                print_wrapped(Text("  ") + piece, console, indent=4)
+                line = Text()
+        if line.plain:
+            console.print(line)
+
+
+PAIR_GAP = 3  # spaces between two `Header value` pairs on one line of a block
+SHORT_PAIR = 24  # a pair up to this long (`Actual 0.833 mg/kg`) shares a line; a longer one has its own
 
 
 # spaces (and the colour codes after them) at the end of a line
