@@ -11,8 +11,9 @@ from typing import Annotated, Any
 
 import typer
 
-from mesocalc.cli.app import JsonOpt, LibraryOpt, app, load
-from mesocalc.cli.options import AgainOpt, ByOpt, DateOpt, LedgerOpt, LotOpt, NoteOpt, OverrideOpt
+from mesocalc.cli.app import app
+from mesocalc.cli.commands import load
+from mesocalc.cli.options import AgainOpt, ByOpt, DateOpt, JsonOpt, LedgerOpt, LibraryOpt, LotOpt, NoteOpt, OverrideOpt
 from mesocalc.errors import Location, MesocalcError, input_error
 
 MAX_INPUT = 16 * 1024 * 1024
