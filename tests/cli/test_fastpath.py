@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,7 +57,7 @@ def test_the_table_is_the_typer_apps_declaration(name):
 def calls(monkeypatch: pytest.MonkeyPatch, args: list[str], fast: bool) -> list[tuple[str, dict[str, Any]]]:
     """Which command function runs, with which arguments (by name), when `args` are read one way."""
     seen: list[tuple[str, dict[str, Any]]] = []
-    for name in ("plan", "schedule", "convert", "compound", "conditions", "check", "schema", "browse"):
+    for name in ("plan", "schedule", "convert", "compound", "conditions", "check", "schema", "browse", "visit"):
         original = getattr(commands, name)
 
         def record(*a: Any, _name: str = name, _original: Any = original, **k: Any) -> int:
@@ -159,7 +160,7 @@ def test_the_same_output_and_exit_code_both_ways(monkeypatch, capsys, args):
     ["plan", "--help"], ["plan", "x", "--area=25 cm^2"], ["plan", "x", "-a25 cm^2"], ["plan", "x", "y"],
     ["plan", "x", "--json", "--json"], ["plan", "x", "--points", "1e3"], ["plan", "x", "--points", "٣"],
     ["plan", "x", "--area", "-5 cm^2"], ["plan", "x", "--", "--json"], ["convert"], ["compound", "x"],
-    ["--version"], ["plan", "x", "--area"], ["ledger", "check"], ["visit", "v.yaml"], ["pla", "x"], [],
+    ["--version"], ["plan", "x", "--area"], ["ledger", "check"], ["record", "p.json"], ["pla", "x"], [],
 ])
 def test_anything_unusual_is_left_to_typer(args):
     assert fastpath.parse(args) is None
@@ -183,3 +184,21 @@ def test_a_narrow_terminal_gets_typers_own_help(monkeypatch):
     assert fastpath.parse(["--help"]) is None
     monkeypatch.setenv("COLUMNS", "80")
     assert fastpath.parse(["--help"]) == ("help", {})
+
+
+def test_a_visit_file_gives_the_same_output_both_ways(monkeypatch, capsys, tmp_path):
+    # docs/examples.md's 4-item submental visit (the benchmark's visit row), human and JSON, and a bad file
+    text = (Path(__file__).resolve().parents[2] / "docs" / "examples.md").read_text(encoding="utf-8")
+    visit = tmp_path / "visit.yaml"
+    visit.write_text(text.split("`submental-visit.yaml`:", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0],
+                     encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text("kind: visit\nitems: 3\n", encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "100")
+    for args in (["visit", str(visit)], ["visit", str(visit), "--json", "--explain"],
+                 ["visit", str(tmp_path / "bad.yaml"), "--json"], ["visit"]):
+        assert fastpath.parse(args) is not None
+        fast = runner.run(args), *capsys.readouterr()
+        with monkeypatch.context() as patch:
+            patch.setattr(fastpath, "parse", lambda args: None)
+            typer = runner.run(args), *capsys.readouterr()
+        assert fast == typer, args

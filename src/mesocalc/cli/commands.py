@@ -58,8 +58,8 @@ def plan(cocktail: str | None, area: list[str] | None, scalp: str | None, spacin
                       grid=grid, points=points, weight=weight, patient=patient, library=lib, strict=strict)
     expect(result.exit_code)
     extra = None
-    if any((patient_id, record, date, lot, by, note, override, again)):  # the course ledger (cli/ledger.py)
-        from mesocalc.cli.ledger import plan_ledger_options, plan_with_ledger
+    if any((patient_id, record, date, lot, by, note, override, again)):  # the course ledger (cli/course.py)
+        from mesocalc.cli.course import plan_ledger_options, plan_with_ledger
 
         ledger_options = plan_ledger_options(patient_id, record, date, lot, by, note, override, again)
         result, extra = plan_with_ledger(result, lib, ledger, ledger_options, strict)
@@ -157,7 +157,7 @@ def schedule(cocktail: str, start: str | None, phase: list[str] | None, history:
     lib = load(library)
     given: Any = history
     if patient_id is not None:  # the course ledger instead of a history file
-        from mesocalc.cli.ledger import ledger_history
+        from mesocalc.cli.course import ledger_history
         from mesocalc.request.plan import find_cocktail
 
         chosen: Any = find_cocktail(cocktail, lib)
@@ -211,7 +211,7 @@ def visit(file: str | None, library: list[str] | None, json_out: bool, strict: b
 
     if export is not None:
         check_export(export)
-    from mesocalc.cli.ledger import ledger_patients, plan_ledger_options, visit_patient, visit_with_ledger
+    from mesocalc.cli.course import ledger_patients, plan_ledger_options, visit_patient, visit_with_ledger
     from mesocalc.core.visit import compute_visit
     from mesocalc.request.visit import read_visit_file
 
@@ -219,7 +219,7 @@ def visit(file: str | None, library: list[str] | None, json_out: bool, strict: b
     request = read_visit_file(file, lib, sys.stdin, ledger_patients(ledger))
     result, extra = compute_visit(request, lib, strict), None
     patient_id = visit_patient(patient_id, request)
-    if any((patient_id, record, date, lot, by, note, override, again)):  # the course ledger (cli/ledger.py)
+    if any((patient_id, record, date, lot, by, note, override, again)):  # the course ledger (cli/course.py)
         options = plan_ledger_options(patient_id, record, date, lot, by, note, override, again)
         result, extra = visit_with_ledger(result, lib, ledger, options, strict)
     present_visit(result, json_out, explain, export, extra)

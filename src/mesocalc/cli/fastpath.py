@@ -38,6 +38,11 @@ SESSION = {  # plan and schedule: what the session is
     "--strict": Param("strict", FLAG), "--patient-id": Param("patient_id", TEXT), "--ledger": Param("ledger", TEXT),
 }
 BROWSE = {"--library": LIBRARY, "-L": LIBRARY, "--json": JSON}
+RECORD = {  # plan and visit: the course ledger
+    "--patient-id": Param("patient_id", TEXT), "--ledger": Param("ledger", TEXT), "--record": Param("record", FLAG),
+    "--date": Param("date", TEXT), "--lot": Param("lot", TEXTS), "--by": Param("by", TEXT),
+    "--note": Param("note", TEXT), "--override": Param("override", TEXT), "--again": Param("again", FLAG),
+}
 
 
 class Command(NamedTuple):
@@ -50,9 +55,7 @@ COMMANDS: dict[str, Command] = {
     "plan": Command((Param("cocktail", TEXT),), {
         **SESSION, "--batch": Param("batch", TEXT), "--explain": Param("explain", FLAG),
         "--map": Param("map_file", TEXT), "--show-map": Param("show_map", FLAG), "--export": Param("export", TEXT),
-        "--record": Param("record", FLAG), "--date": Param("date", TEXT), "--lot": Param("lot", TEXTS),
-        "--by": Param("by", TEXT), "--note": Param("note", TEXT), "--override": Param("override", TEXT),
-        "--again": Param("again", FLAG)}),
+        **RECORD}),
     "schedule": Command((Param("cocktail", TEXT, required=True),), {
         **SESSION, "--start": Param("start", TEXT), "--phase": Param("phase", TEXTS),
         "--history": Param("history", TEXT)}),
@@ -64,6 +67,9 @@ COMMANDS: dict[str, Command] = {
         "--prepared": Param("prepared", TEXT), "--immediate-use": Param("immediate_use", FLAG),
         "--worksheet": Param("worksheet", TEXT), "--patient": Param("patient", TEXT), **BROWSE,
         "--explain": Param("explain", FLAG), "--strict": Param("strict", FLAG)}),
+    "visit": Command((Param("file", TEXT),), {
+        **BROWSE, "--strict": Param("strict", FLAG), "--explain": Param("explain", FLAG),
+        "--export": Param("export", TEXT), "--batch": Param("batch", TEXT), **RECORD}),
     "agents": Command((Param("agent_id", TEXT),), BROWSE),
     "cocktails": Command((Param("cocktail_id", TEXT),), BROWSE),
     "areas": Command((Param("area_id", TEXT),), BROWSE),
