@@ -43,27 +43,19 @@ def test_no_module_but_the_shell_imports_typer(path):
     assert "typer" not in imported(path) and "click" not in imported(path)
 
 
-# Known debt (issue 13), listed so that it cannot grow: the ledger's records are stored and exported as JSON
-# (the SQLite content column, `ledger export`), and they still carry that form as to_json methods, some of
-# which reuse the plan's renderers. Moving them into render/ledger_json.py is the next step.
-LEDGER_DEBT = {"ledger/content.py", "ledger/course.py", "ledger/portable.py", "ledger/reports.py", "ledger/store.py"}
-
-
 @pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_the_core_and_requests_import_no_rich_and_no_renderer(path):
     assert "rich" not in imported(path)
     text = path.read_text(encoding="utf-8")
     # the public API re-exports the JSON renderer
     relative = path.relative_to(PACKAGE).as_posix()
-    if relative not in ("__init__.py", "api.py") and relative not in LEDGER_DEBT:
+    if relative not in ("__init__.py", "api.py"):
         assert "mesocalc.render" not in text, f"{path.name} reaches into render/"
 
 
 @pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_json_is_shaped_in_render_only(path):
     if path.name in VALUE_TYPES and path.parent == PACKAGE:
-        return
-    if path.relative_to(PACKAGE).as_posix() in LEDGER_DEBT:
         return
     assert "def to_json" not in path.read_text(encoding="utf-8"), f"{path.name}: move the JSON shape to render/"
 

@@ -193,7 +193,10 @@ def test_the_table_says_why_a_cap_is_not_applicable(cli: Any, write: Any) -> Non
     cocktail = lidocaine_with_epinephrine(write, "1:100,000,000")
     out = cli("plan", cocktail, "--points", "10", "--weight", "70 kg").stdout
     flat = " ".join(out.split())  # the notes under the caps table wrap at the width
-    assert flat.count("not-applicable") == 2  # the 7 mg/kg and 500 mg with-epinephrine caps, each listed
+    # the 7 mg/kg and 500 mg with-epinephrine caps, each listed as a row with the short status word
+    rows = [line.split() for line in out.splitlines() if "n/a" in line.split()]  # session [2] 7 mg/kg — — n/a
+    assert [row[2:4] for row in rows] == [["7", "mg/kg"], ["500", "mg"]]
+    assert "n/a: not-applicable here" in flat
     assert ("applies with epinephrine at 5 mcg/mL or more; this cocktail has 0.01 mcg/mL epinephrine") in flat
 
 
@@ -250,8 +253,9 @@ contraindications:
 
 
 def test_explain_shows_the_share_of_the_published_session(cli: Any) -> None:
-    # whole scalp: 500 points × 0.05 mL = 25 mL against NCT01655108's 2 mL per session = 1,250 %
+    # whole scalp: 500 points × 0.05 mL = 25 mL against NCT01655108's 2 mL per session = 1250 % (no comma:
+    # "1,250" could be read as 1.25, SPEC §2)
     run = cli("plan", "mesohair-minoxidil", "--scalp", "whole", "--explain", "--json")
     texts = [step["text"] for step in run.json["explain"]]
-    assert "Published session (nct01655108): share = session volume / published volume = 25 mL / 2 mL = 1,250 %" \
+    assert "Published session (nct01655108): share = session volume / published volume = 25 mL / 2 mL = 1250 %" \
         in texts

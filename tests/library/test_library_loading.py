@@ -143,7 +143,8 @@ components: [{agent: deoxycholic-acid, concentration: 10 mg/mL}]
 def test_agent_browse_shows_caps_and_sources(cli: Any) -> None:
     run = cli("agents", "deoxycholic-acid")
     assert run.exit_code == 0
-    assert "kybella-pi (high)" in run.stdout and "100 mg" in run.stdout
+    # each cap names its source; the legend under the caps gives each source's confidence once
+    assert "kybella-pi high" in run.stdout and "100 mg  hard      kybella-pi" in run.stdout
     doc = cli("agents", "exosomes", "--json").json
     assert doc["limits"] == [] and doc["limits_note"] == "no established dose limits"
 

@@ -104,7 +104,7 @@ def test_export_write_error_with_json_gives_only_the_error_document(cli, tmp_pat
 def test_narrow_width_wraps_names_and_keeps_every_number_whole(cli, monkeypatch):
     # at 80 columns the dose table wraps the agents' names, never a number
     # (pcdc-abdomen: PC 25 mg/mL, deoxycholate 21 mg/mL; 600 cm² at 1.5 cm -> 267 points × 0.3 mL = 80.1 mL;
-    # PC 25 mg/mL × 80.1 mL ≈ 2,002 mg, / 70 kg = 28.6 mg/kg)
+    # PC 25 mg/mL × 80.1 mL ≈ 2002 mg, / 70 kg = 28.6 mg/kg)
     monkeypatch.setenv("COLUMNS", "80")
     run = cli("plan", "pcdc-abdomen", "--weight", "70 kg")
     assert "…" not in run.stdout

@@ -34,10 +34,11 @@ def test_particle_counts_have_3_significant_figures():
     assert u.format_quantity(u.parse_quantity("950 particles", u.ANY_KIND)) == "950 particles"
 
 
-def test_a_share_used_above_999_percent_has_a_thousands_separator(cli):
-    # 4,000 points × 0.2 mL × 4 mg/mL lidocaine = 3,200 mg against the 300 mg label cap: 1,067 %
+def test_a_share_used_above_999_percent_is_grouped_as_the_doses_beside_it(cli):
+    # 4,000 points × 0.2 mL × 4 mg/mL lidocaine = 3,200 mg against the 300 mg label cap: 1067 %. A share, like a
+    # dose, gets a thousands comma only where it cannot be read as a decimal comma (SPEC §2): 3,200 but 1067
     out = cli("plan", "submental-dca-lidocaine", "--points", "4000").stdout
-    assert "3,200 mg" in out and "1,067 %" in out
+    assert "3,200 mg" in out and "1067 %" in out and "1,067" not in out
 
 
 def test_compound_batch_line_and_beyond_use_times_without_noise(cli):

@@ -5,7 +5,7 @@ The key numbers of each command are the ones a user acts on; where they come fro
   session cap 100 mg (KYBELLA label, 10 mL × 10 mg/mL).
 - submental-dca-lidocaine, 60 kg: 4 mg/mL lidocaine × 5 mL = 20 mg, / 60 kg = 0.333 mg/kg; caps 4.5 mg/kg
   and 300 mg (Xylocaine label).
-- pcdc-abdomen, 70 kg: 600 cm² at 1.5 cm -> 267 points × 0.3 mL = 80.1 mL; PC 25 mg/mL × 80.1 mL = 2,002 mg,
+- pcdc-abdomen, 70 kg: 600 cm² at 1.5 cm -> 267 points × 0.3 mL = 80.1 mL; PC 25 mg/mL × 80.1 mL = 2002 mg,
   / 70 kg = 28.6 mg/kg; cap 2,500 mg (Network Lipolysis).
 - compound 5 mL of submental-dca-lidocaine (recipe parts 0.5 mL of 2 % lidocaine + 2 mL of 10 mg/mL DCA
   per 2.5 mL, × 2): draw 1 mL and 4 mL; 20 mg and 40 mg; final 4 and 8 mg/mL; USP <797> category 1 in
@@ -26,7 +26,7 @@ COMMANDS = {
                        ("Lidocaine hydrochloride", "4 mg/mL", "20 mg", "0.333 mg/kg", "4.5 mg/kg", "300 mg",
                         "xylocaine-label")),
     "plan-pcdc": (("plan", "pcdc-abdomen", "--weight", "70 kg"),
-                  ("Phosphatidylcholine", "80.1 mL", "2,002 mg", "28.6 mg/kg", "2,500 mg")),
+                  ("Phosphatidylcholine", "80.1 mL", "2002 mg", "28.6 mg/kg", "2,500 mg")),
     "plan-explain": (("plan", "submental-dca", "--area", "5 cm x 5 cm", "--explain"),
                      ("25 cm²", "5 mL", "50 mg", "50 %")),
     "compound": (("compound", "submental-dca-lidocaine", "--volume", "5 mL", "--category", "1", "--storage",
@@ -116,14 +116,123 @@ def test_wrapped_course_rules_stay_under_their_text_at_60_columns(cli, monkeypat
     assert lines[first + 1].startswith(" " * 10)
 
 
-def test_a_long_source_id_breaks_after_a_hyphen_so_the_caps_stay_a_table_at_80_columns(cli, monkeypatch):
-    # pcdc-abdomen's phosphatidylcholine cap cites 'network-lipolysis-hasengschwandtner' (35 characters):
-    # rather than one 7-line block per cap, the id breaks after a hyphen and every cap keeps one row
+SCOPES = ("point", "session", "course", "concentration")
+
+
+def caps_rows(out: str, title: str = "Dose caps") -> tuple[list[str], list[str]]:
+    """The lines of a caps table between its rule and its notes (headings and cap rows), and its notes."""
+    lines = out.splitlines()
+    start = lines.index(title)
+    end = lines.index("", start) if "" in lines[start:] else len(lines)
+    block = lines[start:end]
+    rule = next(i for i, line in enumerate(block) if line.startswith("─"))
+    body = block[rule + 1:]
+    first_note = next((i for i, line in enumerate(body) if line.startswith(("[", "Source confidence", "n/a:"))),
+                      len(body))
+    return body[:first_note], body[first_note:]
+
+
+def plan_cases(write) -> list[tuple[str, ...]]:
+    """Every built-in cocktail (with and without a weight, with a patient file), and a lidocaine with
+    epinephrine 1:200,000 mix whose with-epinephrine caps (7 mg/kg, 500 mg) apply (Xylocaine label)."""
+    from conftest import run_cli
+
+    patient = str(write("patient.yaml", "kind: patient\nid: p\nweight: 62 kg\nconditions: [pregnancy]\n"))
+    epinephrine = str(write("lido-epi.yaml", """\
+kind: cocktail
+id: lido-epi-test
+name: Lidocaine 1 % with epinephrine 1:200,000
+technique: {grid: square, spacing: 1 cm, volume_per_point: 0.5 mL}
+components:
+  - {agent: lidocaine, concentration: 1 %}
+  - {agent: epinephrine, concentration: "1:200,000"}
+"""))
+    cases: list[tuple[str, ...]] = []
+    for item in run_cli(["cocktails", "--json"]).json["items"]:
+        size = () if item.get("area") else ("--points", "20")  # a ring block has no default area
+        cases += [("plan", item["id"], *size), ("plan", item["id"], *size, "--weight", "70 kg"),
+                  ("plan", item["id"], *size, "--patient", patient)]
+    cases += [("plan", epinephrine, "--points", "20", "--weight", "70 kg"), ("plan", epinephrine, "--points", "20"),
+              ("plan", "submental-dca", "--area", "60 cm^2"), ("plan", "pcdc-abdomen", "--area", "10 cm x 8 cm")]
+    return cases
+
+
+def test_every_cap_row_of_every_built_in_plan_is_one_line_at_80_columns(cli, monkeypatch, write):
+    # the compact caps table: agent (heading), scope, cap, actual, % used, status, source on one line; the
+    # `when` condition, "derived from SOURCE", reasons and a source id too long for the row in notes below
     monkeypatch.setenv("COLUMNS", "80")
-    lines = cli("plan", "pcdc-abdomen", "--area", "10 cm x 8 cm", "--weight", "70 kg").stdout.splitlines()
-    caps = lines[lines.index("Dose caps"):lines.index("", lines.index("Dose caps"))]
-    assert caps[1].split() == ["Scope", "Cap", "Actual", "Used", "Status", "Source"]
-    assert not any(line.startswith("  Cap ") for line in caps)
-    assert any(line.endswith("network-lipolysis-") for line in caps)
-    assert any(line.strip() == "hasengschwandtner" for line in caps)
-    assert all(len(line) <= 80 for line in caps)
+    for args in plan_cases(write):
+        run = cli(*args)
+        assert run.exit_code in (0, 1), (args, run.stderr)
+        plan = cli(*args, "--json").json
+        rows, notes = caps_rows(run.stdout)
+        checks = [check for comp in plan["components"] for check in comp["checks"]]
+        cap_rows = [row for row in rows if row.startswith(SCOPES)]
+        headings = [row for row in rows if not row.startswith(SCOPES)]
+        # one line per check, one heading per agent, nothing else (no continuation line)
+        assert len(cap_rows) == len(checks), (args, rows)
+        assert len(headings) == len(plan["components"]), (args, rows)
+        for row, check in zip(cap_rows, checks, strict=True):
+            assert row.split()[0] == check["scope"], (args, row)
+            assert check["source"] in row or any(check["source"] in note for note in notes), (args, row)
+            status = {"not-applicable": "n/a"}.get(check["status"], check["status"])
+            assert f" {status}" in row, (args, row)
+        lines = [*rows, *notes]
+        assert all(len(line) <= 80 and line == line.rstrip() and "…" not in line for line in lines), args
+
+
+def test_a_long_source_id_is_given_whole_below_the_caps_table_at_80_columns(cli, monkeypatch):
+    # pcdc-abdomen's phosphatidylcholine cap cites 'network-lipolysis-hasengschwandtner' (35 characters): its
+    # row keeps one line by pointing to a note that gives the id whole, and the legend its confidence (low)
+    monkeypatch.setenv("COLUMNS", "80")
+    out = cli("plan", "pcdc-abdomen", "--area", "10 cm x 8 cm", "--weight", "70 kg").stdout
+    rows, notes = caps_rows(out)
+    pc = next(row for row in rows if "2,500 mg" in row)
+    mark = pc.split()[-1]
+    assert pc.split()[-2:] == ["see", mark]
+    assert f"{mark} source: network-lipolysis-hasengschwandtner" in notes
+    assert "network-lipolysis-hasengschwandtner low" in " ".join(notes)
+
+
+def test_the_visit_totals_give_the_binding_cap_at_a_glance_and_its_source_below(cli, monkeypatch, write):
+    # 60 kg: lidocaine 5 mL of 1 % (50 mg) + 1 mL of the 0.3 % filler (3 mg) = 53 mg against
+    # min(4.5 mg/kg × 60 kg, 300 mg) = 270 mg (Xylocaine label): 20 % used
+    monkeypatch.setenv("COLUMNS", "80")
+    visit = write("visit.yaml", """\
+kind: visit
+weight: 60 kg
+items:
+  - {cocktail: lidocaine-1-percent, volume: 5 mL, site: submental, note: ring block}
+  - {cocktail: submental-dca, area: "5 cm x 5 cm"}
+  - {product: ha-filler-lidocaine, volume: 1 mL}
+""")
+    out = cli("visit", str(visit)).stdout
+    rows, notes = caps_rows(out, "Totals across the visit")
+    lidocaine = next(row for row in rows if row.startswith("lidocaine "))
+    assert "270 mg [1]" in lidocaine and lidocaine.endswith(" 20 %")
+    flat = " ".join(" ".join(notes).split())
+    assert "[1] lidocaine: the 4.5 mg/kg session cap × 60 kg (xylocaine-label), unless epinephrine" in flat
+    for title in ("Each item's caps", "Caps on the totals"):
+        item_rows, _ = caps_rows(out, title)
+        assert all(len(row) <= 80 for row in item_rows)
+        assert not [row for row in item_rows if row.startswith(" ")], title  # no wrapped continuation
+
+
+def test_the_explained_capacity_gives_each_cap_its_own_line_at_80_columns(cli, monkeypatch):
+    # submental-dca-lidocaine, 70 kg, 1 cm grid, 0.2 mL per point: lidocaine 4 mg/mL × 0.2 mL = 0.8 mg per
+    # point; 4.5 mg/kg × 70 kg = 315 mg -> floor(315 / 0.8) = 393; 300 mg -> 375; DCA 8 mg/mL × 0.2 mL =
+    # 1.6 mg -> floor(100 / 1.6) = 62; its 10 mL at 80 % of the volume -> 62; 50 injections -> 50 (KYBELLA label)
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = cli("plan", "submental-dca-lidocaine", "--weight", "70 kg", "--explain").stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "Capacity = the smallest of these 6:" in line)
+    end = next(i for i in range(start, len(lines)) if lines[i].strip().startswith("= 50 points"))
+    terms: list[str] = []
+    for line in lines[start + 1:end]:  # a term starts 6 columns in; a longer one goes on 8 columns in
+        if line.startswith(" " * 8):
+            terms[-1] += " " + line.strip()
+        else:
+            assert line.startswith(" " * 6) and line[6] != " ", line
+            terms.append(line.strip())
+    assert [term.split()[-1] for term in terms] == ["393", "375", "62", "62", "50", "50"]
+    assert lines[end].strip() == "= 50 points × 1 cm² per point = 50 cm²"
+    assert all(len(line) <= 80 for line in lines[start:end + 1])

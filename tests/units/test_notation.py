@@ -120,7 +120,7 @@ def test_stock_agent_and_stock_ids_ignore_case(cli: Any) -> None:
 
 
 @pytest.mark.parametrize(("value", "shown"), [(1e28, "1e+28"), (1.234e30, "1.23e+30"), (1e-300, "1e-300"),
-                                              (2e-14, "2e-14"), (123456.7, "123,457"), (0.000123456, "0.000123")])
+                                              (2e-14, "2e-14"), (123456.7, "123457"), (0.000123456, "0.000123")])
 def test_every_finite_value_can_be_shown(value: float, shown: str) -> None:
     assert u.format_number(value) == shown
 
@@ -191,3 +191,42 @@ def test_a_99_kb_batch_line_is_refused_at_once_and_the_next_line_is_planned(cli:
     assert len(first["errors"][0]["message"]) < 200  # a short excerpt, not the 99 KB typed
     assert second["kind"] == "plan" and second["points"] == 25  # label: 25 cm² at 1 cm = 25 points
     assert run.exit_code == 2
+
+
+# ---- what mesocalc prints it reads back (SPEC §2) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["2,500 mm²", "1,000 mg", "100,000 particles", "1:100,000"])
+def test_the_thousands_commas_spec_names_are_read(cli: Any, text: str) -> None:
+    # SPEC §2: "25 cm², 2,500 mm², 1:100,000, 500 mcg are valid input"; a group ending in 00 cannot be a
+    # decimal comma (no one writes 2,500 for 2.5)
+    assert cli("convert", text).exit_code == 0
+
+
+@pytest.mark.parametrize(("text", "readings"), [("1,250 mg", ("1250", "1.25")), ("1,682 mg", ("1682", "1.682")),
+                                                ("12,345 mL", ("12345", "12.345"))])
+def test_one_comma_before_three_digits_is_refused_naming_both_readings(cli: Any, text: str,
+                                                                       readings: tuple[str, str]) -> None:
+    run = cli("convert", text)
+    assert run.exit_code == 2
+    assert f"{readings[0]} (thousands comma) or {readings[1]} (decimal comma)?" in run.stderr
+
+
+UNITS_PRINTED = ("mg", "mcg", "mL", "cm²", "mg/mL", "mg/kg", "mg/cm²", "units", "particles", "kg", "g")
+
+
+def test_every_value_mesocalc_prints_reads_back_as_the_value_shown() -> None:
+    # over 16 orders of magnitude and every digit pattern (1,682 and 2,500; 123,457 and 1,234,567), in each
+    # unit mesocalc prints: the printed text parses, and prints again the same (what was shown is what is read)
+    import random
+
+    rng = random.Random(20261125)
+    values = [rng.uniform(1, 10) * 10.0 ** exponent for exponent in range(-5, 11) for _ in range(40)]
+    values += [1682.0, 2500.0, 1250.0, 2002.0, 1067.0, 123456.7, 1234567.0, 100_000.0, 999.5, 1000.0]
+    for unit in UNITS_PRINTED:
+        for value in values:
+            given = u.parse_quantity(f"{value!r} {unit}", u.ANY_KIND)
+            printed = u.format_quantity(given)
+            read = u.parse_quantity(printed, u.ANY_KIND)
+            assert read.value == pytest.approx(given.value, rel=0.005), (value, unit, printed)  # 3 figures
+            assert u.format_quantity(read) == printed, (value, unit, printed)

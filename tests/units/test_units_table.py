@@ -134,7 +134,8 @@ def test_table_is_large_enough() -> None:
         (0.5, False, "0.5"),  # ISMP: leading zero
         (100000.0, False, "100,000"),  # thousands separators
         (2.3094, False, "2.31"),  # 3 significant figures
-        (1234.5, False, "1,235"),  # never rounds away whole-number digits
+        (1234.5, False, "1235"),  # never rounds away whole-number digits; "1,235" could read as 1.235
+        (1234567.0, False, "1,234,567"),  # two groups: only thousands can be meant
         (0.2, True, "0.2"),
         (12.345, True, "12.35"),  # volumes to at least 0.01 mL
         (0.00512, True, "0.00512"),  # ... and never rounded to zero

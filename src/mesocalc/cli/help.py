@@ -127,6 +127,10 @@ def polish(name: str, command: Any) -> None:
             param.metavar = METAVARS.get(key, key.upper())
         elif param.param_type_name == "argument" and param.metavar is None and not param.required:
             param.metavar = f"[{key.upper()}]"  # Typer writes an optional argument's name in lower case
+        elif param.param_type_name == "argument" and param.metavar is None:
+            # a required one Typer writes in braces, "{cocktail}": the usage line says COCKTAIL, as SPEC §5 does
+            param.metavar = key.upper()
+            param.make_metavar = lambda ctx, usage=False, _name=param.metavar: _name
         completer = COMPLETERS.get((name, key))
         # Why the attribute Click's `shell_complete=` argument sets, and not a public route: Typer's public
         # `autocompletion=` wraps the callback and keeps only values that start with the typed text, case

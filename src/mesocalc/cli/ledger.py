@@ -76,10 +76,9 @@ def record(
             raise input_error("--void takes only --reason, --by and --patient", Location(key="--void"),
                               code="usage")
         session, entry = api.void(path, void, reason, by, patient)
-        from mesocalc.ledger.reports import void_doc
         from mesocalc.render.ledger_report import present_void
 
-        present_void(void_doc(session, entry, str(path)), session, entry, json_out)
+        present_void(session, entry, str(path), json_out)
         raise typer.Exit(0)
     if patient is None:
         raise input_error("give --patient ID: whose session this is", Location(key="--patient"),
@@ -180,7 +179,7 @@ def ledger_import(
     result = api.import_file(ledger_path(ledger), text, name)
     from mesocalc.render.ledger_report import present_summary
 
-    present_summary(result.to_json(), json_out)
+    present_summary(result, json_out)
 
 
 @ledger_app.command("check")
@@ -197,7 +196,7 @@ def ledger_check(
     result = api.check(ledger_path(ledger))
     from mesocalc.render.ledger_report import present_summary
 
-    present_summary(result.to_json(), json_out)
+    present_summary(result, json_out)
     raise typer.Exit(0 if not result.problems else 1)
 
 
@@ -216,4 +215,4 @@ def ledger_backup(
     result = api.backup(ledger_path(ledger), Path(dest))
     from mesocalc.render.ledger_report import present_summary
 
-    present_summary(result.to_json(), json_out)
+    present_summary(result, json_out)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from mesocalc.core import model as m
 from mesocalc.record import Record, record
-from mesocalc.units import Q, at_most, format_quantity
+from mesocalc.units import Q, at_most, format_percent, format_quantity, group_thousands
 
 
 @record
@@ -29,7 +29,7 @@ class Check(Record):
     agent: str
     limit: m.Limit
     actual: Q | None
-    status: str  # ok | over | unchecked | not-applicable
+    status: m.CheckStatus
     reason: str | None = None
     confidence: str | None = None
     max_for_patient: Q | None = None  # a per-kg cap × the patient's weight: the cap as an amount
@@ -44,7 +44,7 @@ class Check(Record):
 def quantity_text(limit: m.Limit, q: Q, digits: int = 3) -> str:
     """A cap or an actual as a person reads it; a count of injections is a whole number of injections."""
     if limit.counts_injections:
-        return f"{q.value:,.0f} injection{'' if q.value == 1 else 's'}"
+        return f"{group_thousands(f'{q.value:,.0f}')} injection{'' if q.value == 1 else 's'}"
     return format_quantity(q, digits)
 
 
@@ -62,19 +62,19 @@ def not_applicable(agent_id: str, limit: m.Limit, concentrations: Mapping[str, Q
             reasons.append(f"treated here: {', '.join(sorted(regions or ()))}")
         elif weight is not None:
             reasons.append(f"body weight {format_quantity(weight)}")
-    return Check(agent_id, limit, None, "not-applicable", f"applies {limit.condition_text()}; {'; '.join(reasons)}",
-                 confidence)
+    return Check(agent_id, limit, None, m.CheckStatus.NOT_APPLICABLE,
+                 f"applies {limit.condition_text()}; {'; '.join(reasons)}", confidence)
 
 
 def evaluate(agent_id: str, limit: m.Limit, actual: Q | None, reason: str | None,
              confidence: str | None) -> Check:
     if actual is None:
-        return Check(agent_id, limit, None, "unchecked", reason, confidence)
+        return Check(agent_id, limit, None, m.CheckStatus.UNCHECKED, reason, confidence)
     if actual.dims != limit.max.dims:
-        return Check(agent_id, limit, None, "unchecked",
+        return Check(agent_id, limit, None, m.CheckStatus.UNCHECKED,
                      f"cap in {quantity_text(limit, limit.max)} cannot be compared with {format_quantity(actual)}",
                      confidence)
-    status = "ok" if at_most(actual.value, limit.max.value) else "over"
+    status = m.CheckStatus.OK if at_most(actual.value, limit.max.value) else m.CheckStatus.OVER
     return Check(agent_id, limit, actual, status, None, confidence)
 
 
@@ -83,22 +83,22 @@ def limit_warnings(checks: list[Check], agent_name: str) -> list[Warning]:
     for check in checks:
         limit = check.limit
         when = f" ({limit.condition_text()})" if limit.condition_text() else ""
-        if check.status == "over" and check.actual is not None and limit.counts_injections:
+        if check.status == m.CheckStatus.OVER and check.actual is not None and limit.counts_injections:
             out.append(Warning(
                 "limit-over", limit.severity,
                 f"{agent_name}: {quantity_text(limit, check.actual)} in one session is over the {limit.severity} "
                 f"cap of {quantity_text(limit, limit.max)}{when}", check.agent, limit.source))
-        elif check.status == "over" and check.actual is not None:
+        elif check.status == m.CheckStatus.OVER and check.actual is not None:
             actual, cap = distinct(check.actual, limit.max)
             out.append(Warning(
                 "limit-over", limit.severity,
                 f"{agent_name}: {limit.scope} {limit.basis} {actual} is over the "
                 f"{limit.severity} cap of {cap}{when}"
-                f" ({(check.fraction or 0) * 100:,.{1 if (check.fraction or 0) < 1.01 else 0}f} %)",
+                f" ({format_percent(check.fraction or 0, 1 if (check.fraction or 0) < 1.01 else 0)})",
                 check.agent, limit.source))
-        elif check.status == "unchecked":
+        elif check.status == m.CheckStatus.UNCHECKED:
             out.append(Warning(
-                "limit-unchecked", "soft",
+                "limit-unchecked", m.Severity.SOFT,
                 f"{agent_name}: {limit.scope} cap of {quantity_text(limit, limit.max)}{when} not checked: "
                 f"{check.reason}", check.agent, limit.source))
     return out
@@ -106,11 +106,11 @@ def limit_warnings(checks: list[Check], agent_name: str) -> list[Warning]:
 
 def caps_not_applied(agent: m.Agent, checks: list[Check]) -> list[Warning]:
     """An agent that has caps, none of which applies here: said, never shown as "no established dose limits"."""
-    session_checks = [ch for ch in checks if ch.limit.scope != "concentration"]
-    if not session_checks or any(ch.status != "not-applicable" for ch in session_checks):
+    session_checks = [ch for ch in checks if ch.limit.scope != m.Scope.CONCENTRATION]
+    if not session_checks or any(ch.status != m.CheckStatus.NOT_APPLICABLE for ch in session_checks):
         return []
     reasons = sorted({ch.reason or "" for ch in session_checks})
-    return [Warning("caps-not-applied", "soft",
+    return [Warning("caps-not-applied", m.Severity.SOFT,
                     f"{agent.name} has dose caps, but none applies to this cocktail ({'; '.join(reasons)}): "
                     "its dose is not checked against any cap", agent.id)]
 
@@ -146,13 +146,14 @@ def regulatory_warnings(agents: list[m.Agent], site_ids: list[str | None]) -> li
         if reg is None:
             continue
         note = f": {reg.note}" if reg.note else ""
-        if reg.status != "approved":
-            out.append(Warning("regulatory", "soft", f"{agent.name} is {reg.status}{note}", agent.id, reg.source))
+        if reg.status != m.RegulatoryStatus.APPROVED:
+            out.append(Warning("regulatory", m.Severity.SOFT, f"{agent.name} is {reg.status}{note}", agent.id,
+                               reg.source))
         elif reg.approved_areas:
             outside = sorted({s for s in site_ids if s is not None and s not in reg.approved_areas})
             if outside:
                 out.append(Warning(
-                    "off-label", "soft",
+                    "off-label", m.Severity.SOFT,
                     f"{agent.name} is approved for {', '.join(reg.approved_areas)} only; "
                     f"use on {', '.join(outside)} is off-label{note}", agent.id, reg.source))
     return out
@@ -173,7 +174,7 @@ def admixture_warnings(cocktail: m.Cocktail, agents: Mapping[str, m.Agent]) -> l
             continue
         how = "mixed with " + ", ".join(c.agent for c in cocktail.components if c.agent != comp.agent) \
             if mixed else "diluted"
-        severity = "hard" if agent.admixture == "forbidden" else "soft"
+        severity = m.Severity.HARD if agent.admixture == "forbidden" else m.Severity.SOFT
         verdict = "must not be" if agent.admixture == "forbidden" else "should not be"
         note = f": {agent.admixture_note}" if agent.admixture_note else ""
         out.append(Warning("admixture", severity,
@@ -183,8 +184,8 @@ def admixture_warnings(cocktail: m.Cocktail, agents: Mapping[str, m.Agent]) -> l
 
 
 def exit_code(warnings: list[Warning], strict: bool) -> int:
-    if any(w.severity == "hard" for w in warnings):
+    if any(w.severity == m.Severity.HARD for w in warnings):
         return 1
-    if strict and any(w.severity == "soft" for w in warnings):
+    if strict and any(w.severity == m.Severity.SOFT for w in warnings):
         return 1
     return 0

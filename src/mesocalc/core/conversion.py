@@ -34,11 +34,13 @@ class Conversion:
 def convert(text: str, unit_text: str | None) -> Conversion:
     """`text` (e.g. "1:100000", "2 %", "0.2 mg") in `unit_text` (e.g. "mg/mL", "mcg", "ratio")."""
     quantity = u.parse_quantity(text, u.ANY_KIND, Location(key="QUANTITY"))
+    # the converted value keeps the precision it was given with (3 significant figures at least, SPEC §2)
+    digits = max(3, notation.significant_digits(text))
     text = notation.as_read(text)  # echo what was read: "0,2 mL" is shown as "0.2 mL"
-    equivalents = concentration_equivalents(quantity) if quantity.dims == MASS_PER_VOLUME else ()
+    equivalents = concentration_equivalents(quantity, digits) if quantity.dims == MASS_PER_VOLUME else ()
     if unit_text is None or not unit_text.strip():
         value, unit = u.display(quantity)
-        return Conversion(text, quantity, value, unit.replace("cm²", "cm^2"), u.format_quantity(quantity),
+        return Conversion(text, quantity, value, unit.replace("cm²", "cm^2"), u.format_quantity(quantity, digits),
                           None, equivalents)
     where = Location(key="UNIT")
     if unit_text.strip().lower() in RATIO_WORDS:
@@ -52,7 +54,7 @@ def convert(text: str, unit_text: str | None) -> Conversion:
             where, code="wrong-dimension")
     unit = u.ismp_unit(unit_text)
     return Conversion(text, quantity, u.convert_value(quantity, unit_text, where), unit,
-                      u.format_in(quantity, unit_text), None, equivalents)
+                      u.format_in(quantity, unit_text, digits), None, equivalents)
 
 
 def ratio_denominator(quantity: u.Q, where: Location) -> float:
@@ -67,8 +69,8 @@ def ratio_text(denominator: float) -> str:
     return f"1:{u.format_number(denominator)}"
 
 
-def concentration_equivalents(quantity: u.Q) -> tuple[str, ...]:
+def concentration_equivalents(quantity: u.Q, digits: int = 3) -> tuple[str, ...]:
     """A mass concentration written every way a label might: mg/mL, mcg/mL, % w/v, 1:N."""
-    return (u.format_in(quantity, "mg/mL"), u.format_in(quantity, "mcg/mL"),
-            f"{u.format_number(u.convert_value(quantity, '% w/v'))} % w/v",
+    return (u.format_in(quantity, "mg/mL", digits), u.format_in(quantity, "mcg/mL", digits),
+            f"{u.format_number(u.convert_value(quantity, '% w/v'), digits=digits)} % w/v",
             ratio_text(ratio_denominator(quantity, Location())))

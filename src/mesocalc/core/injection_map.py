@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 from mesocalc.core import geometry as g
 from mesocalc.core import model as m
@@ -31,6 +32,13 @@ GAP_CM = 2.0  # between two regions' outlines
 EPS = 1e-9
 
 
+class Shape(StrEnum):
+    """How a region's outline is drawn: as measured, or a square of the area's surface (not a grid)."""
+
+    RECTANGLE = "rectangle"  # measured W x H
+    SQUARE = "square"  # same surface as the area
+
+
 @dataclass(frozen=True)
 class Region:
     """One treated area: its outline (cm, from the drawing's origin) and exactly its points."""
@@ -40,7 +48,7 @@ class Region:
     y: float
     width: float
     height: float
-    shape: str  # "rectangle" (measured W x H) or "square" (same surface as the area)
+    shape: Shape
     area: float  # cm²
     points: tuple[tuple[float, float], ...]
     columns: int
@@ -119,7 +127,7 @@ def lattice_shape(count: int, width: float, height: float, grid: str, spacing: f
     candidates = []
     for columns in range(1, count + 1):
         rows = math.ceil(count / columns)
-        span = (columns - 1) * spacing + (spacing / 2 if grid == "hex" and rows > 1 else 0.0)
+        span = (columns - 1) * spacing + (spacing / 2 if grid == m.Grid.HEX and rows > 1 else 0.0)
         if span >= width - EPS and columns > 1:
             break
         if rows > max_rows:
@@ -129,7 +137,7 @@ def lattice_shape(count: int, width: float, height: float, grid: str, spacing: f
         fill_y = rows * pitch / height
         candidates.append((empty, abs(math.log(fill_x / fill_y)), empty % 2, columns, rows))
     if not candidates:  # --points asks for more than the outline holds: as wide as fits, rows run on below
-        columns = max(1, math.ceil((width - (spacing / 2 if grid == "hex" else 0.0)) / spacing - EPS))
+        columns = max(1, math.ceil((width - (spacing / 2 if grid == m.Grid.HEX else 0.0)) / spacing - EPS))
         return columns, math.ceil(count / columns)
     best = min(candidates)
     return best[3], best[4]
@@ -142,7 +150,7 @@ def place(count: int, width: float, height: float, grid: str, spacing: float) ->
         return [], 0, 0
     columns, rows = lattice_shape(count, width, height, grid, spacing)
     pitch = g.row_pitch(grid, spacing)
-    hex_shift = spacing / 2 if grid == "hex" and rows > 1 else 0.0
+    hex_shift = spacing / 2 if grid == m.Grid.HEX and rows > 1 else 0.0
     x0 = (width - ((columns - 1) * spacing + hex_shift)) / 2
     # centred; when --points asks for more than the outline holds, from half a row in, running on below
     y0 = (height - (rows - 1) * pitch) / 2 if (rows - 1) * pitch < height else pitch / 2
@@ -165,24 +173,24 @@ def layout(result: PlanResult, library: m.Library | None = None) -> InjectionMap
     spacing = technique.spacing.value
     areas = list(session.areas)
     notes = []
-    outlines: list[tuple[str, float, float, str, float, str | None]] = []
+    outlines: list[tuple[str, float, float, Shape, float, str | None]] = []
     for area in areas:
         label = area.name or area.id or "measured area"
         if area.width is not None and area.height is not None:
-            width, height, shape = area.width.value, area.height.value, "rectangle"
+            width, height, shape = area.width.value, area.height.value, Shape.RECTANGLE
             dims = f"{format_number(width)} cm × {format_number(height)} cm"
             label = f"{label}: {dims}" if area.id else f"measured area {dims}"
         else:
             width = height = math.sqrt(area.surface.value)
-            shape = "square"
+            shape = Shape.SQUARE
             label += f": {format_number(area.surface.value)} cm²"
         outlines.append((label, width, height, shape, area.surface.value, area.site or area.id))
     if not outlines:  # --points alone: a square of the points' cells
         side = math.sqrt(result.points) * spacing
-        outlines.append(("points given with --points", side, side, "square", side * side, None))
-    if any(o[3] == "square" for o in outlines):
+        outlines.append(("points given with --points", side, side, Shape.SQUARE, side * side, None))
+    if any(o[3] == Shape.SQUARE for o in outlines):
         notes.append("square of the same surface (the area has no measured shape)")
-    if all(o[3] == "rectangle" for o in outlines):
+    if all(o[3] == Shape.RECTANGLE for o in outlines):
         notes.append("measured rectangle" if len(outlines) == 1 else "measured rectangles")
     if session.points is not None:
         notes.append("points given with --points")

@@ -53,7 +53,7 @@ class ReferenceShare(Record):
         doses = "; ".join(f"{agent} {u.format_quantity(dose)} of {u.format_quantity(ref)}"
                           for agent, dose, ref in self.doses)
         return (f"published session {u.format_quantity(self.volume)} ({self.source or 'no source'}): this session is "
-                f"{self.share * 100:,.0f} % of it ({doses})")
+                f"{u.format_percent(self.share)} of it ({doses})")
 
 
 def reference_share(cocktail: m.Cocktail, session_volume: u.Q, concentrations: dict[str, u.Q]) -> ReferenceShare | None:
@@ -68,7 +68,7 @@ def reference_share(cocktail: m.Cocktail, session_volume: u.Q, concentrations: d
 def reference_warnings(found: ReferenceShare | None, cocktail: m.Cocktail) -> list[Warning]:
     if found is None or u.at_most(found.share, 1.0):
         return []
-    return [Warning("above-reference", "soft",
+    return [Warning("above-reference", m.Severity.SOFT,
                     f"{cocktail.name}: above the published session; {found.text()}", source=found.source)]
 
 
@@ -106,7 +106,7 @@ def technique_warnings(session: Any, library: m.Library) -> list[Warning]:
         if u.at_most(low.value, value.value) and u.at_most(value.value, high.value):
             continue
         out.append(Warning(
-            "technique-unusual", "soft",
+            "technique-unusual", m.Severity.SOFT,
             f"{what} {u.format_quantity(value)} is outside the usual {u.format_quantity(low)} to "
             f"{u.format_quantity(high)} for {owner} ({basis}): check the unit (0.05 mL, not 5 mL)"
             if what == "volume per point" else

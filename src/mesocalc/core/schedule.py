@@ -102,7 +102,7 @@ class CourseCheck:
 
     agent: str
     rule: str  # limit | max_sessions | min_interval
-    status: str  # ok | over | unchecked | not-applicable
+    status: m.CheckStatus
     severity: str
     source: str | None
     limit: m.Limit | None = None
@@ -208,14 +208,14 @@ def course_checks(agent: m.Agent, present: Mapping[str, u.Q] | None, sessions: l
     with_agent = [s for s in sessions if agent.id in s.doses]
     checks: list[CourseCheck] = []
     for limit in agent.limits:
-        if limit.scope != "course":
+        if limit.scope != m.Scope.COURSE:
             continue
         if present is None or limit.applies(present):
             checks.append(_course_limit(agent, limit, with_agent, weight))
         else:  # listed with the reason, never dropped (SPEC §3)
             reason = c.not_applicable(agent.id, limit, present, None).reason
-            checks.append(CourseCheck(agent.id, "limit", "not-applicable", limit.severity, limit.source, limit,
-                                      reason=reason))
+            checks.append(CourseCheck(agent.id, "limit", m.CheckStatus.NOT_APPLICABLE, limit.severity, limit.source,
+                                      limit, reason=reason))
     if agent.course is not None:
         checks += _course_rules(agent, agent.course, with_agent)
     return checks
@@ -282,7 +282,7 @@ def course_warnings(check: CourseCheck, name: str) -> list[c.Warning]:
             return [c.Warning(
                 "course-over", check.severity,
                 f"{name}: the course total reaches {actual}, over the {check.severity} "
-                f"course cap of {cap} ({(check.fraction or 0) * 100:,.0f} %); "
+                f"course cap of {cap} ({u.format_percent(check.fraction or 0)}); "
                 f"first over at session {check.first_over}", check.agent, check.source)]
     if check.rule == "max_sessions" and check.status == m.CheckStatus.OVER:
         return [c.Warning("course-over", check.severity,

@@ -101,7 +101,7 @@ class ClassLimitResult(Record):
     shares: tuple[ClassShare, ...]
     total: float  # the sum of the known shares
     remaining: float  # max - total, at least 0
-    status: str  # ok | over | unchecked
+    status: m.CheckStatus  # ok | over | unchecked
     reason: str | None = None
     beside: tuple[tuple[m.Agent, u.Q], ...] = ()  # topical amounts of the class, shown beside
 
@@ -188,7 +188,7 @@ def _item(item: VisitItem, request: VisitRequest, library: m.Library, strict: bo
 def _product_session(product: m.Product, item: VisitItem, request: VisitRequest) -> Session:
     """An injected product as one amount: its final concentrations, the volume given, one injection."""
     assert item.volume is not None
-    technique = m.Technique("square", u.Q(1.0, u.LENGTH), item.volume)
+    technique = m.Technique(m.Grid.SQUARE, u.Q(1.0, u.LENGTH), item.volume)
     components = tuple(m.Component(pc.agent, concentration=pc.strength, where=pc.where) for pc in product.components)
     cocktail = m.Cocktail(product.id, product.name, technique, components, area=item.site, notes=product.notes,
                           sources=product.sources)
@@ -202,14 +202,14 @@ def _planned(item: VisitItem, session: Session, library: m.Library, strict: bool
     doses = tuple(Dose(item.number, comp.agent.id, comp.dose, True, "injected", comp.solution_volume, plan.area,
                        comp.concentration) for comp in plan.components)
     caps = tuple((check.agent, check.limit) for comp in plan.components for check in comp.checks
-                 if check.limit.scope == "session" and check.status != "not-applicable")
+                 if check.limit.scope == m.Scope.SESSION and check.status != m.CheckStatus.NOT_APPLICABLE)
     product_checks: tuple[c.Check, ...] = ()
     warnings = list(plan.warnings)
     regional = sorted({f"{ch.agent} {ch.limit.condition_text()}" for comp in plan.components for ch in comp.checks
                        if ch.limit.when_site is not None and ch.limit.when_site.regions
-                       and ch.status != "not-applicable"})
+                       and ch.status != m.CheckStatus.NOT_APPLICABLE})
     if regional and treated_regions(session, library) is None:
-        warnings.append(c.Warning("region-unknown", "info",
+        warnings.append(c.Warning("region-unknown", m.Severity.INFO,
                                   f"the treated region is not known (give 'site' or an area preset): the caps "
                                   f"that apply by region are applied ({'; '.join(regional)})"))
     if item.product is not None:
@@ -225,10 +225,10 @@ def _without_points(plan: PlanResult) -> PlanResult:
     components = []
     dropped: set[str] = set()
     for comp in plan.components:
-        point = [ch for ch in comp.checks if ch.limit.scope == "point"]
+        point = [ch for ch in comp.checks if ch.limit.scope == m.Scope.POINT]
         dropped |= {w.message for w in c.limit_warnings(point, comp.agent.name)}
-        checks = tuple(c.Check(ch.agent, ch.limit, None, "not-applicable", reason, ch.confidence)
-                       if ch.limit.scope == "point" else ch for ch in comp.checks)
+        checks = tuple(c.Check(ch.agent, ch.limit, None, m.CheckStatus.NOT_APPLICABLE, reason, ch.confidence)
+                       if ch.limit.scope == m.Scope.POINT else ch for ch in comp.checks)
         components.append(replace(comp, checks=checks))
     warnings = tuple(w for w in plan.warnings if w.message not in dropped)
     return replace(plan, components=tuple(components), warnings=warnings)
@@ -252,7 +252,7 @@ def _applied(item: VisitItem, product: m.Product, request: VisitRequest, library
         applied = ", ".join(f"{library.agents[d.agent].name} {u.format_quantity(d.amount)}" for d in doses)
         note = f" ({product.session_total_note.strip()})" if product.session_total_note else ""
         warnings.append(c.Warning(
-            "topical-beside", "soft",
+            "topical-beside", m.Severity.SOFT,
             f"{product.name}: {applied} applied {product.route}ly, shown beside the injected totals, not added to "
             f"them{note}", None,
             product.session_total_source))
@@ -286,13 +286,13 @@ def _product_limit_warnings(product: m.Product, checks: tuple[c.Check, ...]) -> 
     for check in checks:
         limit = check.limit
         what = "area covered" if limit.max.dims == u.AREA else "amount"
-        if check.status == "over" and check.actual is not None:
+        if check.status == m.CheckStatus.OVER and check.actual is not None:
             out.append(c.Warning(
                 "limit-over", limit.severity,
                 f"{product.name}: {what} {product_amount_text(check.actual)} is over the label maximum of "
-                f"{product_amount_text(limit.max)} ({(check.fraction or 0) * 100:,.0f} %)", None, limit.source))
-        elif check.status == "unchecked":
-            out.append(c.Warning("limit-unchecked", "soft",
+                f"{product_amount_text(limit.max)} ({u.format_percent(check.fraction or 0)})", None, limit.source))
+        elif check.status == m.CheckStatus.UNCHECKED:
+            out.append(c.Warning("limit-unchecked", m.Severity.SOFT,
                                  f"{product.name}: label maximum {what} of {product_amount_text(limit.max)} not "
                                  f"checked: {check.reason}", None, limit.source))
     return out
@@ -337,12 +337,12 @@ def _total_checks(agent: m.Agent, counted: list[Dose], total: u.Q, items: tuple[
     every = len(planned) < len(giving)  # a product applied and added: no plan decided its conditions
     out = []
     for limit in agent.limits:
-        if limit.scope != "session":
+        if limit.scope != m.Scope.SESSION:
             continue
         source = library.source_for(limit.source, agent)
         confidence = source.confidence if source else None
         if not every and limit not in applied:
-            out.append(c.Check(agent.id, limit, None, "not-applicable",
+            out.append(c.Check(agent.id, limit, None, m.CheckStatus.NOT_APPLICABLE,
                                f"applies {limit.condition_text() or 'in no item of this visit'}; no item of this "
                                "visit that gives it meets that", confidence))
             continue
@@ -382,7 +382,8 @@ def _binding(checks: tuple[c.Check, ...], weight: u.Q | None) -> tuple[c.Check |
     note = None
     for check in checks:
         limit = check.limit
-        if limit.severity != "hard" or check.status == "not-applicable" or limit.basis not in ("amount", "per-kg"):
+        if (limit.severity != m.Severity.HARD or check.status == m.CheckStatus.NOT_APPLICABLE
+                or limit.basis not in ("amount", "per-kg")):
             continue
         if limit.basis == "per-kg":
             if weight is None:
@@ -415,17 +416,17 @@ def _class_limit(limit: m.ClassLimit, totals: tuple[AgentTotal, ...]) -> ClassLi
     known = sum(s for _, s in shares if s is not None)
     remaining = max(0.0, limit.max - known)
     if not u.at_most(known, limit.max):
-        status, reason = "over", None
+        status, reason = m.CheckStatus.OVER, None
     elif unknown:
-        status = "unchecked"
+        status = m.CheckStatus.UNCHECKED
         reason = (f"the binding cap of {', '.join(unknown)} is not known (a per-kg cap needs the patient's weight): "
                   "the shares shown are the least they can be")
     else:
-        status, reason = "ok", None
+        status, reason = m.CheckStatus.OK, None
     out = []
     for t, share in shares:
         assert t.total is not None
-        more = t.binding_cap * remaining if t.binding_cap is not None and status != "unchecked" else None
+        more = t.binding_cap * remaining if t.binding_cap is not None and status != m.CheckStatus.UNCHECKED else None
         # what still fits, also as mL of the strength used, when the agent was given at one strength only
         strengths = {d.concentration for d in t.doses if d.counted}
         strength = next(iter(strengths)) if len(strengths) == 1 else None
@@ -463,21 +464,21 @@ def _warnings(items: tuple[ItemResult, ...], totals: tuple[AgentTotal, ...],
         if t.total is None or len(given) < 2:
             continue  # one item's caps were checked on that item: the same numbers
         name = f"visit total of {t.agent.name} (items {', '.join(map(str, given))})"
-        over = [ch for ch in t.checks if ch.status == "over"]
+        over = [ch for ch in t.checks if ch.status == m.CheckStatus.OVER]
         out += [VisitWarning(w, given) for w in c.limit_warnings(over, name)]
     for class_result in classes:
         limit = class_result.limit
         shares = [s for s in class_result.shares if s.share is not None]
         terms = " + ".join(f"{s.agent.id} {u.format_number(s.share or 0)}" for s in shares)
         kind = "derived convention" if limit.derived else "rule"
-        if class_result.status == "over":
+        if class_result.status == m.CheckStatus.OVER:
             out.append(VisitWarning(c.Warning(
                 "limit-over", limit.severity,
                 f"class limit {limit.id} ({limit.rule}, a {kind}): the shares of their binding caps add up to "
                 f"{terms} = {u.format_number(class_result.total)}, over {u.format_number(limit.max)}", None,
                 limit.source)))
-        elif class_result.status == "unchecked":
-            out.append(VisitWarning(c.Warning("limit-unchecked", "soft",
+        elif class_result.status == m.CheckStatus.UNCHECKED:
+            out.append(VisitWarning(c.Warning("limit-unchecked", m.Severity.SOFT,
                                               f"class limit {limit.id} not fully checked: {class_result.reason}", None,
                                               limit.source)))
     return out

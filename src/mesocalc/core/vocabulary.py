@@ -191,8 +191,8 @@ def patient_warnings(agents: list[m.Agent], patient: m.Patient | None, library: 
         hint = f"nearest known terms: {', '.join(near)}" if near else \
             "no close match (see `mesocalc conditions` and `mesocalc agents`)"
         what = "condition" if field == "conditions" else "allergy"
-        out.append(Warning("unmatched-term", "soft", f"the patient's {what} '{term}' matches nothing in the library, "
-                           f"so no rule was checked for it; {hint}"))
+        out.append(Warning("unmatched-term", m.Severity.SOFT, f"the patient's {what} '{term}' matches nothing in the "
+                           f"library, so no rule was checked for it; {hint}"))
     for agent in agents:
         for rule in agent.contraindications:
             if rule.condition in found.conditions:
@@ -201,7 +201,7 @@ def patient_warnings(agents: list[m.Agent], patient: m.Patient | None, library: 
                                    f"{_condition_text(rule, found, library)}", agent.id, rule.source))
         for rule in agent.cautions:
             if rule.condition in found.conditions:
-                out.append(Warning("caution", "soft",
+                out.append(Warning("caution", m.Severity.SOFT,
                                    f"{agent.name}: use with caution for this patient: "
                                    f"{_condition_text(rule, found, library)}", agent.id, rule.source))
         names = {norm(w): w for w in (agent.id, agent.name, *agent.aliases, *agent.classes)}
@@ -209,7 +209,7 @@ def patient_warnings(agents: list[m.Agent], patient: m.Patient | None, library: 
             if allergy in names:
                 kind = "a class" if names[allergy] in agent.classes else "a name"
                 what = "" if allergy == norm(agent.id) else f" ({kind} of {agent.name})"
-                out.append(Warning("contraindication", "hard",
+                out.append(Warning("contraindication", m.Severity.HARD,
                                    f"patient is allergic to {_written(patient.allergies, allergy)}{what}: "
                                    f"{agent.name} ({agent.id}) must not be given", agent.id))
         excipients, known = stock_excipients(agent, (components or {}).get(agent.id))
@@ -220,7 +220,7 @@ def patient_warnings(agents: list[m.Agent], patient: m.Patient | None, library: 
             if named is None:
                 continue
             vial = "the vial drawn contains" if known else "the stocks of this agent in the library contain"
-            out.append(Warning("contraindication", "hard",
+            out.append(Warning("contraindication", m.Severity.HARD,
                                f"patient is allergic to {named}: {vial} {excipient}; {agent.name} ({agent.id}) "
                                "must not be given from such a vial", agent.id))
     return out

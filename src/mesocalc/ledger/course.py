@@ -71,16 +71,6 @@ class AgentCourse(Record):
     complete: bool
     checks: tuple[CourseCheck, ...]
 
-    def to_json(self) -> dict[str, Any]:
-        from mesocalc.render.schedule_json import course_check_item
-
-        return {"agent": self.agent, "name": self.name, "total": self.total.to_json(), "sessions": self.sessions,
-                "max_sessions": self.max_sessions,
-                "min_interval": self.min_interval.text() if self.min_interval else None,
-                "last_given": self.last_given.isoformat(),
-                "next_allowed": self.next_allowed.isoformat() if self.next_allowed else None,
-                "course_complete": self.complete, "checks": [course_check_item(ch) for ch in self.checks]}
-
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Course(Record):
@@ -124,8 +114,8 @@ def course(entries: list[Given], library: m.Library) -> Course:
         agent = library.agents.get(agent_id)
         if agent is None:
             unknown.append(agent_id)
-            warnings.append(c.Warning("limit-unchecked", "soft", f"{agent_id} is not in the library: its course "
-                                      "rules were not checked", agent_id))
+            warnings.append(c.Warning("limit-unchecked", m.Severity.SOFT, f"{agent_id} is not in the library: its "
+                                      "course rules were not checked", agent_id))
             continue
         own = course_checks(agent, None, sessions, weight)  # concentrations are not recorded: every cap applies
         checks += own
@@ -249,13 +239,6 @@ class PlanCourse(Record):
     last_given: date | None
     checks: tuple[CourseCheck, ...]
     warnings: tuple[c.Warning, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        from mesocalc.render.schedule_json import course_check_item
-
-        return {"patient": self.patient, "sessions_given": self.sessions_given,
-                "last_given": self.last_given.isoformat() if self.last_given else None,
-                "course_checks": [course_check_item(ch) for ch in self.checks]}
 
 
 def plan_with_course(plan: Any, sessions: list[StoredSession], patient: str, when: date, library: m.Library,

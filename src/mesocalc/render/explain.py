@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from mesocalc import units as u
 from mesocalc.core.checks import Check, quantity_text
 from mesocalc.core.compound import CompoundResult
-from mesocalc.core.model import Grid
+from mesocalc.core.model import CheckStatus, Grid
 from mesocalc.core.plan import ComponentResult, PlanResult
 
 fq = u.format_quantity
@@ -62,7 +62,7 @@ def cap_step(agent_name: str, check: Check, weight: u.Q | None) -> Step:
     label = (f"{agent_name} {limit.scope} cap {fq(limit.max)} ({limit.severity}{when}; "
              f"{derived or 'source '}{limit.source or 'none'})")
     quantities: dict[str, u.Q] = {"max": limit.max}
-    if check.status == "not-applicable":
+    if check.status == CheckStatus.NOT_APPLICABLE:
         return Step(f"{label}: not applicable: {check.reason}", quantities)
     if check.actual is None:
         return Step(f"{label}: not checked: {check.reason}", quantities)
@@ -108,7 +108,7 @@ def plan_steps(result: PlanResult) -> list[Step]:
     for comp in result.components:
         steps.append(_dose_step(comp, result))
     for comp in result.components:
-        if comp.agent.limits and all(ch.status == "not-applicable" for ch in comp.checks):
+        if comp.agent.limits and all(ch.status == CheckStatus.NOT_APPLICABLE for ch in comp.checks):
             conditions = sorted({lim.condition_text() or "to the whole course" for lim in comp.agent.limits})
             steps.append(Step(f"{comp.agent.name}: none of its caps applies to this session "
                               f"(they apply {', '.join(conditions)})"))
@@ -225,7 +225,9 @@ def _capacity_step(result: PlanResult) -> Step:
         text = f"Capacity: {cap.unbounded_reason}"
     else:
         counts["max_points"] = cap.max_points
-        text = f"Capacity = the smallest of ({'; '.join(parts)}) = {cap.max_points:,} points"
+        # one term per line, as each other step is one line of arithmetic
+        terms = "".join(f"\n  {part}" for part in parts)
+        text = f"Capacity = the smallest of these {len(parts)}:{terms}\n= {cap.max_points:,} points"
         if cap.max_area is not None and cap.cell_area is not None:
             text += f" × {fq(cap.cell_area)} per point = {fq(cap.max_area)}"
             quantities["max_area"] = cap.max_area

@@ -7,6 +7,7 @@ total (`explain.cap_step`), the binding cap, each class share and the sum, and w
 from __future__ import annotations
 
 from mesocalc import units as u
+from mesocalc.core.model import CheckStatus
 from mesocalc.core.visit import ItemResult, VisitResult, product_amount_text
 from mesocalc.render.explain import Step, cap_step
 
@@ -33,7 +34,7 @@ def visit_steps(result: VisitResult) -> list[Step]:
                               "added to it (the product's session_total rule: no source gives an absorbed fraction)",
                               {"beside": t.beside}))
         for check in t.checks:
-            if check.status == "not-applicable":
+            if check.status == CheckStatus.NOT_APPLICABLE:
                 steps.append(Step(f"{name} {check.limit.scope} cap {fq(check.limit.max)}: not applicable, "
                                   f"{check.reason}", {"max": check.limit.max}))
             else:
@@ -60,7 +61,7 @@ def visit_steps(result: VisitResult) -> list[Step]:
             else:
                 steps.append(Step(f"{s.agent.name} share: not known (no binding cap as an amount)"))
         terms = " + ".join(fn(s.share, digits=6) for s in cl.shares if s.share is not None)
-        verdict = "over" if cl.status == "over" else "within it" if cl.status == "ok" else "not fully checked"
+        verdict = {CheckStatus.OVER: "over", CheckStatus.OK: "within it"}.get(cl.status, "not fully checked")
         steps.append(Step(f"Sum of shares = {terms} = {fn(cl.total, digits=6)} against {fn(cap.max)}: {verdict}; "
                           f"remaining share = {fn(cap.max)} - {fn(cl.total, digits=6)} = "
                           f"{fn(cl.remaining, digits=6)}" if cl.total <= cap.max else

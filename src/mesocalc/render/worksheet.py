@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from mesocalc.core.compound import CompoundResult, diluent_calculation, draw_calculation, limit_text
+from mesocalc.core.model import Storage
 from mesocalc.errors import Location, input_error
 from mesocalc.render.words import glue_units
 from mesocalc.textsafe import markdown_text, visible
@@ -97,9 +98,13 @@ def clock(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+STORAGE_TEXT: dict[str | None, str] = {Storage.ROOM: "controlled room temperature (20-25 °C)",
+                                       Storage.FRIDGE: "refrigerated (2-8 °C)",
+                                       Storage.FREEZER: "frozen (-25 to -10 °C)"}
+
+
 def storage_text(storage: str | None) -> str:
-    return {"room": "controlled room temperature (20-25 °C)", "fridge": "refrigerated (2-8 °C)",
-            "freezer": "frozen (-25 to -10 °C)", None: "use immediately"}.get(storage, storage or "")
+    return STORAGE_TEXT.get(storage, storage) if storage is not None else "use immediately"
 
 
 def label_text(result: CompoundResult) -> str:
