@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import TYPE_CHECKING, Any
 
 from mesocalc.core import model as m
@@ -25,55 +24,8 @@ VERSION = 1
 
 
 def dumps(doc: dict[str, Any]) -> str:
-    """Strictly valid JSON (no NaN or Infinity), on one line, numbers without binary noise.
-
-    The same text as `json.dumps(without_noise(doc))`, without walking the document in Python: rounding to
-    15 significant digits changes only a float whose shortest form has 16 or 17 digits (one with 15 or
-    fewer is already the closest 15-digit decimal to itself), so only the long number tokens of the
-    encoded text are rounded, outside strings."""
-    return _rounded(json.dumps(doc, allow_nan=False, ensure_ascii=False, separators=(", ", ": ")))
-
-
-# A float with 16 or 17 significant digits has 8 digits in a row on one side of its point at least: found
-# as 8 zeros once every digit is a zero (bytes.translate and bytes.find run in C, a regex scan does not).
-_DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
-_FLOAT_TOKEN = re.compile(rb"-?[0-9]+(?:\.[0-9]+)?(?:e[-+][0-9]+)?")
-
-
-def _rounded(text: str) -> str:
-    """`text` (from json.dumps) with each float token of 16 or more digits rounded to 15, outside strings."""
-    data = text.encode("utf-8", "surrogatepass")  # a quote or a backslash is one byte, never inside another
-    zeros = data.translate(_DIGITS_AS_ZEROS)
-    at = zeros.find(b"00000000")
-    if at < 0:
-        return text
-    # json.dumps writes a backslash only to begin an escape: without the escaped backslashes, every
-    # other backslash escapes the next character, so a quote that is not `\"` opens or closes a string.
-    bare = data.replace(b"\\\\", b"  ") if b"\\" in data else data
-    escaped = b'\\"' in bare
-    parts: list[bytes] = []
-    done = quotes = counted = 0
-    while at >= 0:
-        end = at + 8
-        # outside strings a number follows ": ", ", " or "[" and is followed by ",", "]" or "}"
-        start = max(data.rfind(b" ", 0, at), data.rfind(b"[", 0, at)) + 1
-        if start >= counted:
-            quotes += bare.count(b'"', counted, start) - (bare.count(b'\\"', counted, start) if escaped else 0)
-            counted = start
-            token = _FLOAT_TOKEN.match(data, start)
-            if (quotes % 2 == 0 and token is not None and token.end() >= end and data[token.end():token.end() + 1]
-                    in (b",", b"]", b"}", b"") and (b"." in token.group() or b"e" in token.group())):
-                value = without_noise(float(token.group()))
-                if not math.isfinite(value):  # 1.7976931348623157e+308 rounds up past the largest float
-                    raise ValueError("Out of range float values are not JSON compliant")  # as json.dumps says
-                end = token.end()
-                parts += (data[done:start], repr(value).encode())
-                done = end
-        at = zeros.find(b"00000000", end)
-    if not parts:
-        return text
-    parts.append(data[done:])
-    return b"".join(parts).decode("utf-8", "surrogatepass")
+    """Strictly valid JSON (no NaN or Infinity), on one line, numbers without binary noise."""
+    return json.dumps(without_noise(doc), allow_nan=False, ensure_ascii=False, separators=(", ", ": "))
 
 
 def without_noise(value: Any) -> Any:
