@@ -40,13 +40,14 @@ def test_the_table_is_the_typer_apps_declaration(name):
     options = {}
     arguments = []
     for param in command.params:
+        # what Typer passes when it is not given: False for a flag, None for an empty list, else the default
+        default = None if param.default in (False, ()) else param.default
         if param.param_type_name == "argument":
-            arguments.append(fastpath.Param(param.name, kind_of(param), param.required))
+            arguments.append(fastpath.Param(param.name, kind_of(param), param.required, default))
         elif param.name != "help":
             for spelling in (*param.opts, *param.secondary_opts):
-                options[spelling] = fastpath.Param(param.name, kind_of(param), param.required)
-            # what Typer passes when the option is not given: False for a flag, None otherwise
-            assert param.default in ((False,) if kind_of(param) == fastpath.FLAG else (None, ())), param.name
+                options[spelling] = fastpath.Param(param.name, kind_of(param), param.required, default)
+            assert kind_of(param) != fastpath.FLAG or param.default is False, param.name
             assert param.envvar is None and not param.is_eager and param.callback is None, param.name
     assert tuple(arguments) == table.arguments
     assert options == table.options
@@ -57,7 +58,8 @@ def test_the_table_is_the_typer_apps_declaration(name):
 def calls(monkeypatch: pytest.MonkeyPatch, args: list[str], fast: bool) -> list[tuple[str, dict[str, Any]]]:
     """Which command function runs, with which arguments (by name), when `args` are read one way."""
     seen: list[tuple[str, dict[str, Any]]] = []
-    for name in ("plan", "schedule", "convert", "compound", "conditions", "check", "schema", "browse", "visit"):
+    for name in ("plan", "schedule", "convert", "compound", "conditions", "check", "schema", "browse", "visit",
+                 "record", "history", "lots"):
         original = getattr(commands, name)
 
         def record(*a: Any, _name: str = name, _original: Any = original, **k: Any) -> int:
@@ -146,13 +148,20 @@ CASES = [
 ]
 
 
+def both_ways(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str]) -> tuple[Any, Any]:
+    """(exit code, stdout, stderr) of `args` run by the fast path, then by the Typer app."""
+    assert fastpath.parse(args) is not None, "a plain command line the fast path should read"
+    fast = runner.run(args), *capsys.readouterr()
+    with monkeypatch.context() as patch:
+        patch.setattr(fastpath, "parse", lambda args: None)
+        typer = runner.run(args), *capsys.readouterr()
+    return fast, typer
+
+
 @pytest.mark.parametrize("args", CASES, ids=lambda a: " ".join(a) or "(none)")
 def test_the_same_output_and_exit_code_both_ways(monkeypatch, capsys, args):
     monkeypatch.setenv("COLUMNS", "100")
-    assert fastpath.parse(args) is not None, "a plain command line the fast path should read"
-    fast = runner.run(args), *capsys.readouterr()
-    monkeypatch.setattr(fastpath, "parse", lambda args: None)
-    typer = runner.run(args), *capsys.readouterr()
+    fast, typer = both_ways(monkeypatch, capsys, args)
     assert fast == typer
 
 
@@ -160,7 +169,7 @@ def test_the_same_output_and_exit_code_both_ways(monkeypatch, capsys, args):
     ["plan", "--help"], ["plan", "x", "--area=25 cm^2"], ["plan", "x", "-a25 cm^2"], ["plan", "x", "y"],
     ["plan", "x", "--json", "--json"], ["plan", "x", "--points", "1e3"], ["plan", "x", "--points", "٣"],
     ["plan", "x", "--area", "-5 cm^2"], ["plan", "x", "--", "--json"], ["convert"], ["compound", "x"],
-    ["--version"], ["plan", "x", "--area"], ["ledger", "check"], ["record", "p.json"], ["pla", "x"], [],
+    ["--version"], ["plan", "x", "--area"], ["ledger", "check"], ["history"], ["pla", "x"], [],
 ])
 def test_anything_unusual_is_left_to_typer(args):
     assert fastpath.parse(args) is None
@@ -196,9 +205,25 @@ def test_a_visit_file_gives_the_same_output_both_ways(monkeypatch, capsys, tmp_p
     monkeypatch.setenv("COLUMNS", "100")
     for args in (["visit", str(visit)], ["visit", str(visit), "--json", "--explain"],
                  ["visit", str(tmp_path / "bad.yaml"), "--json"], ["visit"]):
-        assert fastpath.parse(args) is not None
-        fast = runner.run(args), *capsys.readouterr()
-        with monkeypatch.context() as patch:
-            patch.setattr(fastpath, "parse", lambda args: None)
-            typer = runner.run(args), *capsys.readouterr()
+        fast, typer = both_ways(monkeypatch, capsys, args)
+        assert fast == typer, args
+
+
+def test_the_ledger_commands_give_the_same_output_both_ways(monkeypatch, capsys, tmp_path):
+    # a session recorded (by the Typer app), then read back both ways; recording refused both ways
+    ledger, plan = str(tmp_path / "ledger.sqlite3"), tmp_path / "plan.json"
+    monkeypatch.setenv("COLUMNS", "100")
+    assert runner.run(["plan", "mesohair-minoxidil", "--points", "40", "--json"]) == 0
+    plan.write_text(capsys.readouterr()[0], encoding="utf-8")
+    with monkeypatch.context() as patch:
+        patch.setattr(fastpath, "parse", lambda args: None)
+        assert runner.run(["record", str(plan), "--patient", "P-1", "--ledger", ledger, "--date", "2026-01-01",
+                           "--lot", "minoxidil=L1"]) == 0
+    capsys.readouterr()
+    for args in (["history", "P-1", "--ledger", ledger], ["history", "P-1", "--ledger", ledger, "--json", "--all"],
+                 ["lots", "l1", "--ledger", ledger], ["lots", "L1", "--ledger", ledger, "--json"],
+                 ["history", "P-NONE", "--ledger", ledger], ["record", str(plan), "--ledger", ledger, "--json"],
+                 ["record", str(tmp_path / "missing.json"), "--patient", "P-2", "--ledger", ledger],
+                 ["record", "--void", "0000", "--ledger", ledger, "--json"]):
+        fast, typer = both_ways(monkeypatch, capsys, args)
         assert fast == typer, args

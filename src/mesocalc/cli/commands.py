@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from mesocalc.errors import Location
+from mesocalc.errors import Location, input_error
 from mesocalc.system.streams import expect
 
 
@@ -29,8 +29,6 @@ def load(library: list[str] | None) -> Any:
 
 
 def _missing(what: str, key: str) -> Exception:
-    from mesocalc.errors import input_error
-
     return input_error(what, Location(key=key), code="missing-argument")
 
 
@@ -91,7 +89,7 @@ def conditions(condition_id: str | None, library: list[str] | None, json_out: bo
     if condition_id is not None:
         found = lib.conditions.get(condition_index(lib).get(norm(condition_id), ""))
         if found is None:
-            from mesocalc.errors import did_you_mean, input_error
+            from mesocalc.errors import did_you_mean
 
             raise input_error(f"unknown condition '{condition_id}'", Location(key="TERM"),
                               code="unknown-condition", hint=did_you_mean(norm(condition_id),
@@ -117,8 +115,6 @@ def plan_batch(path: str, given: list[str], library: list[str] | None, strict: b
     `planner` builds the line planner from (library, strict) (`visit --batch` passes its own)."""
     Errors.as_json = True  # batch output is JSON lines: an error is an error document too
     if given:
-        from mesocalc.errors import input_error
-
         raise input_error(f"with --batch, give {', '.join(given)} in each request line, not on the command line",
                           Location(key="--batch"), code="usage")
     from mesocalc.cli.batch import BatchPlanner, batch_input, run_stream
@@ -224,3 +220,57 @@ def visit(file: str | None, library: list[str] | None, json_out: bool, strict: b
         result, extra = visit_with_ledger(result, lib, ledger, options, strict)
     present_visit(result, json_out, explain, export, extra)
     return max(result.exit_code, extra.exit_code if extra is not None else 0)
+
+
+def record(file: str, patient: str | None, date: str | None, lot: list[str] | None, by: str | None,
+           note: str | None, override: str | None, again: bool, void: str | None, reason: str | None,
+           ledger: str | None, library: list[str] | None, json_out: bool) -> int:
+    """`record`: a plan or visit JSON document recorded in the course ledger, or a session made void."""
+    from mesocalc.cli import course
+    from mesocalc.ledger import api
+
+    path = course.ledger_path(ledger)
+    if void is not None:
+        if file != "-" or any(x for x in (date, lot, note, override, again)):
+            raise input_error("--void takes only --reason, --by and --patient", Location(key="--void"),
+                              code="usage")
+        session, entry = api.void(path, void, reason, by, patient)
+        from mesocalc.render.ledger_report import present_void
+
+        present_void(session, entry, str(path), json_out)
+        return 0
+    if patient is None:
+        raise input_error("give --patient ID: whose session this is", Location(key="--patient"),
+                          code="missing-option")
+    lib = load(library)
+    text, name = course.read_input(file, "the plan or visit JSON")
+    entry_doc = api.read_document(text, name)
+    options = api.RecordOptions(patient, date, tuple(lot or ()), by, note, override, again)
+    outcome = api.record(path, api.recording(entry_doc, name, options, lib), lib)
+    from mesocalc.render.ledger_report import present_outcome
+
+    present_outcome(outcome, str(path), patient, json_out)
+    return outcome.exit_code
+
+
+def history(patient: str, show_all: bool, ledger: str | None, library: list[str] | None, json_out: bool) -> int:
+    from mesocalc.cli import course
+    from mesocalc.ledger import api
+
+    lib = load(library)
+    result = api.patient_history(course.ledger_path(ledger), patient, lib)
+    from mesocalc.render.ledger_report import present_history
+
+    present_history(result, json_out, show_all)
+    return result.exit_code
+
+
+def lots(lot: str, ledger: str | None, json_out: bool) -> int:
+    from mesocalc.cli import course
+    from mesocalc.ledger import api
+
+    report = api.lots(course.ledger_path(ledger), lot)
+    from mesocalc.render.ledger_report import present_lots
+
+    present_lots(report, json_out)
+    return 0

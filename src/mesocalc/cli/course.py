@@ -1,14 +1,37 @@
 """The course ledger's part of `plan`, `schedule` and `visit` (--patient-id, --record): the options
-checked, the result judged against the patient's sessions, recorded when asked. Free of Typer (the fast
-path runs these); the ledger's own commands are in cli/ledger.py. sqlite3 is imported only when used.
+checked, the result judged against the patient's sessions, recorded when asked; and the ledger's paths
+and input files. Free of Typer (the fast path runs these). sqlite3 is imported only when used.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 from mesocalc.errors import Location, MesocalcError, input_error
+
+MAX_INPUT = 16 * 1024 * 1024
+
+
+def read_input(file: str, what: str) -> tuple[str, str]:
+    """The text of FILE, or of stdin for '-', and the name to use in messages."""
+    if file == "-":
+        if sys.stdin.isatty():
+            raise input_error(f"give {what} as FILE, or pipe it on stdin", Location(key="FILE"), code="usage")
+        text = sys.stdin.read(MAX_INPUT + 1)
+        name = "<stdin>"
+    else:
+        try:
+            with open(file, encoding="utf-8") as handle:
+                text = handle.read(MAX_INPUT + 1)
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise input_error(f"cannot read {file}: {reason}", Location(file), code="unreadable") from None
+        name = file
+    if len(text) > MAX_INPUT:
+        raise input_error(f"{name} is larger than {MAX_INPUT // (1024 * 1024)} MB", Location(name), code="too-large")
+    return text, name
 
 
 def ledger_path(option: str | None) -> Path:

@@ -25,6 +25,7 @@ class Param(NamedTuple):
     name: str  # the Python parameter of cli.commands' function
     kind: str  # "flag", "text", "int", "texts" (repeatable)
     required: bool = False
+    default: str | None = None  # what Typer passes when it is not given (a flag: False)
 
 
 FLAG, TEXT, INT, TEXTS = "flag", "text", "int", "texts"
@@ -70,6 +71,12 @@ COMMANDS: dict[str, Command] = {
     "visit": Command((Param("file", TEXT),), {
         **BROWSE, "--strict": Param("strict", FLAG), "--explain": Param("explain", FLAG),
         "--export": Param("export", TEXT), "--batch": Param("batch", TEXT), **RECORD}),
+    "record": Command((Param("file", TEXT, default="-"),), {
+        "--patient": Param("patient", TEXT), "--void": Param("void", TEXT), "--reason": Param("reason", TEXT),
+        **BROWSE, **{k: v for k, v in RECORD.items() if k not in ("--patient-id", "--record")}}),
+    "history": Command((Param("patient", TEXT, required=True),), {
+        "--all": Param("show_all", FLAG), "--ledger": Param("ledger", TEXT), **BROWSE}),
+    "lots": Command((Param("lot", TEXT, required=True),), {"--ledger": Param("ledger", TEXT), "--json": JSON}),
     "agents": Command((Param("agent_id", TEXT),), BROWSE),
     "cocktails": Command((Param("cocktail_id", TEXT),), BROWSE),
     "areas": Command((Param("area_id", TEXT),), BROWSE),
@@ -125,7 +132,7 @@ def parse(args: list[str]) -> tuple[str, dict[str, Any]] | None:
             return None
         values.update(zip((a.name for a in arguments), positional, strict=False))
     for param in (*arguments, *command.options.values()):
-        values.setdefault(param.name, False if param.kind == FLAG else None)
+        values.setdefault(param.name, False if param.kind == FLAG else param.default)
     return args[0], values
 
 

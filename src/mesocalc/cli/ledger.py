@@ -1,44 +1,21 @@
-"""The ledger commands (record, history, lots, ledger export|import|check|backup): flags in, ledger API,
-renderer out, exit code. No arithmetic here. The ledger's part of `plan`, `schedule` and `visit` is in
-cli/course.py.
+"""The ledger commands (record, history, lots, ledger export|import|check|backup): their options, and the
+housekeeping sub-app's bodies (flags in, ledger API, renderer out, exit code). What record, history and
+lots do is in cli/commands.py (the fast path runs them without Typer); the ledger's part of `plan`,
+`schedule` and `visit` is in cli/course.py. No arithmetic here.
 
 Registered on the app by cli.py; sqlite3 is imported only when one of these runs.
 """
 
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from mesocalc.cli import commands as do
 from mesocalc.cli.app import app
-from mesocalc.cli.commands import load
-from mesocalc.cli.course import ledger_path
+from mesocalc.cli.course import ledger_path, read_input
 from mesocalc.cli.options import AgainOpt, ByOpt, DateOpt, JsonOpt, LedgerOpt, LibraryOpt, LotOpt, NoteOpt, OverrideOpt
-from mesocalc.errors import Location, input_error
-
-MAX_INPUT = 16 * 1024 * 1024
-
-def read_input(file: str, what: str) -> tuple[str, str]:
-    """The text of FILE, or of stdin for '-', and the name to use in messages."""
-    if file == "-":
-        if sys.stdin.isatty():
-            raise input_error(f"give {what} as FILE, or pipe it on stdin", Location(key="FILE"), code="usage")
-        text = sys.stdin.read(MAX_INPUT + 1)
-        name = "<stdin>"
-    else:
-        try:
-            with open(file, encoding="utf-8") as handle:
-                text = handle.read(MAX_INPUT + 1)
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            raise input_error(f"cannot read {file}: {reason}", Location(file), code="unreadable") from None
-        name = file
-    if len(text) > MAX_INPUT:
-        raise input_error(f"{name} is larger than {MAX_INPUT // (1024 * 1024)} MB", Location(name), code="too-large")
-    return text, name
-
 
 # ---- record -----------------------------------------------------------------------------------
 
@@ -68,30 +45,8 @@ def record(
 
     Example: mesocalc record plan.json --patient P-0042 --lot kybella-10=C12345:2027-03 --by "Dr Lee"
     """
-    from mesocalc.ledger import api
-
-    path = ledger_path(ledger)
-    if void is not None:
-        if file != "-" or any(x for x in (date, lot, note, override, again)):
-            raise input_error("--void takes only --reason, --by and --patient", Location(key="--void"),
-                              code="usage")
-        session, entry = api.void(path, void, reason, by, patient)
-        from mesocalc.render.ledger_report import present_void
-
-        present_void(session, entry, str(path), json_out)
-        raise typer.Exit(0)
-    if patient is None:
-        raise input_error("give --patient ID: whose session this is", Location(key="--patient"),
-                          code="missing-option")
-    lib = load(library)
-    text, name = read_input(file, "the plan or visit JSON")
-    entry_doc = api.read_document(text, name)
-    options = api.RecordOptions(patient, date, tuple(lot or ()), by, note, override, again)
-    outcome = api.record(path, api.recording(entry_doc, name, options, lib), lib)
-    from mesocalc.render.ledger_report import present_outcome
-
-    present_outcome(outcome, str(path), patient, json_out)
-    raise typer.Exit(outcome.exit_code)
+    raise typer.Exit(do.record(file, patient, date, lot, by, note, override, again, void, reason, ledger, library,
+                               json_out))
 
 
 # ---- history, lots ----------------------------------------------------------------------------
@@ -109,14 +64,7 @@ def history(
 
     Example: mesocalc history P-0042
     """
-    from mesocalc.ledger import api
-
-    lib = load(library)
-    result = api.patient_history(ledger_path(ledger), patient, lib)
-    from mesocalc.render.ledger_report import present_history
-
-    present_history(result, json_out, show_all)
-    raise typer.Exit(result.exit_code)
+    raise typer.Exit(do.history(patient, show_all, ledger, library, json_out))
 
 
 @app.command()
@@ -129,12 +77,7 @@ def lots(
 
     Example: mesocalc lots C12345
     """
-    from mesocalc.ledger import api
-
-    report = api.lots(ledger_path(ledger), lot)
-    from mesocalc.render.ledger_report import present_lots
-
-    present_lots(report, json_out)
+    raise typer.Exit(do.lots(lot, ledger, json_out))
 
 
 # ---- ledger export | import | check | backup ---------------------------------------------------
