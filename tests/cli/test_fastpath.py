@@ -8,6 +8,7 @@ and end with the same exit code both ways. `mesocalc --help` printed from cli/ro
 
 from __future__ import annotations
 
+import errno
 import inspect
 import random
 from pathlib import Path
@@ -168,6 +169,7 @@ def test_the_same_output_and_exit_code_both_ways(monkeypatch, capsys, args):
 @pytest.mark.parametrize("args", [
     ["plan", "--help"], ["plan", "x", "--area=25 cm^2"], ["plan", "x", "-a25 cm^2"], ["plan", "x", "y"],
     ["plan", "x", "--json", "--json"], ["plan", "x", "--points", "1e3"], ["plan", "x", "--points", "٣"],
+    ["plan", "x", "--points", "9" * 5000],
     ["plan", "x", "--area", "-5 cm^2"], ["plan", "x", "--", "--json"], ["convert"], ["compound", "x"],
     ["--version"], ["plan", "x", "--area"], ["ledger", "check"], ["history"], ["pla", "x"], [],
 ])
@@ -227,3 +229,16 @@ def test_the_ledger_commands_give_the_same_output_both_ways(monkeypatch, capsys,
                  ["record", "--void", "0000", "--ledger", ledger, "--json"]):
         fast, typer = both_ways(monkeypatch, capsys, args)
         assert fast == typer, args
+
+
+@pytest.mark.parametrize("problem", [EOFError(), KeyboardInterrupt(), BrokenPipeError(errno.EPIPE, "Broken pipe"),
+                                     OSError(errno.EACCES, "Permission denied"), RuntimeError("a bug")],
+                         ids=lambda e: type(e).__name__)
+def test_an_end_of_input_ctrl_c_broken_pipe_or_bug_inside_a_command_ends_the_same_both_ways(monkeypatch, capsys,
+                                                                                            problem):
+    def convert(*args: Any, **kwargs: Any) -> int:
+        raise problem
+
+    monkeypatch.setattr(commands, "convert", convert)
+    fast, typer = both_ways(monkeypatch, capsys, ["convert", "2 %", "mg/mL", "--json"])
+    assert fast == typer

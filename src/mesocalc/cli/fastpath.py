@@ -10,8 +10,8 @@ What a plain command line means is what the Typer app makes of it: each command'
 defaults Typer passes, are listed here, and tests/cli/test_fastpath.py checks this table against the live
 Click command (names, spellings, flags, repeatable, types, defaults) and runs many command lines both ways,
 comparing stdout, stderr and the exit code. `--help` of the whole app (`mesocalc --help`) is printed from
-the text Typer printed when the docs were generated (cli/roothelp.py, by tools/docgen.py; a test checks it), at the
-usual width of 80 columns or more; any other width goes to Typer.
+the text Typer printed when the docs were generated (cli/roothelp.py, written by tools/docgen.py; a test
+checks it), at the usual width of 80 columns or more; any other width goes to Typer.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def parse(args: list[str]) -> tuple[str, dict[str, Any]] | None:
         if value is None or value[:1] == "-":
             return None
         if param.kind == INT:
-            if not (value.isascii() and value.isdigit()):
+            if not (value.isascii() and value.isdigit() and len(value) <= 18):  # Click's int(), never its error
                 return None
             values[param.name] = int(value)
         elif param.kind == TEXTS:

@@ -61,6 +61,7 @@ def _invoke(args: list[str]) -> Any:
 def _run(args: list[str]) -> int:
     import os
 
+    from mesocalc.cli import fastpath
     from mesocalc.errors import internal_problem
     from mesocalc.system import streams
 
@@ -90,8 +91,8 @@ def _run(args: list[str]) -> int:
         if typer is not None and isinstance(exc, typer.TyperException):  # Click's, under Typer's public name
             report_usage(exc)
             return 2
-        if typer is not None and isinstance(exc, typer.Abort):  # end of input where an answer was expected
-            streams.say("mesocalc: aborted")  # not a verdict, so never exit 1
+        if isinstance(exc, fastpath.Aborted) or (typer is not None and isinstance(exc, typer.Abort)):
+            streams.say("mesocalc: aborted")  # end of input where an answer was expected: not a verdict, never 1
             return 2
         if os.environ.get("MESOCALC_DEBUG"):
             raise
