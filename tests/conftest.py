@@ -52,6 +52,18 @@ def about_the_cache(item: pytest.Item) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "cold_cache: the test starts from an empty user cache (it is about the cache)")
     _plain_install_configure(config)
+    _compiled_files_out_of_the_tree()
+
+
+def _compiled_files_out_of_the_tree() -> None:
+    """With PYTHONDONTWRITEBYTECODE (no __pycache__ in the working tree), each pytest process (and each xdist
+    worker) would compile every test module and its assertion rewriting afresh, about 1.5 s of CPU per process:
+    keep the compiled files instead under ~/.cache/mesocalc-tests/pycache (PYTHONPYCACHEPREFIX, private to
+    the user), out of the tree. A PYTHONPYCACHEPREFIX of the developer's own is left as it is."""
+    if sys.dont_write_bytecode and not sys.pycache_prefix:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        sys.pycache_prefix = str(Path(base) / "mesocalc-tests" / "pycache")
+        sys.dont_write_bytecode = False
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -121,12 +133,18 @@ def _isolated_cache(request: pytest.FixtureRequest, _session_environment: Path,
 
 PLAIN_INSTALL_TEST = "test_plain_install_ships_the_builtin_library"
 _plain_install: dict[str, Any] = {}
-_INSTALL = """import subprocess, sys
+# The checkout is copied first: setuptools builds in the source tree (build/, *.egg-info), so a build there
+# can meet another one (a second test run, an editable install) half-way and ship without the YAML files.
+_INSTALL = """import shutil, subprocess, sys
 from pathlib import Path
 where = Path(sys.argv[1])
+source = where / "source"
+shutil.copytree(sys.argv[2], source, symlinks=True, ignore=shutil.ignore_patterns(
+    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
+    ".hypothesis"))
 with open(where / "log", "wb") as log:
     code = subprocess.call([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
-                            str(where / "site"), sys.argv[2]], stdout=log, stderr=subprocess.STDOUT, cwd=where)
+                            str(where / "site"), str(source)], stdout=log, stderr=subprocess.STDOUT, cwd=where)
 (where / "rc.tmp").write_text(str(code))
 (where / "rc.tmp").replace(where / "rc")
 """
@@ -158,6 +176,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     for item in items:
         if about_the_cache(item):
             item.add_marker("cold_cache")
+    # the test that waits for the install runs last, when the install has long finished (the same order in
+    # every xdist worker, as xdist requires)
+    items.sort(key=lambda item: item.name == PLAIN_INSTALL_TEST)
     if (_plain_install.get("owner") and not config.option.collectonly
             and any(item.name == PLAIN_INSTALL_TEST for item in items)):
         _start_plain_install()
