@@ -133,12 +133,18 @@ def _isolated_cache(request: pytest.FixtureRequest, _session_environment: Path,
 
 PLAIN_INSTALL_TEST = "test_plain_install_ships_the_builtin_library"
 _plain_install: dict[str, Any] = {}
-_INSTALL = """import subprocess, sys
+# The checkout is copied first: setuptools builds in the source tree (build/, *.egg-info), so a build there
+# can meet another one (a second test run, an editable install) half-way and ship without the YAML files.
+_INSTALL = """import shutil, subprocess, sys
 from pathlib import Path
 where = Path(sys.argv[1])
+source = where / "source"
+shutil.copytree(sys.argv[2], source, symlinks=True, ignore=shutil.ignore_patterns(
+    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
+    ".hypothesis"))
 with open(where / "log", "wb") as log:
     code = subprocess.call([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
-                            str(where / "site"), sys.argv[2]], stdout=log, stderr=subprocess.STDOUT, cwd=where)
+                            str(where / "site"), str(source)], stdout=log, stderr=subprocess.STDOUT, cwd=where)
 (where / "rc.tmp").write_text(str(code))
 (where / "rc.tmp").replace(where / "rc")
 """

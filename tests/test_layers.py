@@ -67,6 +67,12 @@ def test_results_carry_no_json_shaped_dicts():
     results = [plan.PlanResult, plan.Capacity, plan.CapacityTerm, plan.ComponentResult, schedule.ScheduleResult,
                schedule.CourseSession, schedule.CourseCheck, schedule.EarlySession, compound.CompoundResult,
                compound.Ingredient, compound.BeyondUse]
+    content, store, reports, course, portable = (importlib.import_module(f"mesocalc.ledger.{n}")
+                                                 for n in ("content", "store", "reports", "course", "portable"))
+    results += [content.Content, content.GivenItem, content.Lot, store.StoredSession, store.Recording, store.Void,
+                store.Outcome, reports.History, reports.LotReport, course.Course, course.AgentCourse,
+                course.PlanCourse, portable.ImportResult, portable.Conflict, portable.CheckResult,
+                portable.BackupResult]
     for result in results:
         for f in dataclasses.fields(result):
             assert "Any" not in str(f.type), f"{result.__name__}.{f.name}: {f.type}"

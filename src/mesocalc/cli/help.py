@@ -132,6 +132,11 @@ def polish(name: str, command: Any) -> None:
             param.metavar = key.upper()
             param.make_metavar = lambda ctx, usage=False, _name=param.metavar: _name
         completer = COMPLETERS.get((name, key))
+        # Why the attribute Click's `shell_complete=` argument sets, and not a public route: Typer's public
+        # `autocompletion=` wraps the callback and keeps only values that start with the typed text, case
+        # for case, but ids are case-insensitive here (`plan SUBMENTAL<Tab>` offers submental-dca), which
+        # that wrapper cannot express; Typer deprecates `shell_complete=` (a DeprecationWarning on every
+        # build, "will be removed"); and a completing ParamType would subclass Typer's private typer._click.
         if completer is not None and param._custom_shell_complete is None:
             param._custom_shell_complete = completer
     command._mesocalc_polished = True

@@ -215,7 +215,7 @@ def _capacity_step(result: PlanResult) -> Step:
         if limit.counts_injections:  # one injection per point: 50 injections allow 50 points, not "50 1 / 1 1"
             parts.append(f"{label}: {quantity_text(limit, term.cap)}, one per point = {term.allowed:,}")
             continue
-        if limit.basis == "per-kg" and weight is not None:
+        if term.check.max_for_patient is not None and weight is not None:  # the plan turned it into an amount
             label += f" {fq(limit.max)} × {fn(weight.value)} kg"
         parts.append(f"{label}: {u.converted_first(term.per_point, term.cap)}floor({fq(term.cap)} / "
                      f"{u.format_like(term.per_point, term.cap)} per point) = {term.allowed:,}")

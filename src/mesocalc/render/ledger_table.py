@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.text import Text
 
 from mesocalc import units as u
-from mesocalc.ledger import content as ct
 from mesocalc.ledger.course import PlanCourse
 from mesocalc.ledger.reports import History, LotReport
 from mesocalc.ledger.store import Outcome, StoredSession
 from mesocalc.render.table import NoteMarks, render_verdict, render_warnings
 from mesocalc.render.textgrid import Column, TextTable, print_table, say
+
+if TYPE_CHECKING:  # rich.console only when a line needs Rich's layout (render/plain_console.py)
+    from rich.console import Console
 
 # prose may wrap between words; dates, ids, lots and quantities never wrap
 _WRAPS = {"Items", "Doses", "Lots", "By", "Status", "Note", "Next allowed", "Agent or stock"}
@@ -30,13 +31,13 @@ def _when(s: StoredSession) -> str:
 
 def _items(s: StoredSession) -> str:
     parts = []
-    for item in s.content.get("items", []):
+    for item in s.content.items:
         details = []
-        if item.get("points") is not None:
-            details.append(f"{item['points']:,} points")
-        if item.get("volume"):
-            details.append(u.format_quantity(ct.quantity(item["volume"])))
-        parts.append(item["ref"] + (f" ({', '.join(details)})" if details else ""))
+        if item.points is not None:
+            details.append(f"{item.points:,} points")
+        if item.volume is not None:
+            details.append(u.format_quantity(item.volume))
+        parts.append(item.ref + (f" ({', '.join(details)})" if details else ""))
     return "; ".join(parts)
 
 
@@ -119,7 +120,7 @@ def render_lots(report: LotReport, console: Console) -> None:
     for s, lot in report.entries:
         status = Text(f"void: {s.voids[0].reason}", style="dim") if s.voided else Text("given")
         table.add_row(s.patient, _when(s), s.uuid, lot.target, lot.lot, lot.expiry.isoformat() if lot.expiry else "—",
-                      ", ".join(item["ref"] for item in s.content.get("items", [])), s.by or "—", status)
+                      ", ".join(item.ref for item in s.content.items), s.by or "—", status)
     print_table(table, console)
 
 
