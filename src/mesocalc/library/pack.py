@@ -1,0 +1,559 @@
+"""A layered library with folders of its own (`--library`, MESOCALC_LIBRARY), validated file by file and
+kept in the user cache, so that an unchanged library is not read again and an edited one is validated
+again only where it changed.
+
+A library here is the list of its layers' resolved folders: a relative and an absolute path to the same
+folder share every entry. Its entries (K: the resolved folders, the cache format and the validating code):
+
+- `validated-5-index-K.json`, what a command needs: the small tables (areas, sources, ...), where the text
+  of each agent and cocktail is, the problems, and the *status key* of the files it was built from (their
+  relative names, sizes, modification and change times, inodes). A run whose files have the same status
+  key uses it without reading any library file; an agent or cocktail is decoded when a command uses it.
+- `docs-D.json`: chunks of documents' JSON texts (D: their digest), read when one of their documents is used.
+- `library-K.json`, the build: for each file its content digest and its documents (kind, id, line,
+  problems, where their text is), and for each agent and cocktail the problems of its cross-checks with
+  the entries they looked up. A run whose status key differs reads this: files with the digest they had
+  are not parsed or validated again, and a document is cross-checked again only if it changed or one of
+  the entries it looked up changed (library/crosscheck.py); all the rest is recalled.
+
+Everything a file label holds is stored with the layer's folder as written replaced by a mark (NUL, the
+layer number, NUL) and put back when read, so the output names files as the command line gave them.
+Every entry is sealed like any cache entry (cache.py): a damaged or foreign one is ignored, and a chunk
+found damaged when a document is used makes the library be validated afresh. The status key is recorded
+only when every file's times are settled (fingerprint.SETTLED_NS in the past): a file edited within the
+clock tick of the read, with the same size, would otherwise keep its old status; until it settles, each
+run compares content digests (library/fingerprint.py reads and hashes the files whose status changed).
+Chunks no longer used by a library are deleted when its index is rewritten, and the cache folder as a
+whole is kept under cache.MAX_TOTAL_BYTES (cache.prune).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mesocalc import cache
+from mesocalc import model as m
+from mesocalc.errors import Location, MesocalcError, Problem
+from mesocalc.library import compiled, kinds
+
+FORMAT = "pack-1"
+CHUNK_BYTES = 512 * 1024
+TABLES = {kind.name: kind.table for kind in kinds.REGISTRY}
+LAZY = ("agents", "cocktails")
+# how many documents were parsed and validated by the last load (tests assert on it, not on time)
+STATS = {"parsed_files": 0, "validated_documents": 0, "checked_documents": 0}
+
+
+@dataclass
+class File:
+    layer: int
+    path: str
+    label: str
+    relative: str
+    digest: str | None = None
+    raw: bytes | None = None
+    problems: list[Problem] = field(default_factory=list)  # from parsing it
+    docs: list[Doc] = field(default_factory=list)
+
+
+@dataclass
+class Doc:
+    kind: str | None  # None: the document did not validate
+    id: str
+    line: int | None
+    problems: list[Problem]
+    sig: str = ""  # digest of its stored text
+    text: str | None = None  # its stored text, if validated in this run
+    obj: Any = None  # its model object, if validated in this run
+    chunk: str = ""  # where the stored text is, if validated in an earlier run
+    start: int = 0
+    end: int = 0
+    aliases: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    layer: int = 0
+    file: str = ""
+
+
+class Layers:
+    """The folders of a library, their files (listed, not read) and the status key of those files."""
+
+    def __init__(self, dirs: list[Path]) -> None:
+        from mesocalc.library import builtin_dir, label_of, layer_names, relative_name
+
+        builtin = builtin_dir()
+        self.dirs = dirs
+        self.prefixes: list[str] = []
+        self.resolved: list[str] = []
+        self.files: list[File] = []
+        status: list[str] = [FORMAT]
+        settled = True
+        limit = time.time_ns() - _settled_ns()
+        for number, directory in enumerate(dirs):
+            resolved = directory.resolve()
+            prefix = str(directory)
+            self.prefixes.append(prefix)
+            self.resolved.append(str(resolved))
+            status.append(f"\0layer\0{resolved}")
+            overlaps = resolved == builtin or builtin in resolved.parents or resolved in builtin.parents
+            cut = len(prefix) + 1
+            for name in layer_names(directory):
+                label = label_of(name, cut, resolved == builtin, overlaps)
+                relative = relative_name(name, prefix)
+                self.files.append(File(number, name, label, relative))
+                try:
+                    info = os.stat(name)
+                except OSError:
+                    settled = False
+                    continue
+                settled = settled and max(info.st_mtime_ns, info.st_ctime_ns) <= limit
+                status.append(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}")
+        self.status = cache.content_key(*status) if settled else None
+        self.key = cache.content_key(FORMAT, compiled.code_key(), *self.resolved)
+
+    def template(self, label: str, layer: int) -> str:
+        """A file label with its layer's folder as written replaced by the mark (see the module doc)."""
+        prefix = self.prefixes[layer]
+        if label == prefix:
+            return f"\0{layer}\0"
+        if label.startswith(prefix + "/"):
+            return f"\0{layer}\0{label[len(prefix):]}"
+        return label
+
+    def template_text(self, text: str, layer: int) -> str:
+        """The same for every Location in a stored JSON text (a mark no text can hold: NUL is escaped)."""
+        prefix = self.prefixes[layer]
+        head = '["Location",'
+        return (text.replace(head + json.dumps(prefix + "/")[:-1], head + json.dumps(f"\0{layer}\0/")[:-1])
+                .replace(head + json.dumps(prefix) + ",", head + json.dumps(f"\0{layer}\0") + ","))
+
+
+def _settled_ns() -> int:
+    from mesocalc.library.fingerprint import SETTLED_NS
+
+    return SETTLED_NS
+
+
+def _index_name(key: str) -> str:
+    return f"{compiled.FORMAT}-index-{key}.json"
+
+
+def _build_name(key: str) -> str:
+    return f"library-{key}.json"
+
+
+def load(dirs: list[Path]) -> Any:
+    """The LoadResult of a library with folders of its own (see the module doc)."""
+    from mesocalc.library import LoadResult
+
+    problems: list[Problem] = []
+    layers = Layers(dirs)
+    index = _read_index(layers)
+    if index is not None and layers.status is not None and index.get("status") == layers.status:
+        found = _decode_index(index, layers)
+        if found is not None:
+            return found
+    files = _digests(layers, problems)
+    content = cache.content_key("content", *(f"{f.layer}\0{f.relative}\0{f.digest}" for f in files))
+    if index is not None and not problems and index.get("content") == content:
+        found = _decode_index(index, layers)
+        if found is not None:
+            if layers.status is not None:
+                index["status"] = layers.status
+                cache.write_json(_index_name(layers.key), index)
+            return found
+    library, all_problems = Build(layers, files, problems, content).run()
+    return LoadResult(library, all_problems, [f.label for f in files])
+
+
+def _read_index(layers: Layers) -> dict[str, Any] | None:
+    stored = cache.read_json(_index_name(layers.key))
+    return stored if isinstance(stored, dict) else None
+
+
+def _read_chunk(name: str) -> str | None:
+    return cache.read_text(name) if name.startswith("docs-") else None
+
+
+def _decode_index(index: dict[str, Any], layers: Layers) -> Any:
+    """The LoadResult an index holds, or None if it is not what it should be."""
+    from mesocalc.library import LoadResult
+
+    hook = compiled.make_hook(layers.prefixes)
+
+    def fallback(table: str) -> Any:
+        def fresh() -> Mapping[str, Any]:
+            library = Build(layers, _digests(layers, []), [], "", reuse=False).run()[0]
+            table_now: Mapping[str, Any] = getattr(library, table)
+            return table_now
+
+        return fresh
+
+    try:
+        chunks = index["chunks"]
+        tables: dict[str, Any] = {}
+        for table in LAZY:
+            keys, spans = index[table]
+            raw = compiled.Chunked(keys, spans, chunks, _read_chunk)
+            tables[table] = compiled._LAZY[table](raw, hook, fallback(table))
+        small = json.loads(index["small"], object_hook=hook)
+        problems = json.loads(index["problems"], object_hook=hook)
+        prefixes = layers.prefixes
+        overrides = tuple(f"{kind} '{ident}' from {compiled.untemplate(new, prefixes)} replaces the one "
+                          f"in {compiled.untemplate(old, prefixes)}" for kind, ident, new, old in index["overrides"])
+        library = m.Library(**tables, **small, overrides=overrides)
+        files = [f.label for f in layers.files]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if not (isinstance(problems, list) and all(isinstance(p, Problem) for p in problems)
+            and all(isinstance(v, dict) for v in small.values())):
+        return None
+    return LoadResult(library, problems, files)
+
+
+def _digests(layers: Layers, problems: list[Problem]) -> list[File]:
+    """Every readable file with its content digest: unchanged files (by status, fingerprint.py) are not read."""
+    from mesocalc.boundedio import read_regular
+    from mesocalc.library.fingerprint import Manifest
+    from mesocalc.library.yamlio import MAX_BYTES
+
+    out: list[File] = []
+    manifests: dict[int, Manifest] = {}
+    for f in layers.files:
+        manifest = manifests.get(f.layer)
+        if manifest is None:
+            manifest = manifests[f.layer] = Manifest(layers.resolved[f.layer])
+        f.digest = manifest.digest(f.relative, f.path)
+        if f.digest is None:
+            try:
+                info: os.stat_result | None = _stat(f.path)
+                f.raw = read_regular(f.path, f.label, MAX_BYTES)
+            except MesocalcError as exc:  # a folder named x.yaml, a FIFO, a device, a file over the limit
+                problems.extend(exc.problems)
+                continue
+            f.digest = cache.content_key(f.raw)
+            manifest.remember(f.relative, info, f.digest)
+        out.append(f)
+    for manifest in manifests.values():
+        manifest.save()
+    return out
+
+
+def _stat(name: str) -> os.stat_result | None:
+    try:
+        return os.stat(name)
+    except OSError:
+        return None
+
+
+class Watch(Mapping[str, Any]):
+    """A library table that notes which entries a cross-check looked up ("*": it read them all)."""
+
+    def __init__(self, table: str, inner: Mapping[str, Any], log: set[tuple[str, str]]) -> None:
+        self.table, self.inner, self.log = table, inner, log
+
+    def __getitem__(self, key: str) -> Any:
+        self.log.add((self.table, key))
+        return self.inner[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.log.add((self.table, key))
+        return self.inner.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.log.add((self.table, str(key)))
+        return key in self.inner
+
+    def __iter__(self) -> Iterator[str]:
+        self.log.add((self.table, "*"))
+        return iter(self.inner)
+
+    def __len__(self) -> int:
+        self.log.add((self.table, "*"))
+        return len(self.inner)
+
+
+class Table(Mapping[str, Any]):
+    """The documents of one kind, each decoded from its stored text (or taken as validated now) when used."""
+
+    def __init__(self, docs: dict[str, Doc], hook: Any, texts: dict[str, str]) -> None:
+        self.docs, self.hook, self.texts = docs, hook, texts
+        self.done: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        obj = self.done.get(key)
+        if obj is None:
+            doc = self.docs[key]
+            obj = doc.obj
+            if obj is None:
+                text = self.texts.get(doc.chunk) or _read_chunk(doc.chunk)
+                if text is not None:
+                    self.texts[doc.chunk] = text
+                if text is None or not 0 <= doc.start <= doc.end <= len(text):
+                    raise compiled.Unavailable(doc.chunk)
+                obj = json.loads(text[doc.start:doc.end], object_hook=self.hook)
+            self.done[key] = obj
+        return obj
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.docs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.docs)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+
+class Stub:
+    """What alias_clashes reads of an agent or cocktail, without decoding it."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.aliases = doc.aliases
+        self.where = Location(doc.file, doc.line)
+
+
+class Build:
+    """Validate what changed, recall the rest, cross-check, store (see the module doc)."""
+
+    def __init__(self, layers: Layers, files: list[File], problems: list[Problem], content: str,
+                 reuse: bool = True) -> None:
+        self.layers, self.files, self.problems, self.content = layers, files, problems, content
+        self.hook = compiled.make_hook(layers.prefixes)
+        stored = cache.read_json(_build_name(layers.key)) if reuse else None
+        self.old: dict[str, Any] = stored if isinstance(stored, dict) and stored.get("format") == FORMAT else {}
+
+    # ---- documents
+
+    def run(self) -> tuple[m.Library, list[Problem]]:
+        for key in STATS:
+            STATS[key] = 0
+        try:
+            return self._run()
+        except (compiled.Unavailable, ValueError, TypeError, KeyError, AttributeError, IndexError):
+            if not self.old:
+                raise
+            self.old = {}  # a stored build that cannot be read back: validate every file afresh
+            for f in self.files:
+                f.docs, f.problems = [], []
+            return self._run()
+
+    def _run(self) -> tuple[m.Library, list[Problem]]:
+        old_files = self.old.get("files", {})
+        for f in self.files:
+            stored = old_files.get(f"{f.layer}\0{f.relative}")
+            if isinstance(stored, list) and stored[0] == f.digest and not f.docs:
+                self._recall(f, stored)
+            elif not f.docs:
+                self._validate(f)
+        problems = list(self.problems)
+        for f in self.files:
+            problems += f.problems
+        tables: dict[str, dict[str, Doc]] = {table: {} for table in TABLES.values()}
+        origin: dict[tuple[str, str], Location] = {}
+        overrides: list[list[str]] = []
+        for layer in range(len(self.layers.dirs)):
+            seen_here: dict[tuple[str, str], Location] = {}
+            for f in self.files:
+                if f.layer != layer:
+                    continue
+                for doc in f.docs:
+                    problems += doc.problems
+                    if doc.kind is None:
+                        continue
+                    key = (doc.kind, doc.id)
+                    where = Location(f.label, doc.line)
+                    if key in seen_here:
+                        first = seen_here[key]
+                        problems.append(Problem("duplicate-id", f"{doc.kind} id '{doc.id}' is defined twice in one "
+                                                f"layer (also at {first.prefix()})",
+                                                Location(where.file, where.line, "id")))
+                        continue
+                    seen_here[key] = where
+                    if key in origin:
+                        overrides.append([doc.kind, doc.id, where.file or "", origin[key].file or ""])
+                    origin[key] = where
+                    tables[TABLES[doc.kind]][doc.id] = doc
+        library = self._library(tables, overrides)
+        problems += self._cross_check(library, tables)
+        if not any(p.severity == "error" for p in problems):
+            self._store(tables, overrides, problems, library)
+        else:
+            self._store(tables, overrides, None, library)
+        return library, problems
+
+    def _recall(self, f: File, stored: list[Any]) -> None:
+        _, file_problems, docs = stored
+        f.problems = self._problems(file_problems)
+        for d in docs:
+            kind, ident, line, doc_problems, sig, chunk, start, end, aliases, classes = d
+            f.docs.append(Doc(kind, ident, line, self._problems(doc_problems), sig, None, None, chunk, start, end,
+                              tuple(aliases), tuple(classes), f.layer, f.label))
+
+    def _problems(self, text: str) -> list[Problem]:
+        if text == "[]":
+            return []
+        found = json.loads(text, object_hook=self.hook)
+        if not (isinstance(found, list) and all(isinstance(p, Problem) for p in found)):
+            raise ValueError("not a list of problems")
+        return found
+
+    def _validate(self, f: File) -> None:
+        from mesocalc.boundedio import read_regular
+        from mesocalc.library.validate import read_document
+        from mesocalc.library.yamlio import MAX_BYTES, decode, parse_documents
+
+        STATS["parsed_files"] += 1
+        raw = f.raw
+        if raw is None:  # known by its status, not read yet
+            try:
+                raw = read_regular(f.path, f.label, MAX_BYTES)
+            except MesocalcError as exc:
+                f.problems = list(exc.problems)
+                return
+            f.digest = cache.content_key(raw)
+        f.raw = None
+        try:
+            parsed = parse_documents(decode(raw, f.label), f.label)
+        except MesocalcError as exc:
+            f.problems = list(exc.problems)
+            return
+        for raw_doc in parsed:
+            STATS["validated_documents"] += 1
+            problems: list[Problem] = []
+            obj = read_document(raw_doc, problems)
+            if obj is None:
+                f.docs.append(Doc(None, "", None, problems, layer=f.layer, file=f.label))
+                continue
+            text = self.layers.template_text(
+                json.dumps(compiled.encode(obj), separators=(",", ":"), allow_nan=False), f.layer)
+            f.docs.append(Doc(kinds.kind_of(obj).name, obj.id, obj.where.line, problems, cache.content_key(text),
+                              text, obj, aliases=tuple(getattr(obj, "aliases", ())),
+                              classes=tuple(getattr(obj, "classes", ())), layer=f.layer, file=f.label))
+
+    def _library(self, tables: dict[str, dict[str, Doc]], overrides: list[list[str]]) -> m.Library:
+        built: dict[str, Any] = {}
+        texts: dict[str, str] = {}  # chunks read, by name
+        for table, docs in tables.items():
+            lazy = Table(docs, self.hook, texts)
+            built[table] = lazy if table in LAZY else {key: lazy[key] for key in docs}
+        text = tuple(f"{kind} '{ident}' from {new} replaces the one in {old}" for kind, ident, new, old in overrides)
+        return m.Library(**built, overrides=text)
+
+    # ---- cross-checks
+
+    def _cross_check(self, library: m.Library, tables: dict[str, dict[str, Doc]]) -> list[Problem]:
+        from mesocalc.library.crosscheck import cross_check
+
+        old_tables = self.old.get("tables", {})
+        changed: dict[str, set[str]] = {}
+        for table, docs in tables.items():
+            before = old_tables.get(table, {})
+            changed[table] = {key for key in before.keys() | docs.keys()
+                              if before.get(key) != (docs[key].sig if key in docs else None)}
+        old_checks = self.old.get("checks", {})
+        self.checks: dict[str, list[Any]] = {}
+        log: set[tuple[str, str]] = set()
+        fields: dict[str, Any] = {table: Watch(table, getattr(library, table), log) for table in TABLES.values()}
+        watched = m.Library(**fields)
+
+        def part(table: str, key: str, name: str, check: Any) -> list[Problem]:
+            doc = tables[table][key]
+            ident = f"{table}\0{key}\0{name}"
+            stored = old_checks.get(ident)
+            if (isinstance(stored, list) and stored[0] == doc.sig
+                    and not any(ref in changed[t] or (ref == "*" and changed[t]) for t, ref in stored[1])):
+                self.checks[ident] = stored
+                return self._problems(stored[2])
+            STATS["checked_documents"] += 1
+            log.clear()
+            found: list[Problem] = check(watched, getattr(library, table)[key])
+            self.checks[ident] = [doc.sig, sorted(log), self._encode_problems(found, doc.layer)]
+            return found
+
+        aliases = {table: {key: Stub(doc) for key, doc in tables[table].items()} for table in LAZY}
+        classes = {c for doc in tables["agents"].values() for c in doc.classes}
+        return cross_check(library, part, aliases, classes)
+
+    def _encode_problems(self, problems: list[Problem], layer: int) -> str:
+        if not problems:
+            return "[]"
+        return self.layers.template_text(json.dumps(compiled.encode(problems), separators=(",", ":")), layer)
+
+    # ---- storing
+
+    def _store(self, tables: dict[str, dict[str, Doc]], overrides: list[list[str]], problems: list[Problem] | None,
+               library: m.Library) -> None:
+        if cache.usable_dir() is None:
+            return
+        fresh = [d for f in self.files for d in f.docs if d.text is not None]
+        self._write_chunks(fresh)
+        layers = self.layers
+        files = {}
+        for f in self.files:
+            files[f"{f.layer}\0{f.relative}"] = [
+                f.digest, self._encode_problems(f.problems, f.layer),
+                [[d.kind, d.id, d.line, self._encode_problems(d.problems, d.layer), d.sig, d.chunk, d.start, d.end,
+                  list(d.aliases), list(d.classes)] for d in f.docs]]
+        used = {d.chunk for f in self.files for d in f.docs if d.kind is not None}
+        build = {"format": FORMAT, "files": files, "checks": self.checks,
+                 "tables": {table: {key: doc.sig for key, doc in docs.items()} for table, docs in tables.items()}}
+        before = self.old.get("chunks", [])
+        if problems is not None:
+            layer_of = {f.label: f.layer for f in self.files}
+            chunks = sorted(used)
+            number = {name: i for i, name in enumerate(chunks)}
+            index: dict[str, Any] = {"status": layers.status, "content": self.content, "chunks": chunks,
+                                     "overrides": [[k, i, layers.template(new, layer_of[new]),
+                                                    layers.template(old, layer_of[old])]
+                                                   for k, i, new, old in overrides]}
+            for table in LAZY:
+                spans: list[int] = []
+                for doc in tables[table].values():
+                    spans += [number[doc.chunk], doc.start, doc.end]
+                index[table] = [list(tables[table]), spans]
+            small = {table: {key: library_table[key] for key in library_table}
+                     for table in TABLES.values() if table not in LAZY
+                     for library_table in [getattr(library, table)]}
+            index["small"] = self._encode_all(small)
+            index["problems"] = self._encode_all(problems)
+            cache.write_json(_index_name(layers.key), index)
+        build["chunks"] = sorted(used)
+        cache.write_json(_build_name(layers.key), build)
+        directory = cache.usable_dir()
+        for name in set(before) - used:  # chunks this library no longer uses
+            if directory is not None and isinstance(name, str) and name.startswith("docs-"):
+                with contextlib.suppress(OSError):
+                    os.unlink(directory / name)
+
+    def _encode_all(self, value: Any) -> str:
+        text = json.dumps(compiled.encode(value), separators=(",", ":"), allow_nan=False)
+        for layer in sorted(range(len(self.layers.dirs)), key=lambda n: -len(self.layers.prefixes[n])):
+            text = self.layers.template_text(text, layer)  # a folder inside another one's first
+        return text
+
+    def _write_chunks(self, fresh: list[Doc]) -> None:
+        group: list[Doc] = []
+        size = 0
+        for doc in [*fresh, None]:
+            if doc is not None:
+                group.append(doc)
+                size += len(doc.text or "")
+            if group and (doc is None or size >= CHUNK_BYTES):
+                parts, position = [], 0
+                for d in group:
+                    d.start, d.end = position, position + len(d.text or "")
+                    parts.append(d.text or "")
+                    position = d.end
+                text = "".join(parts)
+                name = f"docs-{cache.content_key(text)}.json"
+                for d in group:
+                    d.chunk = name
+                cache.write_text(name, text)
+                group, size = [], 0
