@@ -11,8 +11,10 @@ unchanged library is never parsed twice; validation always runs.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mesocalc import cache
 from mesocalc import model as m
@@ -67,6 +69,7 @@ def layer_names(directory: Path) -> list[str]:
     files: list[str] = []
     seen: set[tuple[int, int]] = set()
     pending = [str(directory)]
+    nested = False
     while pending:
         folder = pending.pop()
         try:
@@ -81,24 +84,18 @@ def layer_names(directory: Path) -> list[str]:
                                         Location(folder[:200]))) from exc
         base = "" if folder == "." else folder + os.sep  # as str(Path(entry.path)) spells it
         for entry in listed:
-            path = base + entry.name
-            dot = entry.name.rfind(".")
-            if dot > 0 and entry.name[dot:] in (".yaml", ".yml"):  # Path.suffix
-                files.append(path)  # whatever it is: a folder or a FIFO by this name is refused when read
+            name = entry.name
+            if name.endswith((".yaml", ".yml")) and name.rfind(".") > 0:  # Path.suffix
+                files.append(base + name)  # whatever it is: a folder or a FIFO by this name is refused when read
             elif _is_folder(entry):
-                pending.append(path)
-    return sorted(files, key=_components)
+                pending.append(base + name)
+                nested = True
+    # one folder: sorting the strings is sorting the Paths (every name is the folder, a separator, a name)
+    return sorted(files, key=_components) if nested else sorted(files)
 
 
 def _components(name: str) -> list[str]:
     return name.split(os.sep)
-
-
-def relative_name(name: str, directory: str) -> str:
-    """A file's name inside its layer folder (the file's own name for a layer that is one file)."""
-    if name.startswith(directory + os.sep):
-        return name[len(directory) + 1:]
-    return name if directory == "." else os.path.basename(name)
 
 
 def label_of(name: str, cut: int, is_builtin: bool, overlaps: bool) -> str:
@@ -132,9 +129,24 @@ class LoadResult:
     library: m.Library
     problems: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # A library known to be without errors whose problems (warnings) are read only when asked for: the
+    # index of a big library (pack.py) may hold thousands of warnings that a plan never shows.
+    stored_warnings: Callable[[], list[Problem]] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.stored_warnings is not None:
+            del self.problems  # read from stored_warnings on first use (__getattr__)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "problems" and self.stored_warnings is not None:
+            self.problems = self.stored_warnings()
+            return self.problems
+        raise AttributeError(name)
 
     @property
     def errors(self) -> list[Problem]:
+        if self.stored_warnings is not None and "problems" not in self.__dict__:
+            return []
         return [p for p in self.problems if p.severity == "error"]
 
 

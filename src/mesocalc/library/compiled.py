@@ -186,14 +186,21 @@ class Unavailable(Exception):
     """A stored text that cannot be read back (a missing or damaged chunk of documents)."""
 
 
-class Chunked(Mapping[str, str]):
-    """id -> that document's JSON text, a slice of one of several chunk entries read when first used."""
+SPAN = 24  # a document's place in a chunked table: chunk number, start, end, 8 hex digits each
 
-    def __init__(self, keys: list[Any], spans: list[Any], chunks: list[Any],
-                 read: Callable[[str], str | None]) -> None:
-        if not (len(spans) == 3 * len(keys) and all(isinstance(c, str) for c in chunks)):
+
+def span(chunk: int, start: int, end: int) -> str:
+    return f"{chunk:08x}{start:08x}{end:08x}"
+
+
+class Chunked(Mapping[str, str]):
+    """id -> that document's JSON text, a slice of one of several chunk entries read when first used.
+    `spans` is the text of SPAN characters per id (span()), decoded only for the ids used."""
+
+    def __init__(self, keys: list[str], spans: str, chunks: list[Any], read: Callable[[str], str | None]) -> None:
+        if not (isinstance(spans, str) and len(spans) == SPAN * len(keys) and all(isinstance(c, str) for c in chunks)):
             raise ValueError("not a chunked table")
-        self._at = dict(zip(keys, range(0, len(spans), 3), strict=True))
+        self._at = dict(zip(keys, range(0, len(spans), SPAN), strict=True))
         self._spans = spans
         self._chunks = chunks
         self._texts: dict[int, str] = {}
@@ -201,15 +208,17 @@ class Chunked(Mapping[str, str]):
 
     def __getitem__(self, key: str) -> str:
         at = self._at[key]
-        chunk, start, end = self._spans[at:at + 3]
+        try:
+            chunk, start, end = (int(self._spans[at + i:at + i + 8], 16) for i in (0, 8, 16))
+        except ValueError:
+            raise Unavailable(key) from None
         text = self._texts.get(chunk)
         if text is None:
-            found = self._read(self._chunks[chunk]) if isinstance(chunk, int) and 0 <= chunk < len(self._chunks) \
-                else None
+            found = self._read(self._chunks[chunk]) if chunk < len(self._chunks) else None
             if found is None:
-                raise Unavailable(self._chunks[chunk] if isinstance(chunk, int) else chunk)
+                raise Unavailable(key)
             text = self._texts[chunk] = found
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= len(text)):
+        if not start <= end <= len(text):
             raise Unavailable(key)
         return text[start:end]
 

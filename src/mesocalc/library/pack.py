@@ -61,6 +61,7 @@ class File:
     raw: bytes | None = None
     problems: list[Problem] = field(default_factory=list)  # from parsing it
     docs: list[Doc] = field(default_factory=list)
+    record: list[Any] | None = None  # as stored by an earlier run, if its content is the same
 
 
 @dataclass
@@ -85,37 +86,51 @@ class Layers:
     """The folders of a library, their files (listed, not read) and the status key of those files."""
 
     def __init__(self, dirs: list[Path]) -> None:
-        from mesocalc.library import builtin_dir, label_of, layer_names, relative_name
+        from mesocalc.library import builtin_dir, label_of, layer_names
 
         builtin = builtin_dir()
         self.dirs = dirs
         self.prefixes: list[str] = []
         self.resolved: list[str] = []
-        self.files: list[File] = []
+        self.found: list[tuple[int, str, str, str]] = []  # layer, path, label, relative name
+        self.infos: dict[str, os.stat_result] = {}  # path -> status read here
         status: list[str] = [FORMAT]
-        settled = True
-        limit = time.time_ns() - _settled_ns()
+        newest = 0
         for number, directory in enumerate(dirs):
             resolved = directory.resolve()
             prefix = str(directory)
             self.prefixes.append(prefix)
             self.resolved.append(str(resolved))
             status.append(f"\0layer\0{resolved}")
-            overlaps = resolved == builtin or builtin in resolved.parents or resolved in builtin.parents
+            is_builtin = resolved == builtin
+            overlaps = is_builtin or builtin in resolved.parents or resolved in builtin.parents
             cut = len(prefix) + 1
-            for name in layer_names(directory):
-                label = label_of(name, cut, resolved == builtin, overlaps)
-                relative = relative_name(name, prefix)
-                self.files.append(File(number, name, label, relative))
-                try:
-                    info = os.stat(name)
-                except OSError:
-                    settled = False
-                    continue
-                settled = settled and max(info.st_mtime_ns, info.st_ctime_ns) <= limit
-                status.append(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}")
-        self.status = cache.content_key(*status) if settled else None
+            inside = prefix + os.sep
+            names = layer_names(directory)
+            for name in names:
+                # the name inside the layer folder (also for a layer that is one file, and for ".")
+                relative = name[cut:] if name.startswith(inside) else name if prefix == "." else os.path.basename(name)
+                label = label_of(name, cut, is_builtin, overlaps) if overlaps else name
+                self.found.append((number, name, label, relative))
+            try:
+                infos = [os.stat(name) for name in names]
+            except OSError:  # a dangling link, a file just deleted: no status key (read, and refused, later)
+                newest = -1
+                continue
+            self.infos.update(zip(names, infos, strict=True))
+            if infos and newest >= 0:
+                newest = max(newest, max(max(i.st_mtime_ns, i.st_ctime_ns) for i in infos))
+            status += [f"{relative}\0{i.st_size}\0{i.st_mtime_ns}\0{i.st_ctime_ns}\0{i.st_ino}"
+                       for (_, _, _, relative), i in zip(self.found[-len(names):], infos, strict=True)] if names else []
+        settled = 0 <= newest <= time.time_ns() - _settled_ns()
+        self.status = cache.content_key("\n".join(status)) if settled else None
         self.key = cache.content_key(FORMAT, compiled.code_key(), *self.resolved)
+
+    def labels(self) -> list[str]:
+        return [label for _, _, label, _ in self.found]
+
+    def files(self) -> list[File]:
+        return [File(*found) for found in self.found]
 
     def template(self, label: str, layer: int) -> str:
         """A file label with its layer's folder as written replaced by the mark (see the module doc)."""
@@ -200,21 +215,31 @@ def _decode_index(index: dict[str, Any], layers: Layers) -> Any:
         tables: dict[str, Any] = {}
         for table in LAZY:
             keys, spans = index[table]
-            raw = compiled.Chunked(keys, spans, chunks, _read_chunk)
+            raw = compiled.Chunked(keys.split("\n") if keys else [], spans, chunks, _read_chunk)
             tables[table] = compiled._LAZY[table](raw, hook, fallback(table))
         small = json.loads(index["small"], object_hook=hook)
-        problems = json.loads(index["problems"], object_hook=hook)
         prefixes = layers.prefixes
         overrides = tuple(f"{kind} '{ident}' from {compiled.untemplate(new, prefixes)} replaces the one "
                           f"in {compiled.untemplate(old, prefixes)}" for kind, ident, new, old in index["overrides"])
         library = m.Library(**tables, **small, overrides=overrides)
-        files = [f.label for f in layers.files]
+        warnings = index["problems"]
+        if not (isinstance(warnings, str) and all(isinstance(v, dict) for v in small.values())):
+            return None
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
-    if not (isinstance(problems, list) and all(isinstance(p, Problem) for p in problems)
-            and all(isinstance(v, dict) for v in small.values())):
-        return None
-    return LoadResult(library, problems, files)
+
+    def stored_warnings() -> list[Problem]:
+        # An index is written for a library without errors only (Build._store), so until a command asks
+        # for its warnings (check) they are not decoded.
+        try:
+            found = unpack_problems(json.loads(warnings), layers.prefixes)
+        except (ValueError, TypeError):
+            found = [Problem("", "", severity="error")]
+        if any(p.severity == "error" for p in found):
+            return Build(layers, _digests(layers, []), [], "", reuse=False).run()[1]
+        return found
+
+    return LoadResult(library, [], layers.labels(), stored_warnings)
 
 
 def _digests(layers: Layers, problems: list[Problem]) -> list[File]:
@@ -225,15 +250,20 @@ def _digests(layers: Layers, problems: list[Problem]) -> list[File]:
 
     out: list[File] = []
     manifests: dict[int, Manifest] = {}
-    for f in layers.files:
+    for f in layers.files():
         manifest = manifests.get(f.layer)
         if manifest is None:
             manifest = manifests[f.layer] = Manifest(layers.resolved[f.layer])
-        f.digest = manifest.digest(f.relative, f.path)
+        f.digest = manifest.digest(f.relative, f.path, layers.infos.get(f.path))
         if f.digest is None:
             try:
+                # stat first (a file changed after this is read again next time); a dangling link or a FIFO
+                # is refused by the reader with its own words
                 info: os.stat_result | None = _stat(f.path)
                 f.raw = read_regular(f.path, f.label, MAX_BYTES)
+            except OSError as exc:
+                problems.append(Problem("unreadable", f"cannot read file: {exc.strerror}", Location(f.label)))
+                continue
             except MesocalcError as exc:  # a folder named x.yaml, a FIFO, a device, a file over the limit
                 problems.extend(exc.problems)
                 continue
@@ -252,30 +282,38 @@ def _stat(name: str) -> os.stat_result | None:
         return None
 
 
+def unpack_problems(rows: list[Any], prefixes: list[str]) -> list[Problem]:
+    """Problems stored as [code, message, file, line, key, hint, severity] (file labels with the mark)."""
+    if not isinstance(rows, list):
+        raise ValueError("not a list of problems")
+    return [Problem(code, message, Location(compiled.untemplate(file, prefixes) if file else file, line, key), hint,
+                    severity) for code, message, file, line, key, hint, severity in rows]
+
+
 class Watch(Mapping[str, Any]):
     """A library table that notes which entries a cross-check looked up ("*": it read them all)."""
 
-    def __init__(self, table: str, inner: Mapping[str, Any], log: set[tuple[str, str]]) -> None:
+    def __init__(self, table: str, inner: Mapping[str, Any], log: set[str]) -> None:
         self.table, self.inner, self.log = table, inner, log
 
     def __getitem__(self, key: str) -> Any:
-        self.log.add((self.table, key))
+        self.log.add(f"{self.table}\0{key}")
         return self.inner[key]
 
     def get(self, key: str, default: Any = None) -> Any:
-        self.log.add((self.table, key))
+        self.log.add(f"{self.table}\0{key}")
         return self.inner.get(key, default)
 
     def __contains__(self, key: object) -> bool:
-        self.log.add((self.table, str(key)))
+        self.log.add(f"{self.table}\0{key}")
         return key in self.inner
 
     def __iter__(self) -> Iterator[str]:
-        self.log.add((self.table, "*"))
+        self.log.add(f"{self.table}\0*")
         return iter(self.inner)
 
     def __len__(self) -> int:
-        self.log.add((self.table, "*"))
+        self.log.add(f"{self.table}\0*")
         return len(self.inner)
 
 
@@ -316,7 +354,11 @@ class Stub:
 
     def __init__(self, doc: Doc) -> None:
         self.aliases = doc.aliases
-        self.where = Location(doc.file, doc.line)
+        self.doc = doc
+
+    @property
+    def where(self) -> Location:
+        return Location(self.doc.file, self.doc.line)
 
 
 class Build:
@@ -326,10 +368,9 @@ class Build:
                  reuse: bool = True) -> None:
         self.layers, self.files, self.problems, self.content = layers, files, problems, content
         self.hook = compiled.make_hook(layers.prefixes)
+        self.layer_of = {f.label: f.layer for f in files}
         stored = cache.read_json(_build_name(layers.key)) if reuse else None
         self.old: dict[str, Any] = stored if isinstance(stored, dict) and stored.get("format") == FORMAT else {}
-
-    # ---- documents
 
     def run(self) -> tuple[m.Library, list[Problem]]:
         for key in STATS:
@@ -346,11 +387,14 @@ class Build:
 
     def _run(self) -> tuple[m.Library, list[Problem]]:
         old_files = self.old.get("files", {})
+        self.pending: list[Doc] = []  # validated now, text not yet written in a chunk
+        self.pending_size = 0
         for f in self.files:
-            stored = old_files.get(f"{f.layer}\0{f.relative}")
-            if isinstance(stored, list) and stored[0] == f.digest and not f.docs:
+            name = f"{f.layer}\0{f.relative}"
+            stored = old_files.get(name)
+            if isinstance(stored, list) and stored[0] == f.digest:
                 self._recall(f, stored)
-            elif not f.docs:
+            else:
                 self._validate(f)
         problems = list(self.problems)
         for f in self.files:
@@ -382,27 +426,20 @@ class Build:
                     tables[TABLES[doc.kind]][doc.id] = doc
         library = self._library(tables, overrides)
         problems += self._cross_check(library, tables)
-        if not any(p.severity == "error" for p in problems):
-            self._store(tables, overrides, problems, library)
-        else:
-            self._store(tables, overrides, None, library)
+        clean = not any(p.severity == "error" for p in problems)
+        self._store(tables, overrides, problems if clean else None, library)
         return library, problems
+
+    # ---- documents
 
     def _recall(self, f: File, stored: list[Any]) -> None:
         _, file_problems, docs = stored
-        f.problems = self._problems(file_problems)
-        for d in docs:
-            kind, ident, line, doc_problems, sig, chunk, start, end, aliases, classes = d
-            f.docs.append(Doc(kind, ident, line, self._problems(doc_problems), sig, None, None, chunk, start, end,
-                              tuple(aliases), tuple(classes), f.layer, f.label))
-
-    def _problems(self, text: str) -> list[Problem]:
-        if text == "[]":
-            return []
-        found = json.loads(text, object_hook=self.hook)
-        if not (isinstance(found, list) and all(isinstance(p, Problem) for p in found)):
-            raise ValueError("not a list of problems")
-        return found
+        f.problems = unpack_problems(file_problems, self.layers.prefixes) if file_problems else []
+        prefixes = self.layers.prefixes
+        for kind, ident, line, doc_problems, sig, chunk, start, end, aliases, classes in docs:
+            f.docs.append(Doc(kind, ident, line, unpack_problems(doc_problems, prefixes) if doc_problems else [],
+                              sig, None, None, chunk, start, end, tuple(aliases), tuple(classes), f.layer, f.label))
+        f.record = stored
 
     def _validate(self, f: File) -> None:
         from mesocalc.boundedio import read_regular
@@ -424,6 +461,7 @@ class Build:
         except MesocalcError as exc:
             f.problems = list(exc.problems)
             return
+        del raw
         for raw_doc in parsed:
             STATS["validated_documents"] += 1
             problems: list[Problem] = []
@@ -433,9 +471,14 @@ class Build:
                 continue
             text = self.layers.template_text(
                 json.dumps(compiled.encode(obj), separators=(",", ":"), allow_nan=False), f.layer)
-            f.docs.append(Doc(kinds.kind_of(obj).name, obj.id, obj.where.line, problems, cache.content_key(text),
-                              text, obj, aliases=tuple(getattr(obj, "aliases", ())),
-                              classes=tuple(getattr(obj, "classes", ())), layer=f.layer, file=f.label))
+            doc = Doc(kinds.kind_of(obj).name, obj.id, obj.where.line, problems, cache.content_key(text), text, obj,
+                      aliases=tuple(getattr(obj, "aliases", ())), classes=tuple(getattr(obj, "classes", ())),
+                      layer=f.layer, file=f.label)
+            f.docs.append(doc)
+            self.pending.append(doc)
+            self.pending_size += len(text)
+            if self.pending_size >= CHUNK_BYTES:  # written now, so that a big library's texts are not all kept
+                self._write_chunk()
 
     def _library(self, tables: dict[str, dict[str, Doc]], overrides: list[list[str]]) -> m.Library:
         built: dict[str, Any] = {}
@@ -457,34 +500,47 @@ class Build:
             before = old_tables.get(table, {})
             changed[table] = {key for key in before.keys() | docs.keys()
                               if before.get(key) != (docs[key].sig if key in docs else None)}
+        touched = {table for table, keys in changed.items() if keys}
         old_checks = self.old.get("checks", {})
         self.checks: dict[str, list[Any]] = {}
-        log: set[tuple[str, str]] = set()
+        log: set[str] = set()
         fields: dict[str, Any] = {table: Watch(table, getattr(library, table), log) for table in TABLES.values()}
         watched = m.Library(**fields)
+        prefixes = self.layers.prefixes
+
+        def still(deps: list[str]) -> bool:
+            for dep in deps:
+                table, _, key = dep.partition("\0")
+                if table in touched and (key == "*" or key in changed[table]):
+                    return False
+            return True
 
         def part(table: str, key: str, name: str, check: Any) -> list[Problem]:
             doc = tables[table][key]
             ident = f"{table}\0{key}\0{name}"
             stored = old_checks.get(ident)
-            if (isinstance(stored, list) and stored[0] == doc.sig
-                    and not any(ref in changed[t] or (ref == "*" and changed[t]) for t, ref in stored[1])):
+            if isinstance(stored, list) and stored[0] == doc.sig and still(stored[1]):
                 self.checks[ident] = stored
-                return self._problems(stored[2])
+                return unpack_problems(stored[2], prefixes) if stored[2] else []
             STATS["checked_documents"] += 1
             log.clear()
             found: list[Problem] = check(watched, getattr(library, table)[key])
-            self.checks[ident] = [doc.sig, sorted(log), self._encode_problems(found, doc.layer)]
+            self.checks[ident] = [doc.sig, sorted(log), self._rows(found)]
             return found
 
         aliases = {table: {key: Stub(doc) for key, doc in tables[table].items()} for table in LAZY}
         classes = {c for doc in tables["agents"].values() for c in doc.classes}
         return cross_check(library, part, aliases, classes)
 
-    def _encode_problems(self, problems: list[Problem], layer: int) -> str:
-        if not problems:
-            return "[]"
-        return self.layers.template_text(json.dumps(compiled.encode(problems), separators=(",", ":")), layer)
+    def _rows(self, problems: list[Problem]) -> list[list[Any]]:
+        """Problems as stored (unpack_problems): each file label with its layer's mark."""
+        out = []
+        for p in problems:
+            where = p.where
+            layer = self.layer_of.get(where.file) if where.file else None
+            file = self.layers.template(where.file, layer) if where.file and layer is not None else where.file
+            out.append([p.code, p.message, file, where.line, where.key, p.hint, p.severity])
+        return out
 
     # ---- storing
 
@@ -492,68 +548,53 @@ class Build:
                library: m.Library) -> None:
         if cache.usable_dir() is None:
             return
-        fresh = [d for f in self.files for d in f.docs if d.text is not None]
-        self._write_chunks(fresh)
+        self._write_chunk()  # the last one
         layers = self.layers
+        chunks = sorted({d.chunk for f in self.files for d in f.docs if d.kind is not None})
+        number = {name: i for i, name in enumerate(chunks)}
         files = {}
         for f in self.files:
-            files[f"{f.layer}\0{f.relative}"] = [
-                f.digest, self._encode_problems(f.problems, f.layer),
-                [[d.kind, d.id, d.line, self._encode_problems(d.problems, d.layer), d.sig, d.chunk, d.start, d.end,
+            files[f"{f.layer}\0{f.relative}"] = f.record or [
+                f.digest, self._rows(f.problems),
+                [[d.kind, d.id, d.line, self._rows(d.problems), d.sig, d.chunk, d.start, d.end,
                   list(d.aliases), list(d.classes)] for d in f.docs]]
-        used = {d.chunk for f in self.files for d in f.docs if d.kind is not None}
-        build = {"format": FORMAT, "files": files, "checks": self.checks,
-                 "tables": {table: {key: doc.sig for key, doc in docs.items()} for table, docs in tables.items()}}
-        before = self.old.get("chunks", [])
         if problems is not None:
-            layer_of = {f.label: f.layer for f in self.files}
-            chunks = sorted(used)
-            number = {name: i for i, name in enumerate(chunks)}
             index: dict[str, Any] = {"status": layers.status, "content": self.content, "chunks": chunks,
-                                     "overrides": [[k, i, layers.template(new, layer_of[new]),
-                                                    layers.template(old, layer_of[old])]
-                                                   for k, i, new, old in overrides]}
-            for table in LAZY:
-                spans: list[int] = []
-                for doc in tables[table].values():
-                    spans += [number[doc.chunk], doc.start, doc.end]
-                index[table] = [list(tables[table]), spans]
-            small = {table: {key: library_table[key] for key in library_table}
-                     for table in TABLES.values() if table not in LAZY
-                     for library_table in [getattr(library, table)]}
-            index["small"] = self._encode_all(small)
-            index["problems"] = self._encode_all(problems)
+                                     "overrides": [[kind, ident, layers.template(new, self.layer_of[new]),
+                                                    layers.template(old, self.layer_of[old])]
+                                                   for kind, ident, new, old in overrides]}
+            for table in LAZY:  # ids (which hold no newline) and spans as text: decoded in a few ms
+                spans = "".join(compiled.span(number[doc.chunk], doc.start, doc.end) for doc in tables[table].values())
+                index[table] = ["\n".join(tables[table]), spans]
+            small = {table: dict(getattr(library, table)) for table in TABLES.values() if table not in LAZY}
+            text = json.dumps(compiled.encode(small), separators=(",", ":"), allow_nan=False)
+            for layer in sorted(range(len(layers.dirs)), key=lambda n: -len(layers.prefixes[n])):
+                text = layers.template_text(text, layer)  # a folder inside another one's first
+            index["small"] = text
+            index["problems"] = json.dumps(self._rows(problems), separators=(",", ":"))
             cache.write_json(_index_name(layers.key), index)
-        build["chunks"] = sorted(used)
+        build = {"format": FORMAT, "files": files, "checks": self.checks, "chunks": chunks,
+                 "tables": {table: {key: doc.sig for key, doc in docs.items()} for table, docs in tables.items()}}
         cache.write_json(_build_name(layers.key), build)
         directory = cache.usable_dir()
-        for name in set(before) - used:  # chunks this library no longer uses
+        for name in set(self.old.get("chunks", [])) - set(chunks):  # chunks this library no longer uses
             if directory is not None and isinstance(name, str) and name.startswith("docs-"):
                 with contextlib.suppress(OSError):
                     os.unlink(directory / name)
 
-    def _encode_all(self, value: Any) -> str:
-        text = json.dumps(compiled.encode(value), separators=(",", ":"), allow_nan=False)
-        for layer in sorted(range(len(self.layers.dirs)), key=lambda n: -len(self.layers.prefixes[n])):
-            text = self.layers.template_text(text, layer)  # a folder inside another one's first
-        return text
-
-    def _write_chunks(self, fresh: list[Doc]) -> None:
-        group: list[Doc] = []
-        size = 0
-        for doc in [*fresh, None]:
-            if doc is not None:
-                group.append(doc)
-                size += len(doc.text or "")
-            if group and (doc is None or size >= CHUNK_BYTES):
-                parts, position = [], 0
-                for d in group:
-                    d.start, d.end = position, position + len(d.text or "")
-                    parts.append(d.text or "")
-                    position = d.end
-                text = "".join(parts)
-                name = f"docs-{cache.content_key(text)}.json"
-                for d in group:
-                    d.chunk = name
-                cache.write_text(name, text)
-                group, size = [], 0
+    def _write_chunk(self) -> None:
+        """The texts of the documents validated since the last chunk, as one chunk entry."""
+        if not self.pending:
+            return
+        parts, position = [], 0
+        for d in self.pending:
+            d.start, d.end = position, position + len(d.text or "")
+            parts.append(d.text or "")
+            position = d.end
+        text = "".join(parts)
+        name = f"docs-{cache.content_key(text)}.json"
+        cache.write_text(name, text)
+        for d in self.pending:
+            d.chunk = name
+            d.text = None
+        self.pending, self.pending_size = [], 0
