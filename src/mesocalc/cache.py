@@ -231,8 +231,9 @@ MAX_TOTAL_BYTES = 256 * 1024 * 1024  # the cache folder is kept below this
 PRUNE_CHECK_BYTES = 256 * 1024  # only writing an entry at least this large can push it over
 
 
-def prune(directory: Path, keep: str, limit: int = MAX_TOTAL_BYTES) -> None:
-    """Delete the oldest entries until the folder holds at most 3/4 of `limit` (never `keep`)."""
+def prune(directory: Path, keep: str, limit: int | None = None) -> None:
+    """Delete the oldest entries until the folder holds at most 3/4 of `limit` (MAX_TOTAL_BYTES; never `keep`)."""
+    limit = MAX_TOTAL_BYTES if limit is None else limit
     entries = []
     with os.scandir(directory) as listing:
         for entry in listing:

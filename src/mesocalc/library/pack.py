@@ -32,8 +32,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ CHUNK_BYTES = 512 * 1024
 TABLES = {kind.name: kind.table for kind in kinds.REGISTRY}
 LAZY = ("agents", "cocktails")
 # how many documents were parsed and validated by the last load (tests assert on it, not on time)
-STATS = {"parsed_files": 0, "validated_documents": 0, "checked_documents": 0}
+STATS = {"parsed_files": 0, "validated_documents": 0, "checked_documents": 0, "from_index": 0}
 
 
 @dataclass
@@ -95,6 +96,7 @@ class Layers:
         self.found: list[tuple[int, str, str, str]] = []  # layer, path, label, relative name
         self.infos: dict[str, os.stat_result] = {}  # path -> status read here
         status: list[str] = [FORMAT]
+        shapes: list[str] = []
         newest = 0
         for number, directory in enumerate(dirs):
             resolved = directory.resolve()
@@ -104,6 +106,7 @@ class Layers:
             status.append(f"\0layer\0{resolved}")
             is_builtin = resolved == builtin
             overlaps = is_builtin or builtin in resolved.parents or resolved in builtin.parents
+            shapes.append("overlaps" if overlaps else "dot" if prefix == "." else "plain")
             cut = len(prefix) + 1
             inside = prefix + os.sep
             names = layer_names(directory)
@@ -124,7 +127,11 @@ class Layers:
                        for (_, _, _, relative), i in zip(self.found[-len(names):], infos, strict=True)] if names else []
         settled = 0 <= newest <= time.time_ns() - _settled_ns()
         self.status = cache.content_key("\n".join(status)) if settled else None
-        self.key = cache.content_key(FORMAT, compiled.code_key(), *self.resolved)
+        # the entries' key: the resolved folders, and how each one's labels are made (a label is its path
+        # as given, with the layer's mark in place of the folder, unless the folder is "." or overlaps the
+        # built-in one: such labels are stored as they are, so those layers get entries of their own)
+        self.key = cache.content_key(FORMAT, compiled.code_key(), *self.resolved, *shapes)
+        self.patterns: list[tuple[str, str, str, str]] = []  # template_text's, per layer
 
     def labels(self) -> list[str]:
         return [label for _, _, label, _ in self.found]
@@ -143,10 +150,13 @@ class Layers:
 
     def template_text(self, text: str, layer: int) -> str:
         """The same for every Location in a stored JSON text (a mark no text can hold: NUL is escaped)."""
-        prefix = self.prefixes[layer]
-        head = '["Location",'
-        return (text.replace(head + json.dumps(prefix + "/")[:-1], head + json.dumps(f"\0{layer}\0/")[:-1])
-                .replace(head + json.dumps(prefix) + ",", head + json.dumps(f"\0{layer}\0") + ","))
+        while len(self.patterns) <= layer:
+            number = len(self.patterns)
+            prefix, head = self.prefixes[number], '["Location",'
+            self.patterns.append((head + json.dumps(prefix + os.sep)[:-1], head + json.dumps(f"\0{number}\0/")[:-1],
+                                  head + json.dumps(prefix) + ",", head + json.dumps(f"\0{number}\0") + ","))
+        folder, folder_mark, file, file_mark = self.patterns[layer]
+        return text.replace(folder, folder_mark).replace(file, file_mark)
 
 
 def _settled_ns() -> int:
@@ -167,12 +177,15 @@ def load(dirs: list[Path]) -> Any:
     """The LoadResult of a library with folders of its own (see the module doc)."""
     from mesocalc.library import LoadResult
 
+    for key in STATS:
+        STATS[key] = 0
     problems: list[Problem] = []
     layers = Layers(dirs)
     index = _read_index(layers)
     if index is not None and layers.status is not None and index.get("status") == layers.status:
         found = _decode_index(index, layers)
         if found is not None:
+            STATS["from_index"] = 1
             return found
     files = _digests(layers, problems)
     content = cache.content_key("content", *(f"{f.layer}\0{f.relative}\0{f.digest}" for f in files))
@@ -182,6 +195,7 @@ def load(dirs: list[Path]) -> Any:
             if layers.status is not None:
                 index["status"] = layers.status
                 cache.write_json(_index_name(layers.key), index)
+            STATS["from_index"] = 1
             return found
     library, all_problems = Build(layers, files, problems, content).run()
     return LoadResult(library, all_problems, [f.label for f in files])
@@ -202,21 +216,13 @@ def _decode_index(index: dict[str, Any], layers: Layers) -> Any:
 
     hook = compiled.make_hook(layers.prefixes)
 
-    def fallback(table: str) -> Any:
-        def fresh() -> Mapping[str, Any]:
-            library = Build(layers, _digests(layers, []), [], "", reuse=False).run()[0]
-            table_now: Mapping[str, Any] = getattr(library, table)
-            return table_now
-
-        return fresh
-
     try:
         chunks = index["chunks"]
         tables: dict[str, Any] = {}
         for table in LAZY:
             keys, spans = index[table]
             raw = compiled.Chunked(keys.split("\n") if keys else [], spans, chunks, _read_chunk)
-            tables[table] = compiled._LAZY[table](raw, hook, fallback(table))
+            tables[table] = compiled._LAZY[table](raw, hook, _afresh(layers, table))
         small = json.loads(index["small"], object_hook=hook)
         prefixes = layers.prefixes
         overrides = tuple(f"{kind} '{ident}' from {compiled.untemplate(new, prefixes)} replaces the one "
@@ -240,6 +246,18 @@ def _decode_index(index: dict[str, Any], layers: Layers) -> Any:
         return found
 
     return LoadResult(library, [], layers.labels(), stored_warnings)
+
+
+def _afresh(layers: Layers, table: str) -> Callable[[], Mapping[str, Any]]:
+    """A library table validated afresh from the files, for a document whose stored text is gone or damaged."""
+    done: list[Mapping[str, Any]] = []
+
+    def fresh() -> Mapping[str, Any]:
+        if not done:
+            done.append(getattr(Build(layers, _digests(layers, []), [], "", reuse=False).run()[0], table))
+        return done[0]
+
+    return fresh
 
 
 def _digests(layers: Layers, problems: list[Problem]) -> list[File]:
@@ -272,6 +290,7 @@ def _digests(layers: Layers, problems: list[Problem]) -> list[File]:
         out.append(f)
     for manifest in manifests.values():
         manifest.save()
+    layers.infos = {}  # not needed again (20,000 status records)
     return out
 
 
@@ -320,9 +339,11 @@ class Watch(Mapping[str, Any]):
 class Table(Mapping[str, Any]):
     """The documents of one kind, each decoded from its stored text (or taken as validated now) when used."""
 
-    def __init__(self, docs: dict[str, Doc], hook: Any, texts: dict[str, str]) -> None:
+    def __init__(self, docs: dict[str, Doc], hook: Any, texts: dict[str, str],
+                 fallback: Callable[[], Mapping[str, Any]] | None = None) -> None:
         self.docs, self.hook, self.texts = docs, hook, texts
         self.done: dict[str, Any] = {}
+        self.fallback = fallback  # the table validated afresh, if a chunk is gone (pruned since) or damaged
 
     def __getitem__(self, key: str) -> Any:
         obj = self.done.get(key)
@@ -334,7 +355,9 @@ class Table(Mapping[str, Any]):
                 if text is not None:
                     self.texts[doc.chunk] = text
                 if text is None or not 0 <= doc.start <= doc.end <= len(text):
-                    raise compiled.Unavailable(doc.chunk)
+                    if self.fallback is None:
+                        raise compiled.Unavailable(doc.chunk)
+                    return self.fallback()[key]
                 obj = json.loads(text[doc.start:doc.end], object_hook=self.hook)
             self.done[key] = obj
         return obj
@@ -367,14 +390,13 @@ class Build:
     def __init__(self, layers: Layers, files: list[File], problems: list[Problem], content: str,
                  reuse: bool = True) -> None:
         self.layers, self.files, self.problems, self.content = layers, files, problems, content
+        self.reuse = reuse  # False: validate every file, and keep the model objects (no chunk is relied on)
         self.hook = compiled.make_hook(layers.prefixes)
         self.layer_of = {f.label: f.layer for f in files}
         stored = cache.read_json(_build_name(layers.key)) if reuse else None
         self.old: dict[str, Any] = stored if isinstance(stored, dict) and stored.get("format") == FORMAT else {}
 
     def run(self) -> tuple[m.Library, list[Problem]]:
-        for key in STATS:
-            STATS[key] = 0
         try:
             return self._run()
         except (compiled.Unavailable, ValueError, TypeError, KeyError, AttributeError, IndexError):
@@ -387,6 +409,7 @@ class Build:
 
     def _run(self) -> tuple[m.Library, list[Problem]]:
         old_files = self.old.get("files", {})
+        self.new_chunks: list[str] = []
         self.pending: list[Doc] = []  # validated now, text not yet written in a chunk
         self.pending_size = 0
         for f in self.files:
@@ -462,7 +485,7 @@ class Build:
             f.problems = list(exc.problems)
             return
         del raw
-        for raw_doc in parsed:
+        for number, raw_doc in enumerate(parsed):
             STATS["validated_documents"] += 1
             problems: list[Problem] = []
             obj = read_document(raw_doc, problems)
@@ -471,7 +494,9 @@ class Build:
                 continue
             text = self.layers.template_text(
                 json.dumps(compiled.encode(obj), separators=(",", ":"), allow_nan=False), f.layer)
-            doc = Doc(kinds.kind_of(obj).name, obj.id, obj.where.line, problems, cache.content_key(text), text, obj,
+            # its text is made from the file's content by this code (the cache key's): the file's digest and
+            # the document's number identify it
+            doc = Doc(kinds.kind_of(obj).name, obj.id, obj.where.line, problems, f"{f.digest}:{number}", text, obj,
                       aliases=tuple(getattr(obj, "aliases", ())), classes=tuple(getattr(obj, "classes", ())),
                       layer=f.layer, file=f.label)
             f.docs.append(doc)
@@ -525,7 +550,7 @@ class Build:
             STATS["checked_documents"] += 1
             log.clear()
             found: list[Problem] = check(watched, getattr(library, table)[key])
-            self.checks[ident] = [doc.sig, sorted(log), self._rows(found)]
+            self.checks[ident] = [doc.sig, [sys.intern(dep) for dep in sorted(log)], self._rows(found) if found else []]
             return found
 
         aliases = {table: {key: Stub(doc) for key, doc in tables[table].items()} for table in LAZY}
@@ -546,17 +571,27 @@ class Build:
 
     def _store(self, tables: dict[str, dict[str, Doc]], overrides: list[list[str]], problems: list[Problem] | None,
                library: m.Library) -> None:
-        if cache.usable_dir() is None:
+        directory = cache.usable_dir()
+        if directory is None:
             return
         self._write_chunk()  # the last one
+        if self.reuse and all(os.path.exists(directory / name) for name in self.new_chunks):
+            # every text is in a chunk: the agents and cocktails validated now are decoded again when used,
+            # not kept (a 20,000-document library's model objects are most of its peak memory)
+            for table in LAZY:
+                lazy = getattr(library, table)
+                lazy.done.clear()
+                lazy.fallback = _afresh(self.layers, table)
+                for doc in lazy.docs.values():
+                    doc.obj = None
         layers = self.layers
         chunks = sorted({d.chunk for f in self.files for d in f.docs if d.kind is not None})
         number = {name: i for i, name in enumerate(chunks)}
         files = {}
         for f in self.files:
             files[f"{f.layer}\0{f.relative}"] = f.record or [
-                f.digest, self._rows(f.problems),
-                [[d.kind, d.id, d.line, self._rows(d.problems), d.sig, d.chunk, d.start, d.end,
+                f.digest, self._rows(f.problems) if f.problems else [],
+                [[d.kind, d.id, d.line, self._rows(d.problems) if d.problems else [], d.sig, d.chunk, d.start, d.end,
                   list(d.aliases), list(d.classes)] for d in f.docs]]
         if problems is not None:
             index: dict[str, Any] = {"status": layers.status, "content": self.content, "chunks": chunks,
@@ -576,7 +611,6 @@ class Build:
         build = {"format": FORMAT, "files": files, "checks": self.checks, "chunks": chunks,
                  "tables": {table: {key: doc.sig for key, doc in docs.items()} for table, docs in tables.items()}}
         cache.write_json(_build_name(layers.key), build)
-        directory = cache.usable_dir()
         for name in set(self.old.get("chunks", [])) - set(chunks):  # chunks this library no longer uses
             if directory is not None and isinstance(name, str) and name.startswith("docs-"):
                 with contextlib.suppress(OSError):
@@ -594,6 +628,7 @@ class Build:
         text = "".join(parts)
         name = f"docs-{cache.content_key(text)}.json"
         cache.write_text(name, text)
+        self.new_chunks.append(name)
         for d in self.pending:
             d.chunk = name
             d.text = None

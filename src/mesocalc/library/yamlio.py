@@ -100,23 +100,23 @@ def _plain(node: Any, path: str, lines: dict[str, int], depth: int, counter: lis
 
     counter[0] += 1
     line = node.start_mark.line + 1
-    where = Location(name, line, path or None)
+    # the Location of a node is made only for an error (one per node cost ~1 s for a 20,000-file library)
     if counter[0] > MAX_NODES:
-        raise MesocalcError(
-            Problem("too-large", f"document expands to more than {MAX_NODES:,} values (alias bomb?)", where)
-        )
+        raise MesocalcError(Problem("too-large", f"document expands to more than {MAX_NODES:,} values (alias bomb?)",
+                                    Location(name, line, path or None)))
     if depth > MAX_DEPTH:
-        raise MesocalcError(Problem("too-deep", f"nested more than {MAX_DEPTH} levels deep", where))
+        raise MesocalcError(Problem("too-deep", f"nested more than {MAX_DEPTH} levels deep",
+                                    Location(name, line, path or None)))
     if node.tag not in _PLAIN_TAGS:
-        raise MesocalcError(
-            Problem("bad-tag", f"YAML tag '{node.tag}' is not allowed (plain data only)", where)
-        )
+        raise MesocalcError(Problem("bad-tag", f"YAML tag '{node.tag}' is not allowed (plain data only)",
+                                    Location(name, line, path or None)))
     lines.setdefault(path, line)
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise MesocalcError(Problem("bad-tag", "YAML merge keys (<<) are not allowed", where))
+                raise MesocalcError(Problem("bad-tag", "YAML merge keys (<<) are not allowed",
+                                            Location(name, line, path or None)))
             if key_node.tag not in _PLAIN_TAGS:
                 raise MesocalcError(Problem("bad-tag", f"YAML tag '{key_node.tag}' is not allowed (plain data only)",
                                             Location(name, key_node.start_mark.line + 1, path or None)))
@@ -145,13 +145,13 @@ def _plain(node: Any, path: str, lines: dict[str, int], depth: int, counter: lis
             lines[child] = item.start_mark.line + 1
             items.append(_plain(item, child, lines, depth + 1, counter, name))
         return items
-    return _scalar(node, where)
+    return _scalar(node, name, line, path)
 
 
 _BOOLS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
-def _scalar(node: Any, where: Location) -> Any:
+def _scalar(node: Any, name: str, line: int, path: str) -> Any:
     value = str(node.value)
     tag = node.tag
     if tag == "tag:yaml.org,2002:int":
@@ -162,13 +162,15 @@ def _scalar(node: Any, where: Location) -> Any:
             return value
     if tag == "tag:yaml.org,2002:float":
         if value.lstrip("+-").lower() in (".inf", ".nan"):
-            raise MesocalcError(Problem("bad-number", f"'{value}' is not a finite number", where))
+            raise MesocalcError(Problem("bad-number", f"'{value}' is not a finite number",
+                                        Location(name, line, path or None)))
         try:
             number = float(value.replace("_", ""))
         except ValueError:
             return value
         if number != number or number in (float("inf"), float("-inf")):
-            raise MesocalcError(Problem("bad-number", f"'{value}' is not a finite number", where))
+            raise MesocalcError(Problem("bad-number", f"'{value}' is not a finite number",
+                                        Location(name, line, path or None)))
         return number
     if tag == "tag:yaml.org,2002:bool":
         return _BOOLS.get(value.lower(), value)
