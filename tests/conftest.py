@@ -1,6 +1,6 @@
 """Shared fixtures: an isolated cache directory, the built-in library, and a CLI runner.
 
-The `cli` fixture runs `mesocalc.cli.run` (the path `main()` takes, usage errors included) and checks
+The `cli` fixture runs `mesocalc.cli.app.run` (the path `main()` takes, usage errors included) and checks
 every JSON document a `--json` run prints: strictly valid JSON (no NaN/Infinity) and valid against
 the schema of its `kind` (src/mesocalc/schemas/<kind>.json, the one `mesocalc schema` prints).
 """
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from mesocalc import model as m
+from mesocalc.core import model as m
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "src" / "mesocalc" / "schemas"
 # development tools (tools/docgen.py) are not installed with the package: tests import them from the clone
@@ -130,7 +130,7 @@ class Run:
 
 def run_cli(args: list[str] | tuple[str, ...], input: str | None = None) -> Run:
     """mesocalc ARGS in-process, through `cli.run` (as the installed command runs), output captured."""
-    from mesocalc.cli import run
+    from mesocalc.cli.app import run
 
     runner = CliRunner()
     with runner.isolation(input=input) as (out, err, _mixed):

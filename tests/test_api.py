@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mesocalc
-from mesocalc import model as m
 from mesocalc import units as u
+from mesocalc.core import model as m
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "python-api.md"
 
@@ -38,10 +38,10 @@ def test_every_public_name_resolves():
 
 def test_api_functions_win_over_the_core_modules_of_the_same_name():
     # the core modules plan, schedule and compound are imported by now (the CLI tests, the API itself)
-    import mesocalc.compound
-    import mesocalc.plan
-    import mesocalc.schedule
-    import mesocalc.visit
+    import mesocalc.core.compound
+    import mesocalc.core.plan
+    import mesocalc.core.schedule
+    import mesocalc.core.visit
     from mesocalc import api
 
     assert mesocalc.plan is api.plan and mesocalc.schedule is api.schedule and mesocalc.compound is api.compound

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "mesocalc"
-SHELL = {"cli.py", "cli_help.py", "cli_ledger.py", "cli_options.py", "clickapp.py", "launch.py",
-         "__main__.py"}  # the shell: the command line
+SHELL = {"cli", "__main__.py"}  # the shell: the command line (the cli/ folder) and python -m mesocalc
 # A quantity's JSON form ({"value", "unit"}) and a problem's are part of those value types.
 VALUE_TYPES = {"units.py", "errors.py"}
 
@@ -21,7 +20,7 @@ def modules(exclude_render: bool = True) -> list[Path]:
     out = []
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = path.relative_to(PACKAGE)
-        if relative.name in SHELL and len(relative.parts) == 1:
+        if relative.parts[0] in SHELL:
             continue
         if exclude_render and relative.parts[0] == "render":
             continue
@@ -44,19 +43,13 @@ def test_no_module_but_the_shell_imports_typer(path):
     assert "typer" not in imported(path) and "click" not in imported(path)
 
 
-# Known debt (issue 13), listed so that it cannot grow: the ledger's records are stored and exported as JSON
-# (the SQLite content column, `ledger export`), and they still carry that form as to_json methods, some of
-# which reuse the plan's renderers. Moving them into render/ledger_json.py is the next step.
-LEDGER_DEBT = {"ledger/content.py", "ledger/course.py", "ledger/portable.py", "ledger/reports.py", "ledger/store.py"}
-
-
 @pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_the_core_and_requests_import_no_rich_and_no_renderer(path):
     assert "rich" not in imported(path)
     text = path.read_text(encoding="utf-8")
-    # the public API re-exports the JSON renderer; the --batch front end writes JSON lines with it
+    # the public API re-exports the JSON renderer
     relative = path.relative_to(PACKAGE).as_posix()
-    if relative not in ("__init__.py", "api.py", "batch.py", "visit_batch.py") and relative not in LEDGER_DEBT:
+    if relative not in ("__init__.py", "api.py"):
         assert "mesocalc.render" not in text, f"{path.name} reaches into render/"
 
 
@@ -64,14 +57,11 @@ def test_the_core_and_requests_import_no_rich_and_no_renderer(path):
 def test_json_is_shaped_in_render_only(path):
     if path.name in VALUE_TYPES and path.parent == PACKAGE:
         return
-    if path.relative_to(PACKAGE).as_posix() in LEDGER_DEBT:
-        return
     assert "def to_json" not in path.read_text(encoding="utf-8"), f"{path.name}: move the JSON shape to render/"
 
 
 def test_results_carry_no_json_shaped_dicts():
-    # the modules by their full names: `mesocalc.plan` is the API function
-    plan, schedule, compound = (importlib.import_module(f"mesocalc.{n}") for n in ("plan", "schedule", "compound"))
+    plan, schedule, compound = (importlib.import_module(f"mesocalc.core.{n}") for n in ("plan", "schedule", "compound"))
     results = [plan.PlanResult, plan.Capacity, plan.CapacityTerm, plan.ComponentResult, schedule.ScheduleResult,
                schedule.CourseSession, schedule.CourseCheck, schedule.EarlySession, compound.CompoundResult,
                compound.Ingredient, compound.BeyondUse]

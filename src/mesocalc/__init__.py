@@ -3,9 +3,8 @@
 The public API (docs/python-api.md) is re-exported lazily: `import mesocalc` loads none of pint, YAML,
 Rich or Typer; each name imports its module on first use.
 
-The functions plan, compound and schedule share their names with the core modules that compute them
-(mesocalc/plan.py, ...): `mesocalc.plan` is always the function. Import from the modules
-(`from mesocalc.plan import compute`), not `import mesocalc.plan as ...`.
+The functions plan, compound, schedule and visit are computed by the modules of the same names in
+mesocalc/core/ (`mesocalc.core.plan`, ...); `mesocalc.plan` is only ever the function.
 """
 
 from __future__ import annotations

@@ -1,3 +1,3 @@
-from mesocalc.launch import main
+from mesocalc.cli.launch import main
 
 main()

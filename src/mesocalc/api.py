@@ -21,19 +21,19 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mesocalc import model as m
 from mesocalc import units as u
+from mesocalc.core import model as m
 from mesocalc.errors import MesocalcError
 
 if TYPE_CHECKING:
-    from mesocalc.compound import CompoundResult
-    from mesocalc.conversion import Conversion
+    from mesocalc.core.compound import CompoundResult
+    from mesocalc.core.conversion import Conversion
+    from mesocalc.core.plan import PlanResult
+    from mesocalc.core.schedule import ScheduleResult
+    from mesocalc.core.visit import VisitResult
     from mesocalc.library.check import LibraryCheck
-    from mesocalc.plan import PlanResult
-    from mesocalc.request import Session
-    from mesocalc.request_schedule import GivenSession
-    from mesocalc.schedule import ScheduleResult
-    from mesocalc.visit import VisitResult
+    from mesocalc.request.plan import Session
+    from mesocalc.request.schedule import GivenSession
 
 Text = str | u.Q  # a quantity as typed ("25 cm^2") or as a quantity
 AreaText = str | u.Q | m.Area  # an area id, a surface or "W x H" as typed, a surface, or an Area object
@@ -67,7 +67,7 @@ def _text(value: Text) -> str:
 
 
 def _cocktail(cocktail: str | Path | m.Cocktail, library: m.Library) -> m.Cocktail:
-    from mesocalc.request import find_cocktail
+    from mesocalc.request.plan import find_cocktail
 
     return cocktail if isinstance(cocktail, m.Cocktail) else find_cocktail(str(cocktail), library)
 
@@ -90,7 +90,7 @@ def _with_areas(areas: Sequence[AreaText], library: m.Library) -> tuple[tuple[st
 def _session(cocktail: str | Path | m.Cocktail, library: m.Library, area: AreaText | Sequence[AreaText] | None,
              scalp: str | None, spacing: Text | None, volume_per_point: Text | None, grid: str | None,
              points: int | None, weight: Text | None, patient: str | Path | m.Patient | None) -> Session:
-    from mesocalc.request import SessionOptions, resolve_session
+    from mesocalc.request.plan import SessionOptions, resolve_session
 
     chosen = _cocktail(cocktail, library)
     areas, library = _with_areas(() if area is None else (area,) if isinstance(area, str | u.Q | m.Area)
@@ -108,7 +108,7 @@ def plan(cocktail: str | Path | m.Cocktail, *, area: AreaText | Sequence[AreaTex
          grid: str | None = None, points: int | None = None, weight: Text | None = None,
          patient: str | Path | m.Patient | None = None, library: Library = None, strict: bool = False) -> PlanResult:
     """One session (`mesocalc plan`): grid, volumes, final concentrations, doses, every cap, capacity."""
-    from mesocalc.plan import compute
+    from mesocalc.core.plan import compute
 
     lib = _library(library)
     session = _session(cocktail, lib, area, scalp, spacing, volume_per_point, grid, points, weight, patient)
@@ -118,7 +118,7 @@ def plan(cocktail: str | Path | m.Cocktail, *, area: AreaText | Sequence[AreaTex
 def visit(file: str | Path | Mapping[str, object], *, library: Library = None, strict: bool = False) -> VisitResult:
     """Everything given to one patient in one session (`mesocalc visit FILE`): a visit file (YAML or JSON)
     or a mapping with the keys of one; each item planned, every agent totalled, class limits."""
-    from mesocalc.visit import visit as compute_visit
+    from mesocalc.core.visit import visit as compute_visit
 
     return compute_visit(file, _library(library), strict=strict)
 
@@ -134,9 +134,9 @@ def schedule(cocktail: str | Path | m.Cocktail, *, start: str | date | None = No
 
     same_day: a session already in `history` on the start date itself is allowed (a ledger's history).
     """
-    from mesocalc.plan import compute
-    from mesocalc.request_schedule import resolve_course
-    from mesocalc.schedule import compute_schedule
+    from mesocalc.core.plan import compute
+    from mesocalc.core.schedule import compute_schedule
+    from mesocalc.request.schedule import resolve_course
 
     lib = _library(library)
     chosen = _cocktail(cocktail, lib)
@@ -157,8 +157,8 @@ def compound(cocktail: str | Path | m.Cocktail, volume: Text, *,
     stock: {agent: stock id or concentration}, or "AGENT=STOCK" strings as --stock takes them.
     prepared: when preparation starts (default now).
     """
-    from mesocalc.compound import compound as make_recipe
-    from mesocalc.request_compound import CompoundOptions, resolve_compound
+    from mesocalc.core.compound import compound as make_recipe
+    from mesocalc.request.compound import CompoundOptions, resolve_compound
 
     lib = _library(library)
     chosen = _cocktail(cocktail, lib)
@@ -172,7 +172,7 @@ def compound(cocktail: str | Path | m.Cocktail, volume: Text, *,
 
 def convert(quantity: Text, unit: str | None = None) -> Conversion:
     """A pharmacy unit conversion (`mesocalc convert`): "1:100000" in "mg/mL", "2 %" in "mg/mL", ..."""
-    from mesocalc.conversion import convert as do_convert
+    from mesocalc.core.conversion import convert as do_convert
 
     return do_convert(_text(quantity), unit)
 

@@ -130,6 +130,21 @@ def _comma(mantissa: str, text: str, where: Location) -> str:
                       hint=f"write {sign}{whole}.{fraction} with a decimal point")
 
 
+def significant_digits(text: str) -> int:
+    """How many significant figures the number at the start of `text` was given with (`1,000.5 mg`: 5,
+    `0.0250 mg`: 3, `2500 mg`: 2, since trailing zeros of a whole number say nothing), 0 when there is
+    no number mesocalc reads. A converted value keeps them: 1,000.5 mg is 1,000.5 mg, not 1,001 mg."""
+    try:
+        number = read_number(text.strip(), Location())
+    except MesocalcError:
+        return 0
+    if number is None:
+        return 0
+    mantissa = number.text.lower().partition("e")[0].lstrip("+-").replace(",", "")
+    digits = mantissa.replace(".", "").lstrip("0")
+    return len(digits if "." in mantissa else digits.rstrip("0"))
+
+
 def as_read(text: str) -> str:
     """The quantity text with its number as read (`0,2 mL` -> `0.2 mL`), to echo what was understood."""
     stripped = text.strip()

@@ -466,6 +466,22 @@ _SCIENTIFIC = 15
 _SMALLEST_FIXED = -6
 
 
+def group_thousands(text: str) -> str:
+    """A number written with thousands commas (`f"{x:,}"`), the commas kept only where mesocalc's own reader
+    takes them as thousands (SPEC §2, notation.read_number): two or more groups (`1,250,000`), a decimal
+    part (`1,250.5`), or a last group ending in 00 (`2,500`, `100,000`). One comma before three other digits
+    (`1,682`) may be read as a decimal comma (1.682): that number is printed `1682`, so that what mesocalc
+    prints it reads back, and no reader of a printout takes 1682 mg for 1.682 mg."""
+    if text.count(",") == 1 and "." not in text and not text.endswith("00"):
+        return text.replace(",", "")
+    return text
+
+
+def format_percent(fraction: float, decimals: int = 0) -> str:
+    """A share as a whole percentage (`80 %`, `1682 %`, `1,200 %`), grouped as the doses beside it are."""
+    return f"{group_thousands(f'{fraction * 100:,.{decimals}f}')} %"
+
+
 def format_number(x: float, *, volume: bool = False, digits: int = 3) -> str:
     """3 significant figures (volumes to at least 0.01 mL), never rounding the whole-number part."""
     if x == 0 or not math.isfinite(x):
@@ -483,7 +499,7 @@ def format_number(x: float, *, volume: bool = False, digits: int = 3) -> str:
     text = f"{rounded:,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return "0" if text in ("-0", "") else group_thousands(text)
 
 
 def display(q: Q) -> tuple[float, str]:
@@ -509,15 +525,18 @@ def format_quantity(q: Q, digits: int = 3) -> str:
         # a vendor-declared count (nanoparticle tracking) is not known to 9 digits: 3 significant figures
         magnitude = math.floor(math.log10(abs(value)))
         rounded = Decimal(repr(value)).quantize(Decimal(1).scaleb(magnitude - digits + 1), rounding=ROUND_HALF_UP)
-        return f"{rounded:,.0f} {unit}"
-    return f"{format_number(value, volume=unit == 'mL', digits=digits)} {unit}"
+        return f"{group_thousands(f'{rounded:,.0f}')} {unit}"
+    text = format_number(value, volume=unit == 'mL', digits=digits)
+    if text == "1,000" and unit.startswith("mcg"):  # 999.7 mcg rounds to 1 mg: said in mg, as 1 mg is
+        return f"1 mg{unit[3:]}"
+    return f"{text} {unit}"
 
 
-def format_in(q: Q, unit_text: str) -> str:
+def format_in(q: Q, unit_text: str, digits: int = 3) -> str:
     """q written in a unit the user asked for (e.g. mcg/mL), ISMP-safe."""
     value = convert_value(q, unit_text)
     shown = ismp_unit(unit_text)
-    return f"{format_number(value, volume=shown == 'mL')} {shown}"
+    return f"{format_number(value, volume=shown == 'mL', digits=digits)} {shown}"
 
 
 def ismp_unit(unit_text: str) -> str:

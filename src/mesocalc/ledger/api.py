@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mesocalc import checks as c
-from mesocalc import model as m
+from mesocalc.core import checks as c
+from mesocalc.core import model as m
 from mesocalc.errors import Location, did_you_mean, input_error
+from mesocalc.ledger import codec, portable
 from mesocalc.ledger import content as ct
-from mesocalc.ledger import portable
 from mesocalc.ledger.db import open_ledger
 from mesocalc.ledger.reports import History, LotReport, history
 from mesocalc.ledger.store import (
@@ -23,6 +23,7 @@ from mesocalc.ledger.store import (
     Recording,
     StoredSession,
     Void,
+    all_sessions,
     known_lots,
     lot_sessions,
     patient_sessions,
@@ -134,7 +135,8 @@ def _similar(lot: str, known: list[str]) -> list[str]:
 def export(path: Path, patient: str | None) -> dict[str, Any]:
     with open_ledger(path) as con:
         who = ct.patient_id(patient, "--patient") if patient is not None else None
-        doc = portable.export_doc(con, who)
+        sessions = patient_sessions(con, who, documents=True) if who is not None else all_sessions(con, True)
+        doc = codec.export_doc(sessions, who)
     if who is not None and not doc["sessions"]:
         raise input_error(f"no sessions recorded for patient {who} in {path}", Location(key="--patient"),
                           code="unknown-patient")
@@ -142,7 +144,7 @@ def export(path: Path, patient: str | None) -> dict[str, Any]:
 
 
 def import_file(path: Path, text: str, name: str) -> portable.ImportResult:
-    sessions = portable.read_export(text, name)
+    sessions = codec.read_export(text, name)
     with open_ledger(path, create=True) as con:
         return portable.import_file(con, sessions, name)
 

@@ -84,9 +84,6 @@ class Lot(Record):
     lot: str
     expiry: date | None
 
-    def to_json(self) -> dict[str, Any]:
-        return {"target": self.target, "lot": self.lot, "expiry": self.expiry.isoformat() if self.expiry else None}
-
 
 def parse_expiry(text: str, option: str) -> date:
     """YYYY-MM-DD, or YYYY-MM meaning the last day of that month (as `EXP 2027-03` on a vial)."""

@@ -18,15 +18,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from mesocalc import checks as c
-from mesocalc import model as m
 from mesocalc import units as u
-from mesocalc.errors import Location
-from mesocalc.ledger import content as ct
-from mesocalc.ledger.store import Recording, StoredSession
-from mesocalc.record import Record
-from mesocalc.request_schedule import GivenSession
-from mesocalc.schedule import (
+from mesocalc.core import checks as c
+from mesocalc.core import model as m
+from mesocalc.core.schedule import (
     AgentDose,
     CourseCheck,
     CourseSession,
@@ -35,6 +30,11 @@ from mesocalc.schedule import (
     course_warnings,
     flag_sessions,
 )
+from mesocalc.errors import Location
+from mesocalc.ledger import content as ct
+from mesocalc.ledger.store import Recording, StoredSession
+from mesocalc.record import Record
+from mesocalc.request.schedule import GivenSession
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -70,16 +70,6 @@ class AgentCourse(Record):
     next_allowed: date | None
     complete: bool
     checks: tuple[CourseCheck, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        from mesocalc.render.schedule_json import course_check_item
-
-        return {"agent": self.agent, "name": self.name, "total": self.total.to_json(), "sessions": self.sessions,
-                "max_sessions": self.max_sessions,
-                "min_interval": self.min_interval.text() if self.min_interval else None,
-                "last_given": self.last_given.isoformat(),
-                "next_allowed": self.next_allowed.isoformat() if self.next_allowed else None,
-                "course_complete": self.complete, "checks": [course_check_item(ch) for ch in self.checks]}
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -124,8 +114,8 @@ def course(entries: list[Given], library: m.Library) -> Course:
         agent = library.agents.get(agent_id)
         if agent is None:
             unknown.append(agent_id)
-            warnings.append(c.Warning("limit-unchecked", "soft", f"{agent_id} is not in the library: its course "
-                                      "rules were not checked", agent_id))
+            warnings.append(c.Warning("limit-unchecked", m.Severity.SOFT, f"{agent_id} is not in the library: its "
+                                      "course rules were not checked", agent_id))
             continue
         own = course_checks(agent, None, sessions, weight)  # concentrations are not recorded: every cap applies
         checks += own
@@ -250,18 +240,11 @@ class PlanCourse(Record):
     checks: tuple[CourseCheck, ...]
     warnings: tuple[c.Warning, ...]
 
-    def to_json(self) -> dict[str, Any]:
-        from mesocalc.render.schedule_json import course_check_item
-
-        return {"patient": self.patient, "sessions_given": self.sessions_given,
-                "last_given": self.last_given.isoformat() if self.last_given else None,
-                "course_checks": [course_check_item(ch) for ch in self.checks]}
-
 
 def plan_with_course(plan: Any, sessions: list[StoredSession], patient: str, when: date, library: m.Library,
                      strict: bool) -> tuple[Any, PlanCourse]:
     """The plan with the patient's course checks from the ledger added to its warnings and exit code."""
-    from mesocalc.schedule import compute_schedule
+    from mesocalc.core.schedule import compute_schedule
 
     agents = {comp.agent.id for comp in plan.components}
     history = history_entries(sessions, agents, when)

@@ -1,7 +1,5 @@
-"""The ledger outside the database: export, import, check and backup.
+"""The ledger outside the database: import, check and backup (the export file's format: codec.py).
 
-- Export: one JSON document (`kind: ledger-export`) with every session (or one patient's), each with its
-  stable UUID, content, lots and voids: the record a patient carries to another clinic.
 - Import: idempotent by session UUID. A session already present with the same fields adds nothing; one
   present with different fields is a conflict: reported by UUID and field names, and nothing at all is
   imported. Voids are added by their own UUID (a void made elsewhere reaches this ledger too).
@@ -16,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
 import stat
 from dataclasses import dataclass, field
@@ -27,39 +24,22 @@ from typing import Any
 from mesocalc.errors import Location, MesocalcError, Problem, input_error
 from mesocalc.ledger import content as ct
 from mesocalc.ledger import db
-from mesocalc.ledger.store import (
-    StoredSession,
-    Void,
-    all_sessions,
-    insert_session,
-    insert_void,
-    patient_sessions,
-    session_by_uuid,
-)
+from mesocalc.ledger.codec import UUID
+from mesocalc.ledger.store import StoredSession, insert_session, insert_void, session_by_uuid
 from mesocalc.record import Record
 
-EXPORT_VERSION = 1
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _COMPARED = ("patient", "given_at", "source", "content", "ok", "override", "by", "note", "lots")
 
 
-def export_doc(con: sqlite3.Connection, patient: str | None) -> dict[str, Any]:
-    sessions = patient_sessions(con, patient, documents=True) if patient is not None else all_sessions(con, True)
-    return {"kind": "ledger-export", "version": EXPORT_VERSION, "schema_version": db.SCHEMA_VERSION,
-            "exported_at": datetime.now().replace(microsecond=0).isoformat(), "patient": patient,
-            "sessions": [_session_json(s) for s in sessions]}
-
-
-def _session_json(s: StoredSession) -> dict[str, Any]:
-    return {"uuid": s.uuid, "patient": s.patient, "given_at": s.given_at.isoformat(),
-            "recorded_at": s.recorded_at.isoformat(), "source": s.source, "content": s.content, "ok": s.ok,
-            "override": s.override, "by": s.by, "note": s.note, "lots": [lot.to_json() for lot in s.lots],
-            "voids": [{"uuid": v.uuid, "reason": v.reason, "voided_at": v.voided_at.isoformat(), "by": v.by}
-                      for v in s.voids],
-            "document": json.loads(s.document) if s.document else None}
-
-
 # ---- import -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Conflict(Record):
+    """A session already in the ledger whose fields differ from the imported record's."""
+
+    session: str
+    fields: tuple[str, ...]
+
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ImportResult(Record):
@@ -67,110 +47,7 @@ class ImportResult(Record):
     added: int
     unchanged: int
     voids_added: int
-    conflicts: tuple[dict[str, Any], ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": "ledger-import", "version": 1, "file": self.file, "added": self.added,
-                "unchanged": self.unchanged, "voids_added": self.voids_added, "conflicts": list(self.conflicts),
-                "ok": not self.conflicts}
-
-
-def read_export(text: str, name: str) -> list[StoredSession]:
-    """The sessions of an exported document; every problem names the file and key."""
-    try:
-        doc = json.loads(text, parse_constant=_no_constant)
-    except (json.JSONDecodeError, ValueError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise input_error(f"not valid JSON: {getattr(exc, 'msg', str(exc))}", Location(name, line),
-                          code="bad-json") from None
-    if not isinstance(doc, dict) or doc.get("kind") != "ledger-export":
-        raise input_error("expected a ledger export (kind: ledger-export, from mesocalc ledger export)",
-                          Location(name, key="kind"), code="bad-document")
-    if doc.get("version") != EXPORT_VERSION:
-        raise input_error(f"unsupported ledger export version {str(doc.get('version'))[:10]} (this mesocalc reads "
-                          f"version {EXPORT_VERSION})", Location(name, key="version"), code="bad-document")
-    sessions = doc.get("sessions")
-    if not isinstance(sessions, list):
-        raise input_error("'sessions' must be a list", Location(name, key="sessions"), code="bad-document")
-    return [_session(item, f"sessions[{i}]", name) for i, item in enumerate(sessions)]
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _session(item: Any, key: str, name: str) -> StoredSession:
-    def where(sub: str) -> Location:
-        return Location(name, key=f"{key}.{sub}" if sub else key)
-
-    if not isinstance(item, dict):
-        raise input_error("each session is an object", where(""), code="bad-document")
-
-    def text(sub: str, required: bool = True) -> str | None:
-        value = item.get(sub)
-        if value is None and not required:
-            return None
-        if not isinstance(value, str) or not value:
-            raise input_error(f"'{sub}' must be text", where(sub), code="bad-document")
-        limit = ct.MAX_ID if sub in ("patient", "by", "uuid", "given_at", "recorded_at") else ct.MAX_TEXT
-        if len(value) > limit or not ct.printable(value):
-            raise input_error(f"'{sub}' is too long or contains a control character", where(sub),
-                              code="bad-document")
-        return value
-
-    def moment(sub: str) -> datetime:
-        try:
-            return datetime.fromisoformat(text(sub) or "")
-        except ValueError:
-            raise input_error(f"'{sub}' is not an ISO date and time", where(sub), code="bad-date") from None
-
-    uuid = text("uuid") or ""
-    if not _UUID.match(uuid):
-        raise input_error("'uuid' is not a session UUID", where("uuid"), code="bad-document")
-    content = item.get("content")
-    if not isinstance(content, dict) or content.get("source") not in ("plan", "visit") or not isinstance(
-            content.get("doses"), dict) or not isinstance(content.get("items"), list):
-        raise input_error("'content' must be a session's content (source, items, doses)", where("content"),
-                          code="bad-document")
-    try:
-        for q in content["doses"].values():
-            ct.quantity(q)
-        for it in content["items"]:
-            if it["what"] not in ("cocktail", "product") or not isinstance(it["ref"], str):
-                raise ValueError
-    except (KeyError, TypeError, ValueError):
-        raise input_error("'content' has a dose or item mesocalc cannot read", where("content"),
-                          code="bad-document") from None
-    ok = item.get("ok")
-    if not isinstance(ok, bool):
-        raise input_error("'ok' must be true or false", where("ok"), code="bad-document")
-    override = text("override", required=False)
-    if not ok and not override:
-        raise input_error("a session that was not OK needs its 'override' reason", where("override"),
-                          code="bad-document")
-    lots = []
-    for j, lot in enumerate(item.get("lots") or []):
-        try:
-            expiry = lot.get("expiry")
-            lots.append(ct.Lot(str(lot["target"]), str(lot["lot"]), date.fromisoformat(expiry) if expiry else None))
-        except (AttributeError, KeyError, TypeError, ValueError):
-            raise input_error("a lot is {target, lot, expiry}", where(f"lots[{j}]"), code="bad-document") from None
-    voids = []
-    for j, v in enumerate(item.get("voids") or []):
-        try:
-            if not _UUID.match(v["uuid"]) or not v["reason"]:
-                raise ValueError
-            voids.append(Void(v["uuid"], uuid, str(v["reason"]), datetime.fromisoformat(v["voided_at"]), v.get("by")))
-        except (AttributeError, KeyError, TypeError, ValueError):
-            raise input_error("a void is {uuid, reason, voided_at, by}", where(f"voids[{j}]"),
-                              code="bad-document") from None
-    document = item.get("document")
-    source = content["source"]
-    if item.get("source") not in (None, source):
-        raise input_error("'source' differs from the content's", where("source"), code="bad-document")
-    return StoredSession(uuid, text("patient") or "", moment("given_at"), moment("recorded_at"), source, content, ok,
-                         override, text("by", required=False), text("note", required=False), tuple(lots),
-                         tuple(voids), json.dumps(document, ensure_ascii=False) if document is not None else None)
+    conflicts: tuple[Conflict, ...] = ()
 
 
 def _differences(mine: StoredSession, theirs: StoredSession) -> list[str]:
@@ -187,14 +64,14 @@ def _differences(mine: StoredSession, theirs: StoredSession) -> list[str]:
 def import_sessions(con: sqlite3.Connection, sessions: list[StoredSession], name: str) -> ImportResult:
     """All the new sessions and voids in one transaction, or nothing when any session conflicts."""
     added = unchanged = voids_added = 0
-    conflicts: list[dict[str, Any]] = []
+    conflicts: list[Conflict] = []
     with db.write_transaction(con):
         for incoming in sessions:
             present = session_by_uuid(con, incoming.uuid)
             if present is not None:
                 fields = _differences(present, incoming)
                 if fields:
-                    conflicts.append({"session": incoming.uuid, "fields": fields})
+                    conflicts.append(Conflict(incoming.uuid, tuple(fields)))
                     continue
                 unchanged += 1
             else:
@@ -209,14 +86,14 @@ def import_sessions(con: sqlite3.Connection, sessions: list[StoredSession], name
                     insert_void(con, v)
                     voids_added += 1
                 elif row != (v.session, v.reason):
-                    conflicts.append({"session": incoming.uuid, "fields": ["voids"]})
+                    conflicts.append(Conflict(incoming.uuid, ("voids",)))
         if conflicts:
             raise _ConflictError(conflicts)  # rolls the whole import back
     return ImportResult(name, added, unchanged, voids_added)
 
 
 class _ConflictError(Exception):
-    def __init__(self, conflicts: list[dict[str, Any]]) -> None:
+    def __init__(self, conflicts: list[Conflict]) -> None:
         self.conflicts = conflicts
 
 
@@ -225,8 +102,8 @@ def import_file(con: sqlite3.Connection, sessions: list[StoredSession], name: st
     try:
         return import_sessions(con, sessions, name)
     except _ConflictError as exc:
-        problems = [Problem("import-conflict", f"session {item['session']} is already in this ledger with a "
-                            f"different {', '.join(item['fields'])}: nothing was imported", Location(name),
+        problems = [Problem("import-conflict", f"session {item.session} is already in this ledger with a "
+                            f"different {', '.join(item.fields)}: nothing was imported", Location(name),
                             hint="the two records disagree; compare them (mesocalc ledger export) and decide "
                                  "which is right; a record is never merged silently")
                     for item in exc.conflicts]
@@ -242,11 +119,6 @@ class CheckResult(Record):
     sessions: int
     voids: int
     problems: tuple[str, ...] = field(default=())
-
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": "ledger-check", "version": 1, "ledger": self.path, "schema_version": self.schema_version,
-                "sessions": self.sessions, "voids": self.voids, "problems": list(self.problems),
-                "ok": not self.problems}
 
 
 def check(con: sqlite3.Connection, path: Path) -> CheckResult:
@@ -273,7 +145,7 @@ def check(con: sqlite3.Connection, path: Path) -> CheckResult:
             "SELECT id, uuid, given_at, recorded_at, content, content_hash, ok, override FROM sessions"):
         count += 1
         label = f"session {uuid}"
-        if not _UUID.match(uuid or ""):
+        if not UUID.match(uuid or ""):
             problems.append(f"session #{session_id} has no valid UUID")
         for name, moment in (("given_at", given_at), ("recorded_at", recorded_at)):
             try:
@@ -312,10 +184,6 @@ class BackupResult(Record):
     ledger: str
     backup: str
     sessions: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": "ledger-backup", "version": 1, "ledger": self.ledger, "backup": self.backup,
-                "sessions": self.sessions}
 
 
 def backup(con: sqlite3.Connection, ledger: Path, dest: Path) -> BackupResult:

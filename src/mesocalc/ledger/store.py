@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from mesocalc import checks as c
-from mesocalc import model as m
 from mesocalc import units as u
+from mesocalc.core import checks as c
+from mesocalc.core import model as m
 from mesocalc.errors import Location, did_you_mean, input_error
 from mesocalc.ledger import content as ct
 from mesocalc.ledger.db import item_rows, write_transaction
@@ -36,10 +36,6 @@ class Void(Record):
     reason: str
     voided_at: datetime
     by: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"uuid": self.uuid, "session": self.session, "reason": self.reason,
-                "voided_at": self.voided_at.isoformat(), "by": self.by}
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -67,16 +63,6 @@ class StoredSession(Record):
     @property
     def doses(self) -> dict[str, u.Q]:
         return ct.doses_of(self.content)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "session": self.uuid, "patient": self.patient, "given_at": self.given_at.isoformat(),
-            "recorded_at": self.recorded_at.isoformat(), "source": self.source,
-            "items": self.content.get("items", []), "doses": self.content.get("doses", {}),
-            "weight": self.content.get("weight"), "lots": [lot.to_json() for lot in self.lots],
-            "by": self.by, "note": self.note, "ok": self.ok, "override": self.override,
-            "void": self.voids[0].to_json() if self.voids else None,
-        }
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -242,13 +228,13 @@ def record(con: sqlite3.Connection, recording: Recording, library: m.Library) ->
                     message = (f"possible duplicate: session {previous.uuid} of this patient, given "
                                f"{previous.given_at.isoformat(sep=' ', timespec='minutes')}, has the same items and "
                                f"doses (within {ct.DUPLICATE_WINDOW_HOURS} h); give --again to record it anyway")
-                    return Outcome(None, (c.Warning("possible-duplicate", "hard", message),), refused=message)
+                    return Outcome(None, (c.Warning("possible-duplicate", m.Severity.HARD, message),), refused=message)
         warnings = judge_new_session(history, recording, library)
         if recording.given_at > datetime.now() + timedelta(hours=1):
-            warnings.append(c.Warning("future-date", "soft", f"the session is dated "
+            warnings.append(c.Warning("future-date", m.Severity.SOFT, f"the session is dated "
                                       f"{recording.given_at.isoformat(sep=' ', timespec='minutes')}, in the future: "
                                       "the ledger is for sessions already given (check --date)"))
-        hard = [w for w in warnings if w.severity == "hard"]
+        hard = [w for w in warnings if w.severity == m.Severity.HARD]
         if hard and not recording.override:
             return Outcome(None, tuple(warnings), refused="this session breaks a hard course rule of the patient's "
                                                           "course in the ledger: it is recorded only with --override "

@@ -17,20 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from mesocalc import cache
-from mesocalc import model as m
-from mesocalc.boundedio import read_regular
+from mesocalc.core import model as m
 from mesocalc.errors import Location, MesocalcError, Problem
 from mesocalc.library import kinds
 from mesocalc.library.crosscheck import cross_check
 from mesocalc.library.validate import Model, parse_interval, read_document
 from mesocalc.library.yamlio import MAX_BYTES, RawDocument, decode, parse_documents, read_text
+from mesocalc.system.boundedio import read_regular
 
 __all__ = ["LoadResult", "builtin_dir", "cross_check", "library_dirs", "load_library", "parse_interval",
            "read_file_documents"]
 
 
 def builtin_dir() -> Path:
-    from mesocalc.paths import builtin_formulations
+    from mesocalc.system.paths import builtin_formulations
 
     return builtin_formulations()
 

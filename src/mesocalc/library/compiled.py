@@ -17,20 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from mesocalc import cache
-from mesocalc import model as m
-from mesocalc.errors import Location, Problem
+from mesocalc.core import model as m
+from mesocalc.errors import Problem
+from mesocalc.library import kinds
 from mesocalc.units import Q
 
 FORMAT = "validated-5"  # validated-3 (conditions, regions) and validated-4 (lazy cocktails), merged
 
-_CLASSES: dict[str, type[Any]] = {
-    cls.__name__: cls
-    for cls in (Location, Problem, m.Source, m.Interval, m.Limit, m.CourseRule, m.ConditionRule, m.Stock,
-                m.Regulatory, m.Agent, m.Technique, m.Component, m.Diluent, m.Phase, m.Cocktail, m.Area,
-                m.Patient, m.BeyondUseRule, m.BeyondUseTable, m.Measurability, m.Library, m.Condition,
-                m.Region, m.TechniqueRange, m.Reference, m.SiteCondition, m.ProductComponent, m.Product,
-                m.ClassLimit)
-}
+# the classes a cache file may name: the document kinds and their parts (library/kinds.py), the Library
+_CLASSES: dict[str, type[Any]] = {cls.__name__: cls for cls in (Problem, m.Library, *kinds.MODELS, *kinds.PARTS)}
 _FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _CLASSES.items()}
 _FIELDS_BY_CLASS = {cls: _FIELDS[name] for name, cls in _CLASSES.items()}
 
@@ -41,8 +36,8 @@ def _code_files() -> list[Path]:
     here = Path(__file__).resolve().parent
     package = here.parent
     modules = sorted(here / entry.name for entry in os.scandir(here) if entry.name.endswith(".py"))
-    return [*modules, package / "model.py", package / "units.py", package / "errors.py", package / "record.py",
-            package / "notation.py", package / "vocabulary.py", package / "pharmacy_units.txt"]
+    return [*modules, package / "core" / "model.py", package / "units.py", package / "errors.py", package / "record.py",
+            package / "notation.py", package / "core" / "vocabulary.py", package / "pharmacy_units.txt"]
 
 
 _code: list[str] = []

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mesocalc import model as m
-from mesocalc.caps import compared_dims
+from mesocalc.core import model as m
+from mesocalc.core.caps import compared_dims
 from mesocalc.errors import Location, Problem, did_you_mean
 from mesocalc.units import VOLUME, Q, dims_mul, unit_string
 
@@ -88,7 +88,7 @@ def cocktail_ranges(lib: m.Library, cocktail: m.Cocktail) -> list[Problem]:
 
 
 def agent_vocabulary(lib: m.Library, agent: m.Agent) -> list[Problem]:
-    from mesocalc.vocabulary import unknown_conditions
+    from mesocalc.core.vocabulary import unknown_conditions
 
     return unknown_conditions(agent, lib)
 
@@ -127,7 +127,7 @@ def cross_check(lib: m.Library, part: Part | None = None, aliases: Mapping[str, 
             _source_ok(problems, lib, region.technique_range.source, region, region.where, "technique_range.source")
     for condition in lib.conditions.values():
         _source_ok(problems, lib, condition.source, condition, condition.where, "source")
-    from mesocalc.vocabulary import term_clashes
+    from mesocalc.core.vocabulary import term_clashes
 
     problems += term_clashes(lib)
     if lib.conditions:

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from mesocalc import cache
-from mesocalc import model as m
+from mesocalc.core import model as m
 from mesocalc.errors import Location, MesocalcError, Problem
 from mesocalc.library import compiled, kinds
 
@@ -262,9 +262,9 @@ def _afresh(layers: Layers, table: str) -> Callable[[], Mapping[str, Any]]:
 
 def _digests(layers: Layers, problems: list[Problem]) -> list[File]:
     """Every readable file with its content digest: unchanged files (by status, fingerprint.py) are not read."""
-    from mesocalc.boundedio import read_regular
     from mesocalc.library.fingerprint import Manifest
     from mesocalc.library.yamlio import MAX_BYTES
+    from mesocalc.system.boundedio import read_regular
 
     out: list[File] = []
     manifests: dict[int, Manifest] = {}
@@ -465,9 +465,9 @@ class Build:
         f.record = stored
 
     def _validate(self, f: File) -> None:
-        from mesocalc.boundedio import read_regular
         from mesocalc.library.validate import read_document
         from mesocalc.library.yamlio import MAX_BYTES, decode, parse_documents
+        from mesocalc.system.boundedio import read_regular
 
         STATS["parsed_files"] += 1
         raw = f.raw

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mesocalc import model as m
 from mesocalc import units as u
+from mesocalc.core import model as m
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean
 from mesocalc.library.validate import Reader, _join, _unique, read_source
 

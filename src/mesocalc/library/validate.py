@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from mesocalc import model as m
 from mesocalc import units as u
+from mesocalc.core import model as m
 from mesocalc.errors import MesocalcError, Problem, did_you_mean
 from mesocalc.library import kinds
 from mesocalc.library.yamlio import RawDocument

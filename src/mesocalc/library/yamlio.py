@@ -51,7 +51,7 @@ class RawDocument(Record):
 
 def read_text(path: Path, label: str | None = None) -> str:
     """A YAML input file's text: a regular file of at most MAX_BYTES, checked before it is read."""
-    from mesocalc.boundedio import read_regular
+    from mesocalc.system.boundedio import read_regular
 
     name = (label or str(path))[:200]
     return decode(read_regular(path, name, MAX_BYTES), name)

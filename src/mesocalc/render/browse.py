@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mesocalc import model as m
+from mesocalc.core import model as m
 
 
 def browse_doc(kind: str, items: list[Any], library: m.Library, single: bool) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mesocalc import model as m
+from mesocalc.core import model as m
 
 
 def named_by(condition_id: str, library: m.Library) -> list[dict[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mesocalc.conversion import Conversion
+from mesocalc.core.conversion import Conversion
 from mesocalc.units import ismp_unit
 
 

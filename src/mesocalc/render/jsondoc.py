@@ -6,18 +6,18 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-from mesocalc import model as m
+from mesocalc.core import model as m
 from mesocalc.errors import Problem
 
 if TYPE_CHECKING:  # annotations only: a plan document need not import compound, conversion, explain
-    from mesocalc.checks import Check, Warning
-    from mesocalc.compound import BeyondUse, CompoundResult, Ingredient
-    from mesocalc.conversion import Conversion
-    from mesocalc.explain import Step
+    from mesocalc.core.checks import Check, Warning
+    from mesocalc.core.compound import BeyondUse, CompoundResult, Ingredient
+    from mesocalc.core.conversion import Conversion
+    from mesocalc.core.plan import Capacity, ComponentResult, PlanResult
+    from mesocalc.core.practice import ReferenceShare
     from mesocalc.library.check import LibraryCheck
-    from mesocalc.plan import Capacity, ComponentResult, PlanResult
-    from mesocalc.practice import ReferenceShare
-    from mesocalc.request import AreaUse
+    from mesocalc.render.explain import Step
+    from mesocalc.request.plan import AreaUse
     from mesocalc.units import Q
 
 VERSION = 1

@@ -9,10 +9,12 @@ from typing import Any
 from mesocalc.render.present import emit_json
 
 
-def present_void(doc: dict[str, Any], session: Any, entry: Any, json_out: bool) -> None:
+def present_void(session: Any, entry: Any, ledger: str, json_out: bool) -> None:
     """`record --void`: the void document, or one line saying the session stays in the history."""
     if json_out:
-        emit_json(doc)
+        from mesocalc.render.ledger_json import void_doc
+
+        emit_json(void_doc(session, entry, ledger))
     else:
         sys.stdout.write(f"Session {session.uuid} is now void ({entry.reason}); it stays in the history\n")
 
@@ -20,7 +22,7 @@ def present_void(doc: dict[str, Any], session: Any, entry: Any, json_out: bool) 
 def present_outcome(outcome: Any, ledger: str, patient: str, json_out: bool) -> None:
     """`record`: what was recorded, or why it was refused."""
     if json_out:
-        from mesocalc.ledger.reports import record_doc
+        from mesocalc.render.ledger_json import record_doc
 
         emit_json(record_doc(outcome, patient, ledger))
         if outcome.refused:
@@ -35,7 +37,9 @@ def present_outcome(outcome: Any, ledger: str, patient: str, json_out: bool) -> 
 def present_history(result: Any, json_out: bool, show_all: bool) -> None:
     """`history`: the patient's sessions and course totals (the last 30 sessions unless show_all)."""
     if json_out:
-        emit_json(result.to_json())
+        from mesocalc.render.ledger_json import history_doc
+
+        emit_json(history_doc(result))
         return
     from mesocalc.render.ledger_table import render_history
     from mesocalc.render.table import make_console
@@ -46,7 +50,9 @@ def present_history(result: Any, json_out: bool, show_all: bool) -> None:
 def present_lots(report: Any, json_out: bool) -> None:
     """`lots`: every session and patient that received the lot."""
     if json_out:
-        emit_json(report.to_json())
+        from mesocalc.render.ledger_json import lots_doc
+
+        emit_json(lots_doc(report))
         return
     from mesocalc.render.ledger_table import render_lots
     from mesocalc.render.table import make_console
@@ -85,8 +91,11 @@ def _write_owner_only(path: str, text: str) -> None:
                           code="write-failed") from None
 
 
-def present_summary(doc: dict[str, Any], json_out: bool) -> None:
+def present_summary(result: Any, json_out: bool) -> None:
     """`ledger import|check|backup`: the document, or its summary lines."""
+    from mesocalc.render.ledger_json import summary_doc
+
+    doc = summary_doc(result)
     if json_out:
         emit_json(doc)
         return
@@ -108,10 +117,12 @@ class PlanLedger:
         return self.outcome.exit_code if self.outcome is not None else 0
 
     def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = dict(self.info.to_json(), ledger=self.ledger)
+        from mesocalc.render.ledger_json import plan_course_item, session_item
+
+        doc: dict[str, Any] = dict(plan_course_item(self.info), ledger=self.ledger)
         if self.outcome is not None:
             session = self.outcome.session
-            doc.update(recorded=session is not None, session=session.to_json() if session else None,
+            doc.update(recorded=session is not None, session=session_item(session) if session else None,
                        refused=self.outcome.refused)
             if self.outcome.refused:
                 sys.stderr.write(f"mesocalc: not recorded: {self.outcome.refused}\n")

@@ -84,7 +84,7 @@ def render_history(result: History, console: Console, show_all: bool = False) ->
         caps = [ch for ch in agent.checks if ch.rule == "limit" and ch.fraction is not None]
         cap = max(caps, key=lambda ch: ch.fraction or 0.0, default=None)
         cap_text = u.format_quantity(cap.limit.max) if cap and cap.limit else "—"
-        used = f"{(cap.fraction or 0) * 100:,.0f} %" if cap else "—"
+        used = u.format_percent(cap.fraction or 0) if cap else "—"
         sessions_text = f"{agent.sessions} of {agent.max_sessions}" if agent.max_sessions else str(agent.sessions)
         if agent.complete:
             nxt = "course complete"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from mesocalc.compound import CompoundResult, diluent_calculation, draw_calculation, limit_text
+from mesocalc.core.compound import CompoundResult, diluent_calculation, draw_calculation, limit_text
 from mesocalc.render.table import SEVERITY_MARK, SEVERITY_STYLE
 from mesocalc.render.textgrid import Column, TextTable, print_table, print_wrapped, say
 from mesocalc.render.worksheet import clock, label_text, storage_text

@@ -46,12 +46,12 @@ def present_plan(result: Any, out: PlanOutputs, library: Any = None) -> None:
     check_outputs(out)
     steps = None
     if out.explain:
-        from mesocalc.explain import plan_steps
+        from mesocalc.render.explain import plan_steps
 
         steps = plan_steps(result)
     drawing = None
     if out.map_file is not None or out.show_map:
-        from mesocalc.injection_map import MAX_MAP_POINTS, layout
+        from mesocalc.core.injection_map import MAX_MAP_POINTS, layout
 
         if result.points > MAX_MAP_POINTS:
             raise input_error(f"{result.points:,} points is too many to draw", Location(key="--map"),
@@ -122,7 +122,7 @@ def present_visit(result: Any, json_out: bool, explain: bool, export: str | None
 
     steps = None
     if explain:
-        from mesocalc.visit_explain import visit_steps
+        from mesocalc.render.visit_explain import visit_steps
 
         steps = visit_steps(result)
 
@@ -157,6 +157,6 @@ def present_visit(result: Any, json_out: bool, explain: bool, export: str | None
 
 
 def write_text(path: str, text: str, option: str) -> None:
-    from mesocalc.outfile import write_atomically
+    from mesocalc.system.outfile import write_atomically
 
     write_atomically(path, text, option)

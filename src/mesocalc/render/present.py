@@ -10,11 +10,11 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mesocalc.compound import CompoundResult
-    from mesocalc.conversion import Conversion
+    from mesocalc.core.compound import CompoundResult
+    from mesocalc.core.conversion import Conversion
+    from mesocalc.core.schedule import ScheduleResult
     from mesocalc.errors import Problem
     from mesocalc.library.check import LibraryCheck
-    from mesocalc.schedule import ScheduleResult
 
 
 def emit_json(doc: dict[str, Any]) -> None:
@@ -25,7 +25,7 @@ def emit_json(doc: dict[str, Any]) -> None:
 
 def present_error(problems: list[Problem], as_json: bool) -> None:
     """One message per problem on stderr, and the error document on stdout with --json."""
-    from mesocalc.streams import OutputError, silence_stdout
+    from mesocalc.system.streams import OutputError, silence_stdout
     from mesocalc.textsafe import visible
 
     if as_json:
@@ -65,7 +65,7 @@ def present_compound(result: CompoundResult, json_out: bool, explain: bool, work
         write_worksheet(result, worksheet)
     steps = None
     if explain:
-        from mesocalc.explain import compound_steps
+        from mesocalc.render.explain import compound_steps
 
         steps = compound_steps(result)
     if json_out:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mesocalc.core.schedule import CourseCheck, CourseSession, ScheduleResult
 from mesocalc.render.jsondoc import VERSION, warning_item
-from mesocalc.schedule import CourseCheck, CourseSession, ScheduleResult
 
 
 def schedule_doc(result: ScheduleResult) -> dict[str, Any]:

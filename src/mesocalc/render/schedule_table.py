@@ -7,11 +7,11 @@ import math
 from rich.console import Console
 from rich.text import Text
 
-from mesocalc import model as m
 from mesocalc import units as u
+from mesocalc.core import model as m
+from mesocalc.core.schedule import CourseCheck, CourseSession, ScheduleResult
 from mesocalc.render.table import render_verdict, render_warnings
 from mesocalc.render.textgrid import Column, TextTable, print_table, print_wrapped, say
-from mesocalc.schedule import CourseCheck, CourseSession, ScheduleResult
 
 
 def render_schedule(result: ScheduleResult, console: Console) -> None:
@@ -32,12 +32,12 @@ def render_schedule(result: ScheduleResult, console: Console) -> None:
     print_table(table, console)
 
     for check in result.checks:  # a course cap whose `when` does not hold is said, never dropped
-        if check.status == "not-applicable" and check.limit is not None:
+        if check.status == m.CheckStatus.NOT_APPLICABLE and check.limit is not None:
             console.print(Text(f"Not applicable: {check.agent} course {u.format_quantity(check.limit.max)}: "
                                f"{check.reason}"))
     rules = [ch for ch in result.checks if ch.rule != "limit"]
     for check in rules:
-        style = "green" if check.status == "ok" else "bold red"
+        style = "green" if check.status == m.CheckStatus.OK else "bold red"
         if check.rule == "max_sessions":
             text = f"{check.agent}: {check.sessions} of at most {check.max_sessions} sessions"
         else:
@@ -53,7 +53,7 @@ def render_schedule(result: ScheduleResult, console: Console) -> None:
 def _cumulative_cell(result: ScheduleResult, s: CourseSession, agent_id: str, cap: CourseCheck | None) -> str:
     dose = s.doses[agent_id]
     fraction = cap.fractions.get(s.number) if cap else None
-    used = f" ({fraction * 100:,.0f} %)" if fraction is not None else ""
+    used = f" ({u.format_percent(fraction)})" if fraction is not None else ""
     given = [x.doses[agent_id].dose for x in result.sessions[:s.number] if agent_id in x.doses]
     return cumulative_text(dose.cumulative, given) + used
 

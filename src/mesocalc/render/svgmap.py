@@ -7,7 +7,7 @@ are millimetres and the document's width and height are given in mm, so a print 
 
 from __future__ import annotations
 
-from mesocalc.injection_map import InjectionMap
+from mesocalc.core.injection_map import InjectionMap
 from mesocalc.textsafe import xml_text as escape
 from mesocalc.units import format_number
 

@@ -10,15 +10,17 @@ from typing import IO, Any, cast
 from rich.console import Console
 from rich.text import Text
 
-from mesocalc import model as m
-from mesocalc.checks import Check, Warning, quantity_text
-from mesocalc.plan import PlanResult
+from mesocalc.core import model as m
+from mesocalc.core.checks import Check, Warning, quantity_text
+from mesocalc.core.plan import PlanResult
+from mesocalc.render import textgrid
 from mesocalc.render.textgrid import Column, NoTrailingSpaces, TextTable, print_table, print_wrapped, say
-from mesocalc.units import Q, format_number, format_quantity
+from mesocalc.units import Q, format_number, format_percent, format_quantity
 
-STATUS_STYLE = {"ok": "green", "over": "bold red", "unchecked": "yellow", "not-applicable": "dim"}
-SEVERITY_STYLE = {"hard": "bold red", "soft": "yellow", "info": "cyan"}
-SEVERITY_MARK = {"hard": "✗", "soft": "!", "info": "i"}
+STATUS_STYLE = {m.CheckStatus.OK: "green", m.CheckStatus.OVER: "bold red", m.CheckStatus.UNCHECKED: "yellow",
+                m.CheckStatus.NOT_APPLICABLE: "dim"}
+SEVERITY_STYLE: dict[str, str] = {m.Severity.HARD: "bold red", m.Severity.SOFT: "yellow", m.Severity.INFO: "cyan"}
+SEVERITY_MARK: dict[str, str] = {m.Severity.HARD: "✗", m.Severity.SOFT: "!", m.Severity.INFO: "i"}
 
 # When stdout is not a terminal, Rich falls back to 80 columns and wraps table cells into fragments;
 # a wide fixed width keeps each row on one line in pipes and files.
@@ -27,7 +29,7 @@ PIPE_WIDTH = 200
 
 def make_console(stderr: bool = False, record: bool = False) -> Console:
     from mesocalc.render.safe_console import SafeConsole
-    from mesocalc.streams import output_width
+    from mesocalc.system.streams import output_width
 
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
@@ -76,7 +78,7 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
                       q(comp.dose_per_area), q(comp.dose_per_kg))
     print_table(doses, console)
     console.print()
-    print_table(caps_table(result), console)
+    print_table(caps_table(result, console.width), console)
     console.print()
 
     cap = result.capacity
@@ -102,32 +104,64 @@ def render_plan(result: PlanResult, console: Console, steps: list[Any] | None = 
 def render_verdict(exit_code: int, warnings: list[Warning], ok_text: str, console: Console) -> None:
     if exit_code == 0:
         console.print(Text.assemble(("OK", "bold green"), f": {ok_text}"))
-    elif any(w.severity == "hard" for w in warnings):
+    elif any(w.severity == m.Severity.HARD for w in warnings):
         console.print(Text.assemble(("NOT OK", "bold red"), ": a hard cap or rule is broken"))
     else:
         console.print(Text.assemble(("NOT OK", "bold red"), " (--strict): warnings present"))
 
 
-def caps_table(result: PlanResult) -> TextTable:
-    """The dose caps at a glance: one group per agent (by name, as in the dose table), one row per cap.
+class NoteMarks:
+    """Numbered notes under a table: the same text gets the same number; `[n]` marks go in the cells."""
 
-    The `when` condition and long notes go below the table as numbered notes, so the cells stay short
-    and the table keeps one layout whatever the numbers.
-    """
-    return checks_table("Dose caps", [(comp.agent.name, list(comp.checks)) for comp in result.components])
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.confidence: dict[str, str] = {}  # source id -> its confidence, for the legend line
+
+    def mark(self, text: str) -> str:
+        return f"[{self.numbers.setdefault(text, len(self.numbers) + 1)}]"
+
+    def lines(self) -> list[str]:
+        out = [f"[{number}] {text}" for text, number in self.numbers.items()]
+        if self.confidence:
+            out.append("Source confidence: " + ", ".join(f"{source} {level}"
+                                                         for source, level in self.confidence.items()))
+        return out
+
+
+def caps_table(result: PlanResult, width: int | None = None) -> TextTable:
+    """The dose caps at a glance: one group per agent (by name, as in the dose table), one row per cap."""
+    return checks_table("Dose caps", [(comp.agent.name, list(comp.checks)) for comp in result.components],
+                        width=width)
+
+
+# A cap whose `when` does not hold compares nothing: a short status word, its reason in the row's note.
+STATUS_WORD = {m.CheckStatus.NOT_APPLICABLE: "n/a"}
 
 
 def checks_table(title: str, groups: Sequence[tuple[str, Sequence[Check]]], actual: str = "Actual",
-                 show: Callable[[m.Limit, Q], str] = quantity_text) -> TextTable:
-    """Caps grouped under a heading (an agent; in a visit, an item's agent or a total), the conditions as notes."""
+                 show: Callable[[m.Limit, Q], str] = quantity_text, width: int | None = None) -> TextTable:
+    """Caps grouped under a heading (an agent; in a visit, an item's agent or a total), one line per cap.
+
+    What does not fit a glance goes below the table: the `when` condition, "derived from SOURCE" and the
+    reason a cap is unchecked or not applicable as one numbered note per row, and a legend of the sources'
+    confidence. With a `width`, a source id too long for the row to stay on one line (e.g.
+    network-lipolysis-hasengschwandtner at 80 columns) is given in a note too, longest first.
+    """
+    sources = sorted({check.limit.source for _, checks in groups for check in checks if check.limit.source},
+                     key=lambda source: (-len(source), source))
+    for count in range(len(sources) + 1):
+        table = _checks_table(title, groups, actual, show, frozenset(sources[:count]))
+        if width is None or textgrid.fits_on_one_line(table, width):
+            return table
+    return _checks_table(title, groups, actual, show, frozenset())  # too narrow anyway: one block per cap
+
+
+def _checks_table(title: str, groups: Sequence[tuple[str, Sequence[Check]]], actual: str,
+                  show: Callable[[m.Limit, Q], str], referred: frozenset[str]) -> TextTable:
     table = TextTable([Column("Scope", wrap=True), Column("Cap", "right"), Column(actual, "right"),
                        Column("Used", "right"), Column("Status", wrap=True),
                        Column("Source", wrap=True, hyphens=True)], title=title)
-    notes: dict[str, int] = {}
-
-    def mark(text: str) -> str:
-        number = notes.setdefault(text, len(notes) + 1)
-        return f" [{number}]"
+    notes = NoteMarks()
 
     for heading, checks in groups:
         if not checks:
@@ -136,22 +170,30 @@ def checks_table(title: str, groups: Sequence[tuple[str, Sequence[Check]]], actu
         table.add_heading(Text(heading, style="bold"))
         for check in checks:
             limit = check.limit
+            said = []  # everything about this cap that is not a number: one note under the table
             condition = limit.condition_text()
-            scope = limit.scope
             if check.reason and check.status == m.CheckStatus.NOT_APPLICABLE:
-                scope += mark(check.reason)  # the reason says when the cap applies and what this cocktail has
+                said.append(check.reason)  # says when the cap applies and what this cocktail has
             else:
-                scope += mark(f"applies {condition}") if condition else ""
-                scope += mark(check.reason) if check.reason else ""
-            used = f"{check.fraction * 100:,.0f} %" if check.fraction is not None else "—"
+                said += [f"applies {condition}"] if condition else []
+                said += [check.reason] if check.reason else []
+            if limit.derived:
+                said.append(f"derived from {limit.source or 'no source'}")
+            scope = limit.scope + (f" {notes.mark('; '.join(said))}" if said else "")
+            used = format_percent(check.fraction) if check.fraction is not None else "—"
             value = show(limit, check.actual) if check.actual is not None else "—"
-            source = ("derived from " if limit.derived else "") + (limit.source or "no source")
-            if check.confidence:
-                source += f" ({check.confidence})"
-            status = check.status + (" (soft)" if limit.severity == "soft" else "")
+            source = limit.source or "no source"
+            if limit.source and check.confidence:
+                notes.confidence[limit.source] = check.confidence
+            if source in referred:
+                source = f"see {notes.mark(f'source: {source}')}"
+            status = STATUS_WORD.get(m.CheckStatus(check.status), check.status) \
+                + (" (soft)" if limit.severity == m.Severity.SOFT else "")
             table.add_row(scope, show(limit, limit.max), value, used,
                           Text(status, style=STATUS_STYLE.get(check.status, "")), source)
-    table.notes = [f"[{number}] {text}" for text, number in notes.items()]
+    table.notes = notes.lines()
+    if any(check.status == m.CheckStatus.NOT_APPLICABLE for _, checks in groups for check in checks):
+        table.notes.append("n/a: not-applicable here (its note says why)")
     return table
 
 
@@ -160,7 +202,7 @@ def render_warnings(warnings: list[Warning], console: Console) -> None:
         return
     console.print()
     console.print(Text("Warnings", style="bold"))
-    order = {"hard": 0, "soft": 1, "info": 2}
+    order: dict[str, int] = {severity: i for i, severity in enumerate(m.Severity)}  # hard, soft, info
     for w in sorted(warnings, key=lambda w: order.get(w.severity, 3)):
         mark = SEVERITY_MARK.get(w.severity, "-")
         line = Text(f" {mark} ", style=SEVERITY_STYLE.get(w.severity, ""))
@@ -198,13 +240,19 @@ def render_agent(agent: m.Agent, library: m.Library, console: Console) -> None:
         label = f" ({s.label})" if s.label else ""
         excipients = f"; excipients: {', '.join(s.excipients)}" if s.excipients else ""
         say(console, f"Stock     {s.id}: {format_quantity(s.concentration)}{vol}{label}{excipients}")
-    table = TextTable([Column("Scope"), Column("Cap", "right"), Column("When", wrap=True), Column("Severity"),
-                       Column("Source", wrap=True)], title="Dose caps")
+    # as in a plan's caps table: one line per cap, the `when` condition and "derived from" as a note below
+    table = TextTable([Column("Scope", wrap=True), Column("Cap", "right"), Column("Severity"),
+                       Column("Source", wrap=True, hyphens=True)], title="Dose caps")
+    notes = NoteMarks()
     for lim in agent.limits:
         src = library.source_for(lim.source, agent)
-        table.add_row(lim.scope, quantity_text(lim, lim.max), lim.condition_text() or "always", lim.severity,
-                      ("derived from " if lim.derived else "")
-                      + (f"{lim.source} ({src.confidence})" if src else (lim.source or "no source")))
+        said = "; ".join([f"applies {lim.condition_text()}"] * bool(lim.condition_text())
+                         + [f"derived from {lim.source or 'no source'}"] * lim.derived)
+        if src is not None and lim.source:
+            notes.confidence[lim.source] = src.confidence
+        table.add_row(lim.scope + (f" {notes.mark(said)}" if said else ""), quantity_text(lim, lim.max),
+                      lim.severity, lim.source or "no source")
+    table.notes = notes.lines()
     if agent.limits:
         print_table(table, console)
     else:

@@ -80,36 +80,55 @@ def _longest_word(text: str, hyphens: bool = False) -> int:
     return max((cell_len(word) for word in words), default=0)
 
 
-def wrap_text(text: Text, width: int) -> list[Text]:
-    """Lines of at most `width` cells, broken between words (never inside a number and its unit)."""
+def wrap_text(text: Text, width: int, first: int | None = None) -> list[Text]:
+    """Lines of at most `width` cells (the very first line `first`, when given), broken between words
+    (never inside a number and its unit)."""
     width = max(width, 1)
     out: list[Text] = []
     for paragraph in text.split("\n", allow_blank=True):
         plain = paragraph.plain
+        lead = len(plain) - len(plain.lstrip(" "))
+        if out and lead and plain.strip() and width > lead + 12:  # an indented line: continued 2 further in
+            inner = wrap_text(paragraph[lead:], width - lead - 2, first=width - lead)
+            out += [Text(" " * (lead if k == 0 else lead + 2)) + line for k, line in enumerate(inner)]
+            continue
         spans: list[tuple[int, int]] = []
         for a, b in _words(plain):
-            if spans and cell_len(plain[spans[-1][0]:b]) <= width:
+            room = first if first is not None and not out and len(spans) <= 1 else width
+            if spans and cell_len(plain[spans[-1][0]:b]) <= room:
                 spans[-1] = (spans[-1][0], b)
             else:
                 spans.append((a if spans else 0, b))  # a paragraph keeps its indentation
         for a, b in spans or [(0, 0)]:
             piece = paragraph[a:b]
-            while piece.cell_len > width:  # one word wider than the whole line: fold it, never cut it
-                cut = piece.plain.rfind("-", 0, width) + 1 or width  # after a hyphen where there is one
+            while piece.cell_len > (room := first if first is not None and not out else width):
+                # one word wider than the whole line: fold it, never cut it; after a hyphen where there is one
+                cut = piece.plain.rfind("-", 0, room) + 1 or room
                 out.append(piece[:cut])
                 piece = piece[cut:]
             out.append(piece)
     return out
 
 
+def fits_on_one_line(table: TextTable, width: int) -> bool:
+    """Whether every row of the table is one line at this width (no cell wraps)."""
+    return column_widths(table, width) == _natural_widths(table)
+
+
+def _natural_widths(table: TextTable) -> list[int]:
+    data = [row for row in table.rows if not isinstance(row, Heading)]
+    return [max([cell_len(row[index].plain) for row in data] + [cell_len(column.header)])
+            for index, column in enumerate(table.columns)]
+
+
 def column_widths(table: TextTable, width: int) -> list[int] | None:
     """Each column's width so the table fits `width`, or None when it cannot fit without cutting a value."""
     data = [row for row in table.rows if not isinstance(row, Heading)]
-    natural, keep_headers, minimum, hyphenated = [], [], [], []
+    natural = _natural_widths(table)
+    keep_headers, minimum, hyphenated = [], [], []
     for index, column in enumerate(table.columns):
         cells = [row[index].plain for row in data]
         widest = max((cell_len(c) for c in cells), default=0)
-        natural.append(max(widest, cell_len(column.header)))
         cell_min = max((_longest_word(c) for c in cells), default=0) if column.wrap else widest
         keep_headers.append(max(cell_min, cell_len(column.header)))
         minimum.append(max(cell_min, _longest_word(column.header), 1))
@@ -181,8 +200,8 @@ def print_table(table: TextTable, console: Console) -> None:
 
 
 def print_wrapped(text: Text, console: Console, indent: int) -> None:
-    """Text wrapped to the width between words, continuation lines indented."""
-    for number, line in enumerate(wrap_text(text, max(console.width - indent, 10))):
+    """Text wrapped to the width between words, continuation lines indented (the first line has the whole width)."""
+    for number, line in enumerate(wrap_text(text, max(console.width - indent, 10), first=console.width)):
         console.print(Text(" " * indent) + line if number else line)
 
 

@@ -6,8 +6,8 @@ Only for small grids (at most TEXT_MAP_MAX_POINTS points): a larger map is unrea
 
 from __future__ import annotations
 
-from mesocalc.geometry import row_pitch
-from mesocalc.injection_map import InjectionMap
+from mesocalc.core.geometry import row_pitch
+from mesocalc.core.injection_map import InjectionMap
 
 TEXT_MAP_MAX_POINTS = 400
 DOT = "o"

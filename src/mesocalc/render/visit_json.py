@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mesocalc.checks import Check
+from mesocalc.core.checks import Check
+from mesocalc.core.visit import AgentTotal, ClassLimitResult, ItemResult, VisitResult
 from mesocalc.render.jsondoc import VERSION, check_item, plan_doc, warning_item
-from mesocalc.visit import AgentTotal, ClassLimitResult, ItemResult, VisitResult
 
 
 def visit_doc(result: VisitResult) -> dict[str, Any]:

@@ -7,15 +7,13 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from mesocalc.checks import Check, quantity_text
-from mesocalc.model import Limit
-from mesocalc.render.table import STATUS_STYLE, checks_table, render_steps, render_verdict
+from mesocalc.core.checks import Check, quantity_text
+from mesocalc.core.model import Limit
+from mesocalc.core.visit import ItemResult, VisitResult, VisitWarning, product_amount_text
+from mesocalc.render.table import STATUS_STYLE as STYLE
+from mesocalc.render.table import NoteMarks, checks_table, render_steps, render_verdict
 from mesocalc.render.textgrid import Column, TextTable, print_table
-from mesocalc.units import Q, format_number, format_quantity
-from mesocalc.visit import ItemResult, VisitResult, VisitWarning, product_amount_text
-
-STYLE = {**STATUS_STYLE, "not-applicable": "dim"}
-
+from mesocalc.units import Q, format_number, format_percent, format_quantity
 
 # Columns whose cells are prose may wrap between words; numbers, ids and quantities never wrap.
 _WRAPS = {"Item", "Doses", "Source", "Binding cap", "Given", "Scope", "Status", "Note"}
@@ -60,32 +58,39 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
 
     if groups:
         console.print()
-        _print(checks_table("Each item's caps", groups, show=show), console)
+        _print(checks_table("Each item's caps", groups, show=show, width=console.width), console)
         console.print()
     totals = _table("Totals across the visit", "Agent", "Total", "From items", "Beside (topical)", "Binding cap",
                     "Used", right=("Total", "Beside (topical)", "Used"))
+    binding_notes = NoteMarks()  # the binding cap's source and condition, below the table
     for t in result.totals:
         binding = "—"
         used = "—"
         if t.binding is not None and t.binding_cap is not None:
-            when = t.binding.limit.condition_text()
+            cap_limit = t.binding.limit
+            when = cap_limit.condition_text()
+            weight = request.weight
+            per_kg = f" × {format_quantity(weight)}" if cap_limit.basis == "per-kg" and weight is not None else ""
+            said = (f"{t.agent.id}: the {quantity_text(cap_limit, cap_limit.max)} {cap_limit.scope} cap{per_kg} "
+                    f"({cap_limit.source or 'no source'})" + (f", {when}" if when else "")
+                    + (f"; at most, since {t.binding_note}" if t.binding_note else ""))
             binding = (f"{'at most ' if t.binding_note else ''}{format_quantity(t.binding_cap)} "
-                       f"({t.binding.limit.source or 'no source'}" + (f", {when}" if when else "")
-                       + (", needs the weight" if t.binding_note else "") + ")")
+                       f"{binding_notes.mark(said)}")
             if t.total is not None:
-                used = f"{t.total.value / t.binding_cap.value * 100:,.0f} %"
+                used = format_percent(t.total.value / t.binding_cap.value)
         elif t.total is not None and not t.checks:
             binding = "no established dose limits"
         items_text = ", ".join(map(str, t.counted_items)) or "—"
         totals.add_row(t.agent.id, format_quantity(t.total) if t.total is not None else "—", items_text,
                        f"{format_quantity(t.beside)} (item {', '.join(map(str, t.beside_items))})"
                        if t.beside is not None else "", binding, used)
+    totals.notes = binding_notes.lines()
     _print(totals, console)
 
     total_groups = [(t.agent.id, list(t.checks)) for t in result.totals if t.checks]
     if total_groups:
         console.print()
-        _print(checks_table("Caps on the totals", total_groups, actual="Total"), console)
+        _print(checks_table("Caps on the totals", total_groups, actual="Total", width=console.width), console)
 
     for cl in result.class_limits:
         console.print()

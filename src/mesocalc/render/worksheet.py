@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from mesocalc.compound import CompoundResult, diluent_calculation, draw_calculation, limit_text
+from mesocalc.core.compound import CompoundResult, diluent_calculation, draw_calculation, limit_text
+from mesocalc.core.model import Storage
 from mesocalc.errors import Location, input_error
 from mesocalc.render.words import glue_units
 from mesocalc.textsafe import markdown_text, visible
@@ -97,9 +98,13 @@ def clock(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+STORAGE_TEXT: dict[str | None, str] = {Storage.ROOM: "controlled room temperature (20-25 °C)",
+                                       Storage.FRIDGE: "refrigerated (2-8 °C)",
+                                       Storage.FREEZER: "frozen (-25 to -10 °C)"}
+
+
 def storage_text(storage: str | None) -> str:
-    return {"room": "controlled room temperature (20-25 °C)", "fridge": "refrigerated (2-8 °C)",
-            "freezer": "frozen (-25 to -10 °C)", None: "use immediately"}.get(storage, storage or "")
+    return STORAGE_TEXT.get(storage, storage) if storage is not None else "use immediately"
 
 
 def label_text(result: CompoundResult) -> str:
@@ -196,6 +201,6 @@ def write_worksheet(result: CompoundResult, path_text: str) -> Path:
     if suffix not in (".md", ".html", ".htm"):
         raise input_error(f"'{path_text}': a worksheet is written as .md or .html", Location(key="--worksheet"))
     content = to_markdown(blocks(result)) if suffix == ".md" else to_html(blocks(result))
-    from mesocalc.outfile import write_atomically
+    from mesocalc.system.outfile import write_atomically
 
     return write_atomically(path_text, content, "--worksheet")

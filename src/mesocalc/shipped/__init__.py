@@ -4,5 +4,5 @@ time: `library.json` (the built-in library, validated) and `units.json` (unit st
 Both are sealed like user-cache entries under the content key they were built from (the YAML files, the
 unit definitions and the validating code); at run time they are used only when that key is still today's,
 so a stale file is never used. Regenerate with `python -m mesocalc.shipped.build`;
-tests/test_shipped.py checks that they are fresh and agree with the YAML files and with pint.
+tests/library/test_shipped.py checks that they are fresh and agree with the YAML files and with pint.
 """

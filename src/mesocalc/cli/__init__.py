@@ -1,0 +1,1 @@
+"""The command line: flags -> request -> api -> renderer -> exit code."""

@@ -1,0 +1,1 @@
+"""What the user typed, read and validated into request objects (one module per command)."""

@@ -1,0 +1,1 @@
+"""The process and its files: streams, bounded reads, atomic writes, paths, exit."""

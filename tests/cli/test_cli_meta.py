@@ -1,0 +1,50 @@
+"""--version, shell completion, and an example in every command's help."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from docgen import command_tree  # tools/docgen.py
+from mesocalc import __version__
+from mesocalc.cli.app import app
+
+
+def test_version_prints_the_package_version(cli):
+    run = cli("--version")
+    assert run.exit_code == 0
+    assert run.stdout == f"mesocalc {__version__}\n"
+    assert re.fullmatch(r"\d+\.\d+\.\d+.*", __version__)
+
+
+def test_show_completion_prints_a_completion_script(cli):
+    run = cli("--show-completion")
+    assert run.exit_code == 0
+    assert "complete" in run.stdout and "_COMPLETE" in run.stdout
+
+
+@pytest.mark.parametrize(("shell", "marker"), [("bash", "complete -o default -F _mesocalc_completion mesocalc"),
+                                               ("zsh", "#compdef mesocalc"),
+                                               ("fish", "complete --command mesocalc")])
+def test_completion_script_for_a_named_shell_by_environment_variable(shell, marker):
+    # the documented route: eval "$(_MESOCALC_COMPLETE=source_bash mesocalc)"
+    result = CliRunner().invoke(app, [], env={"_MESOCALC_COMPLETE": f"source_{shell}"}, prog_name="mesocalc")
+    assert result.exit_code == 0
+    assert marker in result.stdout
+
+
+def test_completion_completes_commands_and_options():
+    env = {"_MESOCALC_COMPLETE": "complete_bash", "COMP_WORDS": "mesocalc plan --ma", "COMP_CWORD": "2"}
+    result = CliRunner().invoke(app, [], env=env, prog_name="mesocalc")
+    assert "--map" in result.stdout.split()
+
+
+def test_every_command_help_has_an_example(cli):
+    paths = [path for path, _ in command_tree()]
+    assert ["plan"] in paths and ["check"] in paths
+    for path in paths:
+        run = cli(*path, "--help")
+        assert run.exit_code == 0, path
+        assert "Example: mesocalc " + " ".join(path) in run.stdout, f"no example in: mesocalc {' '.join(path)} --help"
