@@ -29,6 +29,7 @@ whole is kept under cache.MAX_TOTAL_BYTES (cache.prune).
 
 from __future__ import annotations
 
+import array
 import contextlib
 import json
 import os
@@ -36,6 +37,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +66,7 @@ class File:
     problems: list[Problem] = field(default_factory=list)  # from parsing it
     docs: list[Doc] = field(default_factory=list)
     record: list[Any] | None = None  # as stored by an earlier run, if its content is the same
+    info: os.stat_result | None = None  # its status when the folder was listed
 
 
 @dataclass
@@ -87,46 +91,40 @@ class Layers:
     """The folders of a library, their files (listed, not read) and the status key of those files."""
 
     def __init__(self, dirs: list[Path]) -> None:
-        from mesocalc.library import builtin_dir, label_of, layer_names
+        from mesocalc.library import builtin_dir, layer_names
 
         builtin = builtin_dir()
         self.dirs = dirs
         self.prefixes: list[str] = []
         self.resolved: list[str] = []
-        self.found: list[tuple[int, str, str, str]] = []  # layer, path, label, relative name
-        self.infos: dict[str, os.stat_result] = {}  # path -> status read here
-        status: list[str] = [FORMAT]
+        self.layers: list[tuple[list[str], list[str], list[os.stat_result] | None, bool, bool]] = []
+        parts: list[bytes] = [FORMAT.encode()]
         shapes: list[str] = []
         newest = 0
-        for number, directory in enumerate(dirs):
+        for directory in dirs:
             resolved = directory.resolve()
             prefix = str(directory)
             self.prefixes.append(prefix)
             self.resolved.append(str(resolved))
-            status.append(f"\0layer\0{resolved}")
             is_builtin = resolved == builtin
             overlaps = is_builtin or builtin in resolved.parents or resolved in builtin.parents
             shapes.append("overlaps" if overlaps else "dot" if prefix == "." else "plain")
-            cut = len(prefix) + 1
-            inside = prefix + os.sep
             names = layer_names(directory)
-            for name in names:
-                # the name inside the layer folder (also for a layer that is one file, and for ".")
-                relative = name[cut:] if name.startswith(inside) else name if prefix == "." else os.path.basename(name)
-                label = label_of(name, cut, is_builtin, overlaps) if overlaps else name
-                self.found.append((number, name, label, relative))
+            # each file's name inside the layer folder (also for a layer that is one file, and for ".")
+            cut, inside = len(prefix) + 1, prefix + os.sep
+            relatives = [name[cut:] if name.startswith(inside) else name if prefix == "." else os.path.basename(name)
+                         for name in names]
+            parts += [f"\0layer\0{resolved}\0".encode(), "\n".join(relatives).encode("utf-8", "surrogateescape")]
             try:
-                infos = [os.stat(name) for name in names]
+                infos: list[os.stat_result] | None = [os.stat(name) for name in names]
             except OSError:  # a dangling link, a file just deleted: no status key (read, and refused, later)
-                newest = -1
-                continue
-            self.infos.update(zip(names, infos, strict=True))
+                infos, newest = None, -1
+            self.layers.append((names, relatives, infos, is_builtin, overlaps))
             if infos and newest >= 0:
+                parts.append(_statuses(infos))
                 newest = max(newest, max(max(i.st_mtime_ns, i.st_ctime_ns) for i in infos))
-            status += [f"{relative}\0{i.st_size}\0{i.st_mtime_ns}\0{i.st_ctime_ns}\0{i.st_ino}"
-                       for (_, _, _, relative), i in zip(self.found[-len(names):], infos, strict=True)] if names else []
         settled = 0 <= newest <= time.time_ns() - _settled_ns()
-        self.status = cache.content_key("\n".join(status)) if settled else None
+        self.status = cache.content_key(b"".join(parts)) if settled else None
         # the entries' key: the resolved folders, and how each one's labels are made (a label is its path
         # as given, with the layer's mark in place of the folder, unless the folder is "." or overlaps the
         # built-in one: such labels are stored as they are, so those layers get entries of their own)
@@ -134,10 +132,23 @@ class Layers:
         self.patterns: list[tuple[str, str, str, str]] = []  # template_text's, per layer
 
     def labels(self) -> list[str]:
-        return [label for _, _, label, _ in self.found]
+        """How output names each file (library.label_of), in order."""
+        from mesocalc.library import label_of
+
+        out: list[str] = []
+        for prefix, (names, _, _, is_builtin, overlaps) in zip(self.prefixes, self.layers, strict=True):
+            cut = len(prefix) + 1
+            out += [label_of(name, cut, is_builtin, overlaps) for name in names] if overlaps else names
+        return out
 
     def files(self) -> list[File]:
-        return [File(*found) for found in self.found]
+        labels = iter(self.labels())
+        out: list[File] = []
+        for number, (names, relatives, infos, _, _) in enumerate(self.layers):
+            statuses: list[os.stat_result | None] = list(infos) if infos is not None else [None] * len(names)
+            out += [File(number, name, next(labels), relative, info=info)
+                    for name, relative, info in zip(names, relatives, statuses, strict=True)]
+        return out
 
     def template(self, label: str, layer: int) -> str:
         """A file label with its layer's folder as written replaced by the mark (see the module doc)."""
@@ -157,6 +168,17 @@ class Layers:
                                   head + json.dumps(prefix) + ",", head + json.dumps(f"\0{number}\0") + ","))
         folder, folder_mark, file, file_mark = self.patterns[layer]
         return text.replace(folder, folder_mark).replace(file, file_mark)
+
+
+def _statuses(infos: list[os.stat_result]) -> bytes:
+    """Size, modification and change times (ns) and inode of each file, as bytes to hash."""
+    try:
+        return array.array("q", chain.from_iterable(map(_STATUS, infos))).tobytes()
+    except OverflowError:  # an inode number above 2**63
+        return "\n".join(f"{i.st_size} {i.st_mtime_ns} {i.st_ctime_ns} {i.st_ino}" for i in infos).encode()
+
+
+_STATUS = attrgetter("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino")
 
 
 def _settled_ns() -> int:
@@ -228,8 +250,8 @@ def _decode_index(index: dict[str, Any], layers: Layers) -> Any:
         overrides = tuple(f"{kind} '{ident}' from {compiled.untemplate(new, prefixes)} replaces the one "
                           f"in {compiled.untemplate(old, prefixes)}" for kind, ident, new, old in index["overrides"])
         library = m.Library(**tables, **small, overrides=overrides)
-        warnings = index["problems"]
-        if not (isinstance(warnings, str) and all(isinstance(v, dict) for v in small.values())):
+        warnings = index["warnings"]
+        if not ((warnings is None or isinstance(warnings, str)) and all(isinstance(v, dict) for v in small.values())):
             return None
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
@@ -237,11 +259,14 @@ def _decode_index(index: dict[str, Any], layers: Layers) -> Any:
     def stored_warnings() -> list[Problem]:
         # An index is written for a library without errors only (Build._store), so until a command asks
         # for its warnings (check) they are not decoded.
+        if warnings is None:
+            return []
+        text = cache.read_text(warnings)
         try:
-            found = unpack_problems(json.loads(warnings), layers.prefixes)
+            found = unpack_problems(json.loads(text), layers.prefixes) if text is not None else None
         except (ValueError, TypeError):
-            found = [Problem("", "", severity="error")]
-        if any(p.severity == "error" for p in found):
+            found = None
+        if found is None or any(p.severity == "error" for p in found):  # gone (pruned) or damaged
             return Build(layers, _digests(layers, []), [], "", reuse=False).run()[1]
         return found
 
@@ -272,7 +297,8 @@ def _digests(layers: Layers, problems: list[Problem]) -> list[File]:
         manifest = manifests.get(f.layer)
         if manifest is None:
             manifest = manifests[f.layer] = Manifest(layers.resolved[f.layer])
-        f.digest = manifest.digest(f.relative, f.path, layers.infos.get(f.path))
+        f.digest = manifest.digest(f.relative, f.path, f.info)
+        f.info = None
         if f.digest is None:
             try:
                 # stat first (a file changed after this is read again next time); a dangling link or a FIFO
@@ -290,7 +316,6 @@ def _digests(layers: Layers, problems: list[Problem]) -> list[File]:
         out.append(f)
     for manifest in manifests.values():
         manifest.save()
-    layers.infos = {}  # not needed again (20,000 status records)
     return out
 
 
@@ -574,6 +599,7 @@ class Build:
         directory = cache.usable_dir()
         if directory is None:
             return
+        warnings: str | None = None
         self._write_chunk()  # the last one
         if self.reuse and all(os.path.exists(directory / name) for name in self.new_chunks):
             # every text is in a chunk: the agents and cocktails validated now are decoded again when used,
@@ -606,13 +632,21 @@ class Build:
             for layer in sorted(range(len(layers.dirs)), key=lambda n: -len(layers.prefixes[n])):
                 text = layers.template_text(text, layer)  # a folder inside another one's first
             index["small"] = text
-            index["problems"] = json.dumps(self._rows(problems), separators=(",", ":"))
+            # the warnings apart, named by their content: a plan does not read them (check does)
+            text = json.dumps(self._rows(problems), separators=(",", ":")) if problems else ""
+            warnings = f"{compiled.FORMAT}-warnings-{cache.content_key(text)}.json" if text else None
+            index["warnings"] = warnings
+            if warnings is not None:
+                cache.write_text(warnings, text)
             cache.write_json(_index_name(layers.key), index)
-        build = {"format": FORMAT, "files": files, "checks": self.checks, "chunks": chunks,
+        build = {"format": FORMAT, "files": files, "checks": self.checks, "chunks": chunks, "warnings": warnings,
                  "tables": {table: {key: doc.sig for key, doc in docs.items()} for table, docs in tables.items()}}
         cache.write_json(_build_name(layers.key), build)
-        for name in set(self.old.get("chunks", [])) - set(chunks):  # chunks this library no longer uses
-            if directory is not None and isinstance(name, str) and name.startswith("docs-"):
+        gone = set(self.old.get("chunks", [])) - set(chunks)  # entries this library no longer uses
+        if self.old.get("warnings") not in (None, warnings):
+            gone.add(self.old["warnings"])
+        for name in gone:
+            if isinstance(name, str) and name.startswith(("docs-", f"{compiled.FORMAT}-warnings-")):
                 with contextlib.suppress(OSError):
                     os.unlink(directory / name)
 
