@@ -641,7 +641,14 @@ class Build:
             cache.write_json(_index_name(layers.key), index)
         build = {"format": FORMAT, "files": files, "checks": self.checks, "chunks": chunks, "warnings": warnings,
                  "tables": {table: {key: doc.sig for key, doc in docs.items()} for table, docs in tables.items()}}
-        cache.write_json(_build_name(layers.key), build)
+
+        def parts() -> Iterator[str]:  # one section's JSON text at a time (a 20,000-file build is ~10 MB)
+            for number, (key, value) in enumerate(build.items()):
+                yield ("{" if number == 0 else ",") + json.dumps(key) + ":"
+                yield json.dumps(value, separators=(",", ":"), allow_nan=False)
+            yield "}"
+
+        cache.write_parts(_build_name(layers.key), parts())
         gone = set(self.old.get("chunks", [])) - set(chunks)  # entries this library no longer uses
         if self.old.get("warnings") not in (None, warnings):
             gone.add(self.old["warnings"])

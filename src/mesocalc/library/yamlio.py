@@ -8,6 +8,7 @@ size, nesting depth, and the number of nodes (so that an alias bomb cannot expan
 from __future__ import annotations
 
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 from mesocalc.errors import Location, MesocalcError, Problem
@@ -46,7 +47,8 @@ class RawDocument(Record):
             cut = max(probe.rfind("."), probe.rfind("["))
             probe = probe[:cut] if cut > 0 else ""
             line = self.lines.get(probe)
-        return Location(self.file, line if line is not None else self.line, path or None)
+        # key paths ("limits[0].max") repeat in every document: one string each (a big library's memory)
+        return Location(self.file, line if line is not None else self.line, intern(path) if path else None)
 
 
 def read_text(path: Path, label: str | None = None) -> str:
@@ -176,4 +178,6 @@ def _scalar(node: Any, name: str, line: int, path: str) -> Any:
         return _BOOLS.get(value.lower(), value)
     if tag == "tag:yaml.org,2002:null":
         return None
-    return value  # strings, and timestamps kept as text (dates are parsed where they are used)
+    # strings (short ones such as "session" or "hard" shared: a big library repeats them), and timestamps kept
+    # as text (dates are parsed where they are used)
+    return intern(value) if len(value) <= 24 else value
