@@ -148,6 +148,9 @@ class Layers:
             statuses: list[os.stat_result | None] = list(infos) if infos is not None else [None] * len(names)
             out += [File(number, name, next(labels), relative, info=info)
                     for name, relative, info in zip(names, relatives, statuses, strict=True)]
+        # the statuses are handed on to the files (and dropped there once used): 20,000 of them
+        self.layers = [(names, relatives, None, builtin, overlaps)
+                       for names, relatives, _, builtin, overlaps in self.layers]
         return out
 
     def template(self, label: str, layer: int) -> str:
@@ -642,10 +645,17 @@ class Build:
         build = {"format": FORMAT, "files": files, "checks": self.checks, "chunks": chunks, "warnings": warnings,
                  "tables": {table: {key: doc.sig for key, doc in docs.items()} for table, docs in tables.items()}}
 
-        def parts() -> Iterator[str]:  # one section's JSON text at a time (a 20,000-file build is ~10 MB)
+        def parts() -> Iterator[str]:  # a few hundred entries' JSON text at a time (a 20,000-file build is ~10 MB)
             for number, (key, value) in enumerate(build.items()):
                 yield ("{" if number == 0 else ",") + json.dumps(key) + ":"
-                yield json.dumps(value, separators=(",", ":"), allow_nan=False)
+                if not isinstance(value, dict) or key == "tables":
+                    yield json.dumps(value, separators=(",", ":"), allow_nan=False)
+                    continue
+                items = list(value.items())
+                for start in range(0, max(len(items), 1), 500):
+                    text = json.dumps(dict(items[start:start + 500]), separators=(",", ":"), allow_nan=False)[1:-1]
+                    yield ("{" if start == 0 else ",") + text if text else "{"
+                yield "}"
             yield "}"
 
         cache.write_parts(_build_name(layers.key), parts())
