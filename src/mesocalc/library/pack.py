@@ -6,9 +6,10 @@ A library here is the list of its layers' resolved folders: a relative and an ab
 folder share every entry. Its entries (K: the resolved folders, the cache format and the validating code):
 
 - `validated-5-index-K.json`, what a command needs: the small tables (areas, sources, ...), where the text
-  of each agent and cocktail is, the problems, and the *status key* of the files it was built from (their
-  relative names, sizes, modification and change times, inodes). A run whose files have the same status
+  of each agent and cocktail is, and the *status key* of the files it was built from (their relative
+  names, sizes, modification and change times, inodes, devices). A run whose files have the same status
   key uses it without reading any library file; an agent or cocktail is decoded when a command uses it.
+- `validated-5-warnings-D.json`: the library's warnings (D: their digest), read only when asked for (check).
 - `docs-D.json`: chunks of documents' JSON texts (D: their digest), read when one of their documents is used.
 - `library-K.json`, the build: for each file its content digest and its documents (kind, id, line,
   problems, where their text is), and for each agent and cocktail the problems of its cross-checks with
@@ -23,6 +24,9 @@ found damaged when a document is used makes the library be validated afresh. The
 only when every file's times are settled (fingerprint.SETTLED_NS in the past): a file edited within the
 clock tick of the read, with the same size, would otherwise keep its old status; until it settles, each
 run compares content digests (library/fingerprint.py reads and hashes the files whose status changed).
+Trusting the status is about the library files only (are they the ones the index was built from? a write
+always moves the change time forward); the cache's own content is still guarded by each entry's seal, so
+a matching status can never make a damaged or swapped entry be used.
 Chunks no longer used by a library are deleted when its index is rewritten, and the cache folder as a
 whole is kept under cache.MAX_TOTAL_BYTES (cache.prune).
 """
@@ -174,14 +178,14 @@ class Layers:
 
 
 def _statuses(infos: list[os.stat_result]) -> bytes:
-    """Size, modification and change times (ns) and inode of each file, as bytes to hash."""
+    """Size, modification and change times (ns), inode and device of each file, as bytes to hash."""
     try:
         return array.array("q", chain.from_iterable(map(_STATUS, infos))).tobytes()
     except OverflowError:  # an inode number above 2**63
-        return "\n".join(f"{i.st_size} {i.st_mtime_ns} {i.st_ctime_ns} {i.st_ino}" for i in infos).encode()
+        return "\n".join(" ".join(map(str, _STATUS(i))) for i in infos).encode()
 
 
-_STATUS = attrgetter("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino")
+_STATUS = attrgetter("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino", "st_dev")
 
 
 def _settled_ns() -> int:
