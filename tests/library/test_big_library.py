@@ -229,3 +229,22 @@ def test_a_damaged_chunk_of_documents_is_validated_afresh(clinic, tmp_path):
     for chunk in (tmp_path / "cache").glob("docs-*.json"):
         chunk.write_bytes(chunk.read_bytes().replace(b"102", b"999"))
     assert load_library([str(clinic)]).library.agents["clinic-agent-2"] == expected
+
+
+def test_a_folder_inside_another_keeps_each_layer_naming_its_own_files(clinic, tmp_path, monkeypatch):
+    """`--library clinic --library clinic/extra` given relatively, then the first as an absolute path: a file
+    has a label in each layer, and each run names the files as it was given them (as with no cache)."""
+    (clinic / "extra").mkdir()
+    (clinic / "extra" / "agent-9.yaml").write_text(AGENT.format(id="clinic-agent-9", name="Agent 9", mg=1, cap=100))
+    settled(clinic / "extra" / "agent-9.yaml")
+    monkeypatch.chdir(tmp_path)
+    for layers in (["clinic", "clinic/extra"], [str(clinic), "clinic/extra"], ["clinic", "clinic/extra"]):
+        cached = load_library(layers)
+        monkeypatch.setenv("MESOCALC_CACHE_DIR", "off")
+        uncached = load_library(layers)
+        monkeypatch.setenv("MESOCALC_CACHE_DIR", str(tmp_path / "cache"))
+        assert cached.library.overrides == uncached.library.overrides
+        assert f"agent 'clinic-agent-9' from clinic/extra/agent-9.yaml replaces the one in {layers[0]}/extra/" \
+               "agent-9.yaml" in cached.library.overrides and not cached.errors
+        assert cached.files == uncached.files
+        assert cached.library.agents["clinic-agent-9"] == uncached.library.agents["clinic-agent-9"]

@@ -132,7 +132,14 @@ class Layers:
         # the entries' key: the resolved folders, and how each one's labels are made (a label is its path
         # as given, with the layer's mark in place of the folder, unless the folder is "." or overlaps the
         # built-in one: such labels are stored as they are, so those layers get entries of their own)
-        self.key = cache.content_key(FORMAT, compiled.code_key(), *self.resolved, *shapes)
+        # One folder inside another (`--library a --library a/b`): a file then has one label in two layers,
+        # and a stored label could not say which layer's folder to put back; such libraries keep their
+        # labels as they are, and their entries are keyed by the folders as given too.
+        folders = [Path(r) for r in self.resolved]
+        self.literal = any(one == other or one in other.parents
+                           for i, one in enumerate(folders) for j, other in enumerate(folders) if i != j)
+        literal = self.prefixes if self.literal else []
+        self.key = cache.content_key(FORMAT, compiled.code_key(), *self.resolved, *shapes, *literal)
         self.patterns: list[tuple[str, str, str, str]] = []  # template_text's, per layer
 
     def labels(self) -> list[str]:
@@ -159,6 +166,8 @@ class Layers:
 
     def template(self, label: str, layer: int) -> str:
         """A file label with its layer's folder as written replaced by the mark (see the module doc)."""
+        if self.literal:
+            return label
         prefix = self.prefixes[layer]
         if label == prefix:
             return f"\0{layer}\0"
@@ -168,6 +177,8 @@ class Layers:
 
     def template_text(self, text: str, layer: int) -> str:
         """The same for every Location in a stored JSON text (a mark no text can hold: NUL is escaped)."""
+        if self.literal:
+            return text
         while len(self.patterns) <= layer:
             number = len(self.patterns)
             prefix, head = self.prefixes[number], '["Location",'
