@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import importlib
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ def modules(exclude_render: bool = True) -> list[Path]:
     return out
 
 
+@cache  # two tests read each module's imports
 def imported(path: Path) -> set[str]:
     names = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -65,6 +67,30 @@ def test_results_carry_no_json_shaped_dicts():
     results = [plan.PlanResult, plan.Capacity, plan.CapacityTerm, plan.ComponentResult, schedule.ScheduleResult,
                schedule.CourseSession, schedule.CourseCheck, schedule.EarlySession, compound.CompoundResult,
                compound.Ingredient, compound.BeyondUse]
+    content, store, reports, course, portable = (importlib.import_module(f"mesocalc.ledger.{n}")
+                                                 for n in ("content", "store", "reports", "course", "portable"))
+    results += [content.Content, content.GivenItem, content.Lot, store.StoredSession, store.Recording, store.Void,
+                store.Outcome, reports.History, reports.LotReport, course.Course, course.AgentCourse,
+                course.PlanCourse, portable.ImportResult, portable.Conflict, portable.CheckResult,
+                portable.BackupResult]
     for result in results:
         for f in dataclasses.fields(result):
             assert "Any" not in str(f.type), f"{result.__name__}.{f.name}: {f.type}"
+
+
+def _mesocalc_imports(path: Path) -> set[str]:
+    """The mesocalc packages and modules a module imports (mesocalc.core.plan -> core)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+        names |= {m.split(".")[1] for m in modules if m.startswith("mesocalc.") and m.count(".") >= 1}
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "core").glob("*.py")), ids=lambda p: p.name)
+def test_the_core_reads_no_files_and_knows_no_outer_layer(path):
+    """core/ computes over model objects: the library, the ledger, the renderers, the shell and the
+    process's files are outside it (requests reach it already read)."""
+    outer = _mesocalc_imports(path) & {"library", "ledger", "render", "cli", "system", "cache", "api"}
+    assert not outer, f"core/{path.name} imports {sorted(outer)}"

@@ -118,9 +118,11 @@ def plan(cocktail: str | Path | m.Cocktail, *, area: AreaText | Sequence[AreaTex
 def visit(file: str | Path | Mapping[str, object], *, library: Library = None, strict: bool = False) -> VisitResult:
     """Everything given to one patient in one session (`mesocalc visit FILE`): a visit file (YAML or JSON)
     or a mapping with the keys of one; each item planned, every agent totalled, class limits."""
-    from mesocalc.core.visit import visit as compute_visit
+    from mesocalc.core.visit import compute_visit
+    from mesocalc.request.visit import visit_request
 
-    return compute_visit(file, _library(library), strict=strict)
+    lib = _library(library)
+    return compute_visit(visit_request(file, lib), lib, strict)
 
 
 def schedule(cocktail: str | Path | m.Cocktail, *, start: str | date | None = None,
@@ -173,8 +175,9 @@ def compound(cocktail: str | Path | m.Cocktail, volume: Text, *,
 def convert(quantity: Text, unit: str | None = None) -> Conversion:
     """A pharmacy unit conversion (`mesocalc convert`): "1:100000" in "mg/mL", "2 %" in "mg/mL", ..."""
     from mesocalc.core.conversion import convert as do_convert
+    from mesocalc.request.conversion import read_conversion
 
-    return do_convert(_text(quantity), unit)
+    return do_convert(read_conversion(_text(quantity), unit))
 
 
 def check(*paths: str | Path, library: Sequence[str | Path] = (), strict: bool = False) -> LibraryCheck:

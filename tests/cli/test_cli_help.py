@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from mesocalc.cli.help import COMMAND_ORDER
 
 
@@ -34,6 +36,17 @@ def test_option_metavars_say_what_to_type(cli):
     plan = cli("plan", "--help").stdout
     assert "--grid square|hex" in plan and "--area AREA" in plan
     assert "--storage room|fridge|freezer" in cli("compound", "--help").stdout
+
+
+@pytest.mark.parametrize(("command", "usage"), [
+    ("plan", "mesocalc plan [OPTIONS] [COCKTAIL]"), ("compound", "mesocalc compound [OPTIONS] COCKTAIL"),
+    ("schedule", "mesocalc schedule [OPTIONS] COCKTAIL"), ("history", "mesocalc history [OPTIONS] PATIENT"),
+    ("lots", "mesocalc lots [OPTIONS] LOT"), ("convert", "mesocalc convert [OPTIONS] QUANTITY [UNIT]")])
+def test_usage_lines_name_the_arguments_as_spec_writes_them(cli, command, usage):
+    # SPEC §5: `mesocalc compound COCKTAIL --volume 10 mL`, `mesocalc lots LOT`: never Typer's "{cocktail}"
+    assert f"Usage: {usage}" in cli(command, "--help").stdout
+    missing = cli(command)
+    assert missing.exit_code == 2 and "{" not in missing.stderr
 
 
 def complete(cli, monkeypatch, words: str) -> list[str]:

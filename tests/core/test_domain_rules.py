@@ -42,9 +42,27 @@ def test_point_count_of_the_label_case_and_its_hex_grid():
 def test_hex_rows_are_closer_and_shifted():
     assert geometry.row_pitch("square", 1.0) == 1.0
     assert geometry.row_pitch("hex", 1.0) == pytest.approx(math.sqrt(3) / 2)
-    # odd rows half a spacing right of even rows; the block centred (even rows back by a quarter)
-    assert geometry.row_shift("hex", 1.0, 1) - geometry.row_shift("hex", 1.0, 0) == 0.5
-    assert geometry.row_shift("hex", 1.0, 0) == -0.25 and geometry.row_shift("square", 1.0, 1) == 0.0
+    # odd rows half a spacing right of even rows (a single row, or a square grid, is not shifted)
+    assert geometry.odd_row_shift("hex", 1.0, rows=2) == 0.5
+    assert geometry.odd_row_shift("hex", 1.0, rows=1) == 0.0 and geometry.odd_row_shift("square", 1.0) == 0.0
+
+
+def test_the_map_places_points_by_the_same_geometry():
+    """injection_map asks geometry.py: 6 points on a 1 cm hex grid (full rows) are rows √3/2 cm apart, each
+    odd row half a spacing to the right of the even rows."""
+    from mesocalc.core.injection_map import place
+
+    positions, columns, rows = place(6, 10.0, 10.0, "hex", 1.0)
+    assert columns * rows == 6 and rows > 1
+    starts = [positions[r * columns] for r in range(rows)]
+    for r, (x, y) in enumerate(starts):
+        assert x - starts[0][0] == pytest.approx(0.5 if r % 2 else 0.0)
+        assert y - starts[0][1] == pytest.approx(r * math.sqrt(3) / 2)
+
+
+def test_explain_writes_the_point_rule_that_geometry_states():
+    assert geometry.points_rule("square") == "ceil(area / spacing²)"
+    assert geometry.points_rule("hex") == "ceil(2 × area / (√3 × spacing²))"
 
 
 def limit(text: str, scope: str = "session") -> m.Limit:
@@ -98,3 +116,11 @@ def test_vocabularies_are_the_library_strings():
     assert m.SEVERITIES == ("hard", "soft") and m.Severity.INFO == "info"
     assert m.STATUSES == ("approved", "off-label", "compounded", "unapproved", "investigational")
     assert [s.value for s in m.CheckStatus] == ["ok", "over", "unchecked", "not-applicable"]
+
+
+def test_a_per_kg_cap_as_an_amount_for_the_patient():
+    # lidocaine without epinephrine, 4.5 mg/kg (Xylocaine label) for a 60 kg patient: 4.5 × 60 = 270 mg
+    weight = u.body_weight_kg(q("60 kg", u.WEIGHT_KIND))
+    assert caps.for_patient(limit("4.5 mg/kg"), weight) == q("270 mg", u.AMOUNT)
+    assert caps.for_patient(limit("4.5 mg/kg"), None) is None
+    assert caps.for_patient(limit("300 mg"), weight) is None  # already an amount: nothing to turn

@@ -91,20 +91,26 @@ VALUES = {member.value for enum in ENUMS for member in enum}
 
 def _bare_comparisons(path: Path) -> list[str]:
     """`x == "over"`, `x != "hard"`, `x in ("soft", ...)` with a vocabulary value written as text (an
-    agent's admixture, ok | not-recommended | forbidden, is another vocabulary that also says "ok")."""
+    agent's admixture, ok | not-recommended | forbidden, is another vocabulary that also says "ok"; a key
+    looked up in a mapping, `"concentration" in data`, is not a value)."""
     out = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Compare) and not (isinstance(node.left, ast.Attribute)
-                                                  and node.left.attr == "admixture"):
-            for right in [node.left, *node.comparators]:
-                items = right.elts if isinstance(right, ast.Tuple | ast.Set) else [right]
-                for item in items:
-                    if isinstance(item, ast.Constant) and item.value in VALUES:
-                        out.append(f"{path.relative_to(PACKAGE)}:{node.lineno} compares with {item.value!r}")
+        if not isinstance(node, ast.Compare) or (isinstance(node.left, ast.Attribute)
+                                                 and node.left.attr == "admixture"):
+            continue
+        sides = [node.left, *node.comparators]
+        for op, left, right in zip(node.ops, sides[:-1], sides[1:], strict=True):
+            if isinstance(op, ast.In | ast.NotIn):
+                items = right.elts if isinstance(right, ast.Tuple | ast.Set) else []
+            else:
+                items = [left, right]
+            for item in items:
+                if isinstance(item, ast.Constant) and item.value in VALUES:
+                    out.append(f"{path.relative_to(PACKAGE)}:{node.lineno} compares with {item.value!r}")
     return out
 
 
-@pytest.mark.parametrize("folder", ["core", "request", "render", "ledger"])
+@pytest.mark.parametrize("folder", ["core", "request", "render", "ledger", "library"])
 def test_no_vocabulary_value_is_compared_as_bare_text(folder):
     found = [hit for path in sorted((PACKAGE / folder).rglob("*.py")) for hit in _bare_comparisons(path)]
     assert not found, "compare with the StrEnum members of core/model.py:\n" + "\n".join(found)

@@ -365,18 +365,18 @@ def test_a_product_with_a_density_turns_percent_w_w_into_mg_per_ml(cli, write):
 def test_the_python_api_takes_a_file_or_a_mapping_and_returns_frozen_results(library, write):
     import dataclasses
 
-    from mesocalc.core.visit import visit
+    from mesocalc import visit
 
     write("patient.yaml", "kind: patient\nweight: 80 kg\nallergies: [ester-local-anesthetic]\n")
     path = write("visit.yaml", "kind: visit\npatient: patient.yaml\nitems:\n"
                                "  - {cocktail: procaine-2-percent, volume: 5 mL, site: scalp}\n")
-    from_file = visit(path, library)  # the patient file is found next to the visit file
+    from_file = visit(path, library=library)  # the patient file is found next to the visit file
     assert from_file.request.weight is not None and from_file.request.weight.value == pytest.approx(80.0)
     # allergy to the ester class: procaine is a hard contraindication (exit 1)
     assert from_file.exit_code == 1
     assert any(w.warning.code == "contraindication" and w.items == (1,) for w in from_file.warnings)
     from_mapping = visit({"weight": "80 kg", "items": [{"cocktail": "procaine-2-percent", "volume": "5 mL"}]},
-                         library)
+                         library=library)
     assert total(from_mapping, "procaine").total is not None
     with pytest.raises(dataclasses.FrozenInstanceError):
         from_mapping.exit_code = 0  # type: ignore[misc]

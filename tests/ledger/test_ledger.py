@@ -182,6 +182,12 @@ def test_a_lot_recall_lists_every_session_and_patient(cli, ledger, kybella_plan)
     assert "P-1" in cli("lots", "C777").stdout
     nobody = cli("lots", "C779", "--json")
     assert nobody.exit_code == 0 and nobody.json["sessions"] == []
+    # a recall that finds nothing is an answer (exit 0: exit 1 is only a broken cap or rule, SPEC §6), said in
+    # one line naming the lot and the ledger, with the recorded lots that look alike
+    said = cli("lots", "C779")
+    assert said.exit_code == 0
+    assert " ".join(said.stdout.split()) == (f"No dose from lot C779 is recorded in {ledger} "
+                                             "(did you mean C778?)")
 
 
 def test_export_then_import_into_an_empty_ledger_gives_the_same_history_twice_without_duplicates(

@@ -66,3 +66,15 @@ def test_the_stored_content_is_canonical_json_as_before(recorded):
         '"doses":{"deoxycholic-acid":{"unit":"mg","value":50.0}},"points":25,"ref":"submental-dca",'
         '"volume":{"unit":"mL","value":5.0},"what":"cocktail"}],"solution":{"deoxycholic-acid":5.0},'
         '"source":"plan","weight":null}')
+
+
+def test_an_export_whose_content_mesocalc_cannot_read_is_refused_whole(cli, recorded, tmp_path):
+    """The reader decodes every item of the content as the store will: an item volume in a unit the ledger
+    never stores is refused at import (exit 2, naming the key), not found later by `history`."""
+    exported = api.export(recorded, None)
+    exported["sessions"][0]["content"]["items"][0]["volume"] = {"unit": "teaspoon", "value": 1.0}
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(exported), encoding="utf-8")
+    run = cli("ledger", "import", str(path), "--ledger", str(tmp_path / "other.sqlite3"))
+    assert run.exit_code == 2
+    assert "sessions[0].content" in run.stderr and "cannot read" in run.stderr

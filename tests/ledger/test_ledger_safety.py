@@ -206,7 +206,7 @@ def test_a_version_1_ledger_is_upgraded_in_place(cli, tmp_path, minoxidil_plan, 
         con.execute("INSERT INTO sessions (uuid, patient, given_at, recorded_at, source, content, content_hash, ok) "
                     "VALUES ('0d6f2a3e-7c1b-4d2a-9e8f-3a2b1c0d9e8f', 'P-1', '2020-01-01T09:00:00', "
                     "'2020-01-01T09:05:00', 'plan', ?, ?, 1)", (text, ct.content_hash(text)))
-        dose = content["doses"]["minoxidil"]["value"]
+        dose = content.doses["minoxidil"].value
         con.execute("INSERT INTO doses VALUES (1, 'minoxidil', ?, 'mg', NULL)", (dose,))
         assert con.execute("PRAGMA user_version").fetchone()[0] == 1
         assert not con.execute("SELECT name FROM sqlite_master WHERE name = 'items'").fetchall()

@@ -1,5 +1,6 @@
-"""--explain reads what the plan recorded, it does not work the numbers out again: for random plans, every
-quantity and count in the explanation is, to the last bit, the number the plan document gives."""
+"""--explain reads what the plan, compound and visit recorded, it does not work the numbers out again: for random
+requests, every quantity and count in the explanation is, to the last bit, the number the command's JSON
+document gives (`schedule` has no --explain)."""
 
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ areas = st.one_of(
 )
 
 
-def _component(doc: dict[str, Any], text: str) -> dict[str, Any] | None:
-    """The component a step is about: its text starts with the agent's name (the longest that matches)."""
-    named = [c for c in doc["components"] if text.startswith(c["name"])]
-    return max(named, key=lambda c: len(c["name"]), default=None)
+def _named(entries: list[dict[str, Any]], text: str, name: Any = lambda e: e["name"]) -> dict[str, Any] | None:
+    """The entry (a component, an ingredient, an agent's total) a step is about: its text starts with the
+    entry's name, the longest that matches ('More X that still fits' names X)."""
+    text = text.removeprefix("More ")
+    named = [e for e in entries if text.startswith(name(e))]
+    return max(named, key=lambda e: len(name(e)), default=None)
 
 
 def _plan_values(doc: dict[str, Any], comp: dict[str, Any] | None, key: str) -> list[Any]:
@@ -71,7 +74,7 @@ def test_every_number_in_the_explanation_is_the_plans(library, cocktail, area, g
     doc = plan_doc(result)
     checked = 0
     for step in steps_doc(plan_steps(result)):
-        comp = _component(doc, step["text"])
+        comp = _named(doc["components"], step["text"])
         for key, quantity in step["quantities"].items():
             if key == "max_for_patient":  # the per-kg cap × the weight, both in the plan document
                 assert any(math.isclose(quantity["value"], check["max"]["value"] * doc["weight"]["value"],
@@ -102,3 +105,109 @@ def capacity_cell(doc: dict[str, Any]) -> float | None:
     if capacity["max_area"] is None or not capacity["max_points"]:
         return None
     return capacity["max_area"]["value"] / capacity["max_points"]
+
+
+def _missing(key: str, number: Any, step: dict[str, Any]) -> bool:
+    raise AssertionError(f"{key} = {number} is not the document's number: {step['text']}")
+
+
+# ---- compound --explain: every quantity is the recipe's ---------------------------------------
+
+COMPOUNDS = {  # cocktail -> the stock to draw where the library's default is weaker than the target
+    "submental-dca": {}, "submental-dca-lidocaine": {}, "mesohair-minoxidil": {}, "mesohair-dutasteride": {},
+    "lidocaine-1-percent": {"lidocaine": "20 mg/mL"}, "procaine-2-percent": {"procaine": "20 mg/mL"},
+}
+
+
+def _compound_values(doc: dict[str, Any], ing: dict[str, Any] | None, key: str, text: str) -> list[Any]:
+    """Where the compound document gives the number an explain quantity of this name stands for."""
+    whole = {"requested": doc["volume"], "overfill": doc["overfill"], "batch": doc["total_volume"],
+             "total_volume": doc["total_volume"], "diluent": doc["diluent"]["volume"],
+             "limit": (doc["beyond_use_rule"] or {}).get("limit")}
+    if key in whole:
+        return [whole[key]]
+    if key in ("max", "actual"):  # a cap step names the agent by its id
+        return [check[key] for check in doc["checks"]]
+    assert ing is not None, (key, text)
+    per_ingredient = {"stock_concentration": "stock_concentration", "volume": "volume", "stock_volume": "volume",
+                      "amount": "amount", "concentration": "final_concentration", "vial_volume": "vial_volume"}
+    return [ing[per_ingredient[key]]]
+
+
+@PROPS
+@given(st.sampled_from(sorted(COMPOUNDS)), st.decimals(min_value="0.5", max_value="250", places=2),
+       st.sampled_from([None, "0.3 mL", "2 mL"]),
+       st.sampled_from([(None, None, False), ("1", None, False), ("2", "fridge", False), ("3", "freezer", False),
+                        (None, None, True)]))
+def test_every_number_in_the_compound_explanation_is_the_recipe_s(library, cocktail, volume, overfill, bud):
+    from mesocalc.render.explain import compound_steps
+    from mesocalc.render.jsondoc import compound_doc
+
+    category, storage, immediate = bud
+    result = mesocalc.compound(cocktail, f"{volume} mL", stock=COMPOUNDS[cocktail], overfill=overfill,
+                               prepared="2027-01-15T09:00", category=category, storage=storage,
+                               immediate_use=immediate, library=library)
+    doc = compound_doc(result)
+    checked = 0
+    for step in steps_doc(compound_steps(result)):
+        ing = _named(doc["ingredients"], step["text"])
+        checked += sum(quantity in _compound_values(doc, ing, key, step["text"]) or _missing(key, quantity, step)
+                       for key, quantity in step["quantities"].items())
+        checked += sum((key == "vials" and ing is not None and count == ing["vials"]) or _missing(key, count, step)
+                       for key, count in step.get("counts", {}).items())
+    assert checked >= 3 * len(doc["ingredients"]) + 2  # batch, each draw/amount/final, the diluent
+
+
+# ---- visit --explain: every quantity is the visit's -------------------------------------------
+
+visit_items = st.one_of(
+    st.tuples(st.integers(2, 12), st.integers(2, 12)).map(
+        lambda wh: {"cocktail": "submental-dca", "area": f"{wh[0]} cm x {wh[1]} cm"}),
+    st.integers(1, 40).map(lambda v: {"cocktail": "lidocaine-1-percent", "volume": f"{v} mL", "site": "scalp"}),
+    st.integers(1, 30).map(lambda v: {"cocktail": "procaine-2-percent", "volume": f"{v} mL", "site": "scalp"}),
+    st.integers(1, 60).map(lambda g: {"product": "emla-cream", "mass": f"{g} g", "area": f"{g * 10} cm^2"}),
+    st.integers(1, 4).map(lambda v: {"product": "ha-filler-lidocaine", "volume": f"{v} mL"}),
+    st.integers(1, 20).map(lambda v: {"product": "lidocaine-1-percent-epinephrine-1-100000", "volume": f"{v} mL"}),
+)
+
+
+@PROPS
+@given(st.lists(visit_items, min_size=1, max_size=4), st.one_of(st.none(), st.integers(40, 120)))
+def test_every_number_in_the_visit_explanation_is_the_visit_s(library, items, weight):
+    from mesocalc.render.visit_explain import visit_steps
+    from mesocalc.render.visit_json import visit_doc
+
+    visit: dict[str, Any] = {"kind": "visit", "items": items}
+    if weight is not None:
+        visit["weight"] = f"{weight} kg"
+    result = mesocalc.visit(visit, library=library)
+    doc = visit_doc(result)
+    names = {a.id: a.name for a in library.agents.values()}
+    shares = [dict(s, name=names[s["agent"]]) for cl in doc["class_limits"] for s in cl["shares"]]
+    checked = 0
+    for step in steps_doc(visit_steps(result)):
+        text = step["text"]
+        total = _named(doc["totals"], text)
+        share = _named(shares, text)
+        for key, quantity in step["quantities"].items():
+            if key == "volume":  # an item's session volume, from its plan
+                values = [item["plan"]["total_volume"] for item in doc["items"] if "plan" in item]
+            elif key == "weight":
+                values = [doc["weight"]]
+            elif key == "max_for_patient":  # the per-kg cap × the weight, both in the visit document
+                assert total is not None and doc["weight"] is not None
+                assert any(math.isclose(quantity["value"], ch["max"]["value"] * doc["weight"]["value"],
+                                        rel_tol=1e-12) for ch in total["checks"]), text
+                continue
+            elif key in ("dose", "cap", "more"):
+                assert share is not None, (key, text)
+                values = [share[key]]
+            else:
+                assert total is not None, (key, text)
+                values = {"total": [total["total"]], "beside": [total["beside"]],
+                          "max": [ch["max"] for ch in total["checks"]],
+                          "actual": [ch["actual"] for ch in total["checks"]],
+                          "binding_cap": [(total["binding"] or {}).get("cap")]}[key]
+            assert quantity in values, (key, quantity, text)
+            checked += 1
+    assert checked >= 1  # every visit has at least one item's volume or one agent's total

@@ -122,5 +122,7 @@ def test_at_60_columns_rows_become_blocks_of_whole_values(cli, monkeypatch):
     lines = run.stdout.splitlines()
     assert all(len(line) <= 60 for line in lines)
     start = lines.index("Phosphatidylcholine")
-    assert lines[start + 1].split() == ["Concentration", "25", "mg/mL"]
-    assert any(line.split() == ["Per", "kg", "28.6", "mg/kg"] for line in lines)
+    # short `Header value` pairs share a line, three spaces apart: PC 25 mg/mL × 80.1 mL = 2002 mg, / 70 kg
+    assert lines[start + 1].strip().split("   ")[0] == "Concentration 25 mg/mL"
+    pairs = [pair for line in lines[start + 1:start + 4] for pair in line.strip().split("   ")]
+    assert "Session dose 2002 mg" in pairs and "Per kg 28.6 mg/kg" in pairs

@@ -236,3 +236,35 @@ def test_the_explained_capacity_gives_each_cap_its_own_line_at_80_columns(cli, m
     assert [term.split()[-1] for term in terms] == ["393", "375", "62", "62", "50", "50"]
     assert lines[end].strip() == "= 50 points × 1 cm² per point = 50 cm²"
     assert all(len(line) <= 80 for line in lines[start:end + 1])
+
+
+def test_at_60_columns_each_cap_is_a_short_block_with_every_value(cli, monkeypatch):
+    # too narrow for the caps table: each cap becomes its scope line and its `Header value` pairs, the short
+    # ones sharing a line (Xylocaine label 4.5 mg/kg and 300 mg; 20 mg / 60 kg = 0.333 mg/kg; KYBELLA 2 mg, 100 mg)
+    monkeypatch.setenv("COLUMNS", "60")
+    run = cli("plan", "submental-dca-lidocaine", "--weight", "60 kg")
+    checks = [check for comp in cli("plan", "submental-dca-lidocaine", "--weight", "60 kg", "--json").json[
+        "components"] for check in comp["checks"]]
+    lines = run.stdout.splitlines()
+    block = lines[lines.index("Dose caps") + 1:lines.index("", lines.index("Dose caps"))]
+    caps = block[:next(i for i, line in enumerate(block) if line.startswith("[1]"))]
+    scopes = [i for i, line in enumerate(caps) if line.startswith(SCOPES)]
+    assert len(scopes) == len(checks)
+    assert len(caps) <= 3 * len(checks) + 2  # two agent headings; was 6 lines a cap, one per value
+    pairs = [pair for line in caps if line.startswith("  ") for pair in line.strip().split("   ")]
+    for expected in ("Cap 4.5 mg/kg", "Actual 0.333 mg/kg", "Cap 300 mg", "Actual 20 mg", "Cap 2 mg",
+                     "Source xylocaine-label", "Status n/a"):
+        assert expected in pairs, expected
+    assert all(len(line) <= 60 and line == line.rstrip() and "…" not in line for line in lines)
+
+
+def test_each_agent_of_a_visit_item_has_its_own_dose_line(cli, monkeypatch, write):
+    # EMLA 5 g × 25 mg/g = 125 mg lidocaine and 125 mg prilocaine, applied (shown beside the injected totals)
+    visit = write("visit.yaml", "kind: visit\nweight: 60 kg\nitems:\n"
+                  "  - {product: emla-cream, mass: 5 g, area: \"50 cm^2\", note: applied 1 h before}\n")
+    for width in ("80", "120"):
+        monkeypatch.setenv("COLUMNS", width)
+        rows, notes = caps_rows(cli("visit", str(visit)).stdout, "Items")
+        assert rows[0].startswith("1  emla-cream (product) [1]") and "lidocaine 125 mg" in rows[0]
+        assert any(row.strip().startswith("prilocaine 125 mg") for row in rows[1:]), rows
+        assert notes == ["[1] applied 1 h before"]

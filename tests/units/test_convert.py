@@ -67,3 +67,17 @@ def test_refusals_exit_2_with_a_reason(cli: Any, given: str, unit: str, says: st
 ])
 def test_the_echoed_input_is_written_ismp_safe(cli, given, unit, echo):
     assert cli("convert", given, unit).stdout.splitlines()[0] == echo
+
+
+@pytest.mark.parametrize(("given", "unit", "shown"), [
+    ("1,000.5 mg", "mg", "1,000.5 mg"),    # 5 significant figures given: none rounded away (was 1,001 mg)
+    ("1000.5 mg", "g", "1.0005 g"),        # the same figures in another unit
+    ("0.12345 mg", "mcg", "123.45 mcg"),   # 5 figures: 123.45, not 123
+    ("2.5 mg", "mcg", "2,500 mcg"),        # fewer than 3 given: 3 as everywhere (SPEC §2), no trailing zero
+    ("1.682 g", "mg", "1682 mg"),          # 4 figures; no comma that could read as a decimal comma
+])
+def test_a_converted_value_keeps_the_precision_it_was_given_with(cli: Any, given: str, unit: str,
+                                                                 shown: str) -> None:
+    run = cli("convert", given, unit)
+    assert run.exit_code == 0 and run.stdout.splitlines()[0].endswith(f"= {shown}"), run.stdout
+    assert cli("convert", shown, unit).exit_code == 0  # and what it printed reads back

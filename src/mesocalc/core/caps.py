@@ -2,8 +2,9 @@
 
 A cap's basis says what it is compared with: `amount` (the dose: per point for a point cap, of the
 session, or of the course so far), `per-kg` (that amount per kg of body weight), `per-area` (the dose
-per cm² of treated skin) or `volume` (the volume of the agent's solution). plan, schedule, the capacity
-count and the library check (`incomparable-limit`) all ask this module.
+per cm² of treated skin) or `volume` (the volume of the agent's solution). plan, schedule, visit, the
+capacity count and the library check (`incomparable-limit`) all ask this module; so does every place that
+turns a per-kg cap into an amount for the patient.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from mesocalc.core import model as m
 
 NEEDS_WEIGHT = "needs the patient's weight (--weight or --patient)"
 NEEDS_AREA = "needs the treated area (--area or --scalp)"
+NEEDS_VOLUME = "the volume of the agent's solution is not known"
 
 
 def compared_with(limit: m.Limit, amount: u.Q, solution: u.Q | None, per_area: u.Q | None,
@@ -33,8 +35,16 @@ def compared_with(limit: m.Limit, amount: u.Q, solution: u.Q | None, per_area: u
             return None, NEEDS_AREA
         return per_area, None
     if solution is None:
-        return None, "the volume of the agent's solution is not known"
+        return None, NEEDS_VOLUME
     return solution, None
+
+
+def for_patient(limit: m.Limit, weight: u.Q | None) -> u.Q | None:
+    """A per-kg cap as an amount for this patient (the cap × the body weight); None for a cap on another
+    basis, or without a weight."""
+    if limit.basis == "per-kg" and weight is not None:
+        return limit.max * weight
+    return None
 
 
 def compared_dims(limit: m.Limit, amount: u.Dims) -> u.Dims:

@@ -16,7 +16,7 @@ from mesocalc.units import Q, at_most, format_percent, format_quantity, group_th
 @record
 class Warning(Record):
     code: str  # limit-over, limit-unchecked, technique-over, contraindication, caution, regulatory, ...
-    severity: str  # hard (fails the plan), soft (a warning), info (a note; not counted by --strict)
+    severity: m.Severity  # hard (fails the plan), soft (a warning), info (a note; not counted by --strict)
     message: str
     agent: str | None = None
     source: str | None = None
@@ -85,13 +85,13 @@ def limit_warnings(checks: list[Check], agent_name: str) -> list[Warning]:
         when = f" ({limit.condition_text()})" if limit.condition_text() else ""
         if check.status == m.CheckStatus.OVER and check.actual is not None and limit.counts_injections:
             out.append(Warning(
-                "limit-over", limit.severity,
+                "limit-over", m.Severity(limit.severity),
                 f"{agent_name}: {quantity_text(limit, check.actual)} in one session is over the {limit.severity} "
                 f"cap of {quantity_text(limit, limit.max)}{when}", check.agent, limit.source))
         elif check.status == m.CheckStatus.OVER and check.actual is not None:
             actual, cap = distinct(check.actual, limit.max)
             out.append(Warning(
-                "limit-over", limit.severity,
+                "limit-over", m.Severity(limit.severity),
                 f"{agent_name}: {limit.scope} {limit.basis} {actual} is over the "
                 f"{limit.severity} cap of {cap}{when}"
                 f" ({format_percent(check.fraction or 0, 1 if (check.fraction or 0) < 1.01 else 0)})",

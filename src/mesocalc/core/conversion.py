@@ -1,6 +1,7 @@
 """Pharmacy unit conversion (`mesocalc convert`): % w/v, ratio strength, mass, volume, activity units.
 
-Pure: parsing and arithmetic go through units.py (pint is the authority on unit names). Conventions
+Pure: the quantity and the unit come read (request/conversion.py); arithmetic goes through units.py
+(pint is the authority on unit names). Conventions
 (SPEC §2, REFERENCE §8.1): 1 % w/v = 1 g/100 mL = 10 mg/mL; ratio strength 1:N = 1 g in N mL, so
 mg/mL = 1000 / N; units of biological activity never convert to mass.
 """
@@ -9,12 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mesocalc import notation
 from mesocalc import units as u
 from mesocalc.errors import Location, input_error
+from mesocalc.request.conversion import UNIT, ConversionRequest
 
-# Words that ask for ratio strength (1:N) as the target.
-RATIO_WORDS = ("ratio", "ratio-strength", "ratio strength", "1:n")
 MASS_PER_VOLUME = u.dims_div(u.MASS, u.VOLUME)
 
 
@@ -31,22 +30,19 @@ class Conversion:
     equivalents: tuple[str, ...] = ()
 
 
-def convert(text: str, unit_text: str | None) -> Conversion:
-    """`text` (e.g. "1:100000", "2 %", "0.2 mg") in `unit_text` (e.g. "mg/mL", "mcg", "ratio")."""
-    quantity = u.parse_quantity(text, u.ANY_KIND, Location(key="QUANTITY"))
-    # the converted value keeps the precision it was given with (3 significant figures at least, SPEC §2)
-    digits = max(3, notation.significant_digits(text))
-    text = notation.as_read(text)  # echo what was read: "0,2 mL" is shown as "0.2 mL"
+def convert(request: ConversionRequest) -> Conversion:
+    """The quantity of `request` (e.g. 1:100000, 2 %, 0.2 mg) in the unit it asks for (mg/mL, mcg, 1:N, ...)."""
+    text, quantity, unit_text, target, digits = (request.given, request.quantity, request.unit, request.target,
+                                                 request.digits)
     equivalents = concentration_equivalents(quantity, digits) if quantity.dims == MASS_PER_VOLUME else ()
-    if unit_text is None or not unit_text.strip():
+    if request.ratio:
+        denominator = ratio_denominator(quantity, UNIT)
+        return Conversion(text, quantity, quantity.value, "mg/mL", ratio_text(denominator), denominator, equivalents)
+    if unit_text is None or target is None:
         value, unit = u.display(quantity)
         return Conversion(text, quantity, value, unit.replace("cm²", "cm^2"), u.format_quantity(quantity, digits),
                           None, equivalents)
-    where = Location(key="UNIT")
-    if unit_text.strip().lower() in RATIO_WORDS:
-        denominator = ratio_denominator(quantity, where)
-        return Conversion(text, quantity, quantity.value, "mg/mL", ratio_text(denominator), denominator, equivalents)
-    _, target = u.unit_factor(unit_text, u.ANY_KIND, where)
+    where = UNIT
     if target != quantity.dims and (quantity.dims[2] != 0 or target[2] != 0):
         raise input_error(
             f"'{text}' is {u.describe_dims(quantity.dims)} and '{unit_text}' is {u.describe_dims(target)}: "

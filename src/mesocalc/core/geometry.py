@@ -34,12 +34,10 @@ def row_pitch(grid: str, spacing: float) -> float:
     return spacing if grid == Grid.SQUARE else spacing * SQRT3 / 2
 
 
-def row_shift(grid: str, spacing: float, row: int) -> float:
-    """A hex grid shifts odd rows by half a spacing, and even rows back by a quarter, so a block of rows
-    stays centred; a square grid does not shift."""
-    if grid != Grid.HEX:
-        return 0.0
-    return (spacing / 2 if row % 2 == 1 else 0.0) - spacing / 4
+def odd_row_shift(grid: str, spacing: float, rows: int = 2) -> float:
+    """How far a block of `rows` rows shifts its odd rows: half a spacing on a hex grid of more than one
+    row, none on a square grid (or a single row)."""
+    return spacing / 2 if grid == Grid.HEX and rows > 1 else 0.0
 
 
 def points_rule(grid: str) -> str:

@@ -127,7 +127,7 @@ def lattice_shape(count: int, width: float, height: float, grid: str, spacing: f
     candidates = []
     for columns in range(1, count + 1):
         rows = math.ceil(count / columns)
-        span = (columns - 1) * spacing + (spacing / 2 if grid == m.Grid.HEX and rows > 1 else 0.0)
+        span = (columns - 1) * spacing + g.odd_row_shift(grid, spacing, rows)
         if span >= width - EPS and columns > 1:
             break
         if rows > max_rows:
@@ -137,7 +137,7 @@ def lattice_shape(count: int, width: float, height: float, grid: str, spacing: f
         fill_y = rows * pitch / height
         candidates.append((empty, abs(math.log(fill_x / fill_y)), empty % 2, columns, rows))
     if not candidates:  # --points asks for more than the outline holds: as wide as fits, rows run on below
-        columns = max(1, math.ceil((width - (spacing / 2 if grid == m.Grid.HEX else 0.0)) / spacing - EPS))
+        columns = max(1, math.ceil((width - g.odd_row_shift(grid, spacing)) / spacing - EPS))
         return columns, math.ceil(count / columns)
     best = min(candidates)
     return best[3], best[4]
@@ -150,7 +150,7 @@ def place(count: int, width: float, height: float, grid: str, spacing: float) ->
         return [], 0, 0
     columns, rows = lattice_shape(count, width, height, grid, spacing)
     pitch = g.row_pitch(grid, spacing)
-    hex_shift = spacing / 2 if grid == m.Grid.HEX and rows > 1 else 0.0
+    hex_shift = g.odd_row_shift(grid, spacing, rows)
     x0 = (width - ((columns - 1) * spacing + hex_shift)) / 2
     # centred; when --points asks for more than the outline holds, from half a row in, running on below
     y0 = (height - (rows - 1) * pitch) / 2 if (rows - 1) * pitch < height else pitch / 2

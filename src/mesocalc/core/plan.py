@@ -193,8 +193,9 @@ def compute(session: Session, library: m.Library, strict: bool = False) -> PlanR
             else:
                 actual, reason = caps.compared_with(limit, dose, solution, per_area, session.weight)
             check = c.evaluate(agent.id, limit, actual, reason, confidence)
-            if limit.basis == "per-kg" and session.weight is not None and check.actual is not None:
-                check = replace(check, max_for_patient=limit.max * session.weight)
+            mine = caps.for_patient(limit, session.weight)
+            if mine is not None and check.actual is not None:
+                check = replace(check, max_for_patient=mine)
             checks.append(check)
         warnings += c.limit_warnings(checks, agent.name)
         warnings += c.caps_not_applied(agent, checks)
@@ -282,8 +283,9 @@ def compute_capacity(results: list[ComponentResult] | tuple[ComponentResult, ...
             if per_point.value <= 0:
                 continue
             allowed = u.whole_floor(limit.max.value / per_point.value)
-            if limit.basis == "per-kg" and weight is not None:
-                terms.append(CapacityTerm(result.agent.id, check, allowed, limit.max * weight, per_point * weight))
+            mine = caps.for_patient(limit, weight)
+            if mine is not None and weight is not None:
+                terms.append(CapacityTerm(result.agent.id, check, allowed, mine, per_point * weight))
             else:
                 terms.append(CapacityTerm(result.agent.id, check, allowed, limit.max, per_point))
     binding = min(terms, key=lambda term: term.allowed, default=None)  # the first of the smallest

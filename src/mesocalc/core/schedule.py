@@ -103,7 +103,7 @@ class CourseCheck:
     agent: str
     rule: str  # limit | max_sessions | min_interval
     status: m.CheckStatus
-    severity: str
+    severity: m.Severity
     source: str | None
     limit: m.Limit | None = None
     actual: u.Q | None = None
@@ -214,8 +214,8 @@ def course_checks(agent: m.Agent, present: Mapping[str, u.Q] | None, sessions: l
             checks.append(_course_limit(agent, limit, with_agent, weight))
         else:  # listed with the reason, never dropped (SPEC §3)
             reason = c.not_applicable(agent.id, limit, present, None).reason
-            checks.append(CourseCheck(agent.id, "limit", m.CheckStatus.NOT_APPLICABLE, limit.severity, limit.source,
-                                      limit, reason=reason))
+            checks.append(CourseCheck(agent.id, "limit", m.CheckStatus.NOT_APPLICABLE, m.Severity(limit.severity),
+                                      limit.source, limit, reason=reason))
     if agent.course is not None:
         checks += _course_rules(agent, agent.course, with_agent)
     return checks
@@ -223,7 +223,7 @@ def course_checks(agent: m.Agent, present: Mapping[str, u.Q] | None, sessions: l
 
 def _course_limit(agent: m.Agent, limit: m.Limit, given: list[CourseSession], weight: u.Q | None) -> CourseCheck:
     """A course cap held against the cumulative dose (amount, per kg of body weight, or solution volume)."""
-    base = CourseCheck(agent.id, "limit", m.CheckStatus.UNCHECKED, limit.severity, limit.source, limit)
+    base = CourseCheck(agent.id, "limit", m.CheckStatus.UNCHECKED, m.Severity(limit.severity), limit.source, limit)
     if limit.basis == "per-area":
         return replace(base, reason="a per-area cap is a per-session rule; not applied to a course total")
     if limit.basis == "per-kg" and weight is None:
@@ -247,7 +247,7 @@ def _course_limit(agent: m.Agent, limit: m.Limit, given: list[CourseSession], we
         if first_over is None and not u.at_most(actual.value, limit.max.value):
             first_over = s.number
     status = m.CheckStatus.OK if first_over is None else m.CheckStatus.OVER
-    return CourseCheck(agent.id, "limit", status, limit.severity, limit.source, limit, actual,
+    return CourseCheck(agent.id, "limit", status, m.Severity(limit.severity), limit.source, limit, actual,
                        first_over=first_over, fractions=fractions)
 
 
@@ -256,8 +256,8 @@ def _course_rules(agent: m.Agent, rule: m.CourseRule, given: list[CourseSession]
     if rule.max_sessions is not None:
         first_over = given[rule.max_sessions].number if len(given) > rule.max_sessions else None
         status = m.CheckStatus.OK if first_over is None else m.CheckStatus.OVER
-        out.append(CourseCheck(agent.id, "max_sessions", status, rule.severity, rule.source, sessions=len(given),
-                               max_sessions=rule.max_sessions, first_over=first_over))
+        out.append(CourseCheck(agent.id, "max_sessions", status, m.Severity(rule.severity), rule.source,
+                               sessions=len(given), max_sessions=rule.max_sessions, first_over=first_over))
     if rule.min_interval is not None:
         too_early: list[EarlySession] = []
         for previous, current in itertools.pairwise(given):
@@ -265,7 +265,7 @@ def _course_rules(agent: m.Agent, rule: m.CourseRule, given: list[CourseSession]
             if current.date < earliest:
                 too_early.append(EarlySession(current.number, current.date, previous.date, earliest))
         status = m.CheckStatus.OVER if too_early else m.CheckStatus.OK
-        out.append(CourseCheck(agent.id, "min_interval", status, rule.severity, rule.source,
+        out.append(CourseCheck(agent.id, "min_interval", status, m.Severity(rule.severity), rule.source,
                                min_interval=rule.min_interval, too_early=tuple(too_early),
                                first_over=too_early[0].number if too_early else None))
     return out

@@ -19,23 +19,20 @@ Pure functions of model objects (no Typer, no Rich). The order follows SPEC §4-
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
 
 from mesocalc import units as u
+from mesocalc.core import caps, vocabulary
 from mesocalc.core import checks as c
 from mesocalc.core import model as m
-from mesocalc.core import vocabulary
 from mesocalc.core.plan import PlanResult, compute, treated_regions
 from mesocalc.errors import MesocalcError
 from mesocalc.record import Record
 from mesocalc.request.plan import Session
-from mesocalc.request.visit import VisitItem, VisitRequest, read_visit
+from mesocalc.request.visit import VisitItem, VisitRequest
 
 __all__ = ["AgentTotal", "ClassLimitResult", "ClassShare", "Dose", "ItemResult", "VisitResult", "VisitWarning",
-           "compute_visit", "visit", "with_course_warnings"]
+           "compute_visit", "with_course_warnings"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -126,25 +123,6 @@ class VisitResult(Record):
     @property
     def ok(self) -> bool:
         return self.exit_code == 0
-
-
-def visit(file: str | Path | Mapping[str, Any], library: m.Library | None = None, *,
-          strict: bool = False) -> VisitResult:
-    """The visit in a YAML or JSON file (or given as a mapping, keys as in the file), computed against
-    `library` (default: the layered library). Raises MesocalcError for a bad visit."""
-    from mesocalc.library import load_library
-    from mesocalc.library.yamlio import read_text
-
-    if library is None:
-        loaded = load_library()
-        if loaded.errors:
-            raise MesocalcError(loaded.errors)
-        library = loaded.library
-    if isinstance(file, Mapping):
-        import json
-
-        return compute_visit(read_visit(json.dumps(dict(file), default=str), "<visit>", library), library, strict)
-    return compute_visit(read_visit(read_text(Path(file)), str(file), library), library, strict)
 
 
 def compute_visit(request: VisitRequest, library: m.Library, strict: bool = False) -> VisitResult:
@@ -288,7 +266,7 @@ def _product_limit_warnings(product: m.Product, checks: tuple[c.Check, ...]) -> 
         what = "area covered" if limit.max.dims == u.AREA else "amount"
         if check.status == m.CheckStatus.OVER and check.actual is not None:
             out.append(c.Warning(
-                "limit-over", limit.severity,
+                "limit-over", m.Severity(limit.severity),
                 f"{product.name}: {what} {product_amount_text(check.actual)} is over the label maximum of "
                 f"{product_amount_text(limit.max)} ({u.format_percent(check.fraction or 0)})", None, limit.source))
         elif check.status == m.CheckStatus.UNCHECKED:
@@ -358,22 +336,21 @@ def _total_actual(limit: m.Limit, counted: list[Dose], total: u.Q, weight: u.Q |
         if len(planned) < len({d.item for d in counted}):
             return None, "an item that gives it is a product, whose injections are not counted"
         return u.Q(float(sum(r.plan.points for r in planned if r.plan is not None)), u.DIMENSIONLESS), None
-    if limit.basis == "amount":
-        return total, None
-    if limit.basis == "per-kg":
-        if weight is None:
-            return None, "needs the patient's weight (weight: in the visit, or the patient file)"
-        return total / weight, None
-    if limit.basis == "per-area":
-        areas = [d.area for d in counted]
-        if any(a is None for a in areas):
-            return None, "an item that gives it has no treated area (sized by volume, or a product)"
-        treated = _sum([a for a in areas if a is not None])
-        return (total / treated if treated is not None else None), None
+    areas = [d.area for d in counted]
+    treated = None if any(a is None for a in areas) else _sum([a for a in areas if a is not None])
     volumes = [d.solution_volume for d in counted]
-    if any(v is None for v in volumes):
-        return None, "an item that gives it is not a solution injected"
-    return _sum([v for v in volumes if v is not None]), None
+    solution = None if any(v is None for v in volumes) else _sum([v for v in volumes if v is not None])
+    per_area = total / treated if treated is not None and treated.value > 0 else None
+    actual, reason = caps.compared_with(limit, total, solution, per_area, weight)
+    return actual, (_VISIT_REASONS.get(reason, reason) if reason is not None else None)
+
+
+# why a cap on the visit total cannot be checked, in the words of a visit file
+_VISIT_REASONS = {
+    caps.NEEDS_WEIGHT: "needs the patient's weight (weight: in the visit, or the patient file)",
+    caps.NEEDS_AREA: "an item that gives it has no treated area (sized by volume, or a product)",
+    caps.NEEDS_VOLUME: "an item that gives it is not a solution injected",
+}
 
 
 def _binding(checks: tuple[c.Check, ...], weight: u.Q | None) -> tuple[c.Check | None, u.Q | None, str | None]:
@@ -385,13 +362,10 @@ def _binding(checks: tuple[c.Check, ...], weight: u.Q | None) -> tuple[c.Check |
         if (limit.severity != m.Severity.HARD or check.status == m.CheckStatus.NOT_APPLICABLE
                 or limit.basis not in ("amount", "per-kg")):
             continue
-        if limit.basis == "per-kg":
-            if weight is None:
-                note = f"{u.format_quantity(limit.max)} cannot be turned into an amount without the patient's weight"
-                continue
-            cap = limit.max * weight
-        else:
-            cap = limit.max
+        cap = limit.max if limit.basis == "amount" else caps.for_patient(limit, weight)
+        if cap is None:
+            note = f"{u.format_quantity(limit.max)} cannot be turned into an amount without the patient's weight"
+            continue
         if best is None or cap.value < best[1].value:
             best = (check, cap)
     if best is None:
@@ -473,7 +447,7 @@ def _warnings(items: tuple[ItemResult, ...], totals: tuple[AgentTotal, ...],
         kind = "derived convention" if limit.derived else "rule"
         if class_result.status == m.CheckStatus.OVER:
             out.append(VisitWarning(c.Warning(
-                "limit-over", limit.severity,
+                "limit-over", m.Severity(limit.severity),
                 f"class limit {limit.id} ({limit.rule}, a {kind}): the shares of their binding caps add up to "
                 f"{terms} = {u.format_number(class_result.total)}, over {u.format_number(limit.max)}", None,
                 limit.source)))

@@ -196,7 +196,7 @@ def patient_warnings(agents: list[m.Agent], patient: m.Patient | None, library: 
     for agent in agents:
         for rule in agent.contraindications:
             if rule.condition in found.conditions:
-                out.append(Warning("contraindication", rule.severity,
+                out.append(Warning("contraindication", m.Severity(rule.severity),
                                    f"{agent.name} is contraindicated for this patient: "
                                    f"{_condition_text(rule, found, library)}", agent.id, rule.source))
         for rule in agent.cautions:

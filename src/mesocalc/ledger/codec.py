@@ -35,7 +35,7 @@ def export_doc(sessions: list[StoredSession], patient: str | None) -> dict[str, 
 
 def _session_record(s: StoredSession) -> dict[str, Any]:
     return {"uuid": s.uuid, "patient": s.patient, "given_at": s.given_at.isoformat(),
-            "recorded_at": s.recorded_at.isoformat(), "source": s.source, "content": s.content, "ok": s.ok,
+            "recorded_at": s.recorded_at.isoformat(), "source": s.source, "content": ct.stored(s.content), "ok": s.ok,
             "override": s.override, "by": s.by, "note": s.note, "lots": [_lot_record(lot) for lot in s.lots],
             "voids": [{"uuid": v.uuid, "reason": v.reason, "voided_at": v.voided_at.isoformat(), "by": v.by}
                       for v in s.voids],
@@ -100,18 +100,17 @@ def _session(item: Any, key: str, name: str) -> StoredSession:
     uuid = text("uuid") or ""
     if not UUID.match(uuid):
         raise input_error("'uuid' is not a session UUID", where("uuid"), code="bad-document")
-    content = item.get("content")
-    if not isinstance(content, dict) or content.get("source") not in ("plan", "visit") or not isinstance(
-            content.get("doses"), dict) or not isinstance(content.get("items"), list):
+    raw = item.get("content")
+    if not isinstance(raw, dict) or raw.get("source") not in ("plan", "visit") or not isinstance(
+            raw.get("doses"), dict) or not isinstance(raw.get("items"), list):
         raise input_error("'content' must be a session's content (source, items, doses)", where("content"),
                           code="bad-document")
     try:
-        for q in content["doses"].values():
-            ct.quantity(q)
-        for it in content["items"]:
+        for it in raw["items"]:
             if it["what"] not in ("cocktail", "product") or not isinstance(it["ref"], str):
                 raise ValueError
-    except (KeyError, TypeError, ValueError):
+        content = ct.from_stored(raw)
+    except (AttributeError, KeyError, TypeError, ValueError):
         raise input_error("'content' has a dose or item mesocalc cannot read", where("content"),
                           code="bad-document") from None
     ok = item.get("ok")
@@ -138,7 +137,7 @@ def _session(item: Any, key: str, name: str) -> StoredSession:
             raise input_error("a void is {uuid, reason, voided_at, by}", where(f"voids[{j}]"),
                               code="bad-document") from None
     document = item.get("document")
-    source = content["source"]
+    source = content.source
     if item.get("source") not in (None, source):
         raise input_error("'source' differs from the content's", where("source"), code="bad-document")
     return StoredSession(uuid, text("patient") or "", moment("given_at"), moment("recorded_at"), source, content, ok,

@@ -1,9 +1,11 @@
 """What was given, read from a plan or visit JSON document, and the record's other fields as typed.
 
-The content of a session is canonical JSON (sorted keys) so that the same session gives the same
-hash: `source` (plan | visit), `items` (each cocktail or product with its points, volume and per-agent
-doses), `doses` (each agent's total for the session), `solution` (each agent's solution volume in mL,
-where known, for course volume caps) and `weight`.
+The content of a session (Content) is `source` (plan | visit), `items` (each cocktail or product with
+its points, volume, area and per-agent doses), `doses` (each agent's total for the session), `solution`
+(each agent's solution volume in mL, where known, for course volume caps) and `weight`. The ledger
+stores it as canonical JSON (sorted keys, quantities as {"unit", "value"} in canonical units), so the
+same session gives the same hash: `stored` writes that form and `from_stored` reads it back, the one
+codec of the content column (and of a session's content in an export file).
 
 A visit document is what `mesocalc visit --json` writes (schemas/visit.json): `items`, each with its
 `type` and `id`, per-agent `doses` and (cocktails, injected products) its `plan`; and `totals`, each
@@ -17,13 +19,14 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from mesocalc import units as u
 from mesocalc.errors import Location, input_error
-from mesocalc.record import Record
+from mesocalc.record import Record, record
 
 DUPLICATE_WINDOW_HOURS = 12  # the same content for the same patient within 12 h is a possible duplicate
 MAX_TEXT = 500  # notes, reasons, names
@@ -116,6 +119,71 @@ def parse_lot(spec: str) -> Lot:
     return Lot(target.lower(), lot_text, expiry)
 
 
+# ---- the content of a session -----------------------------------------------------------------
+
+@record
+class GivenItem(Record):
+    """One cocktail or product given in a session."""
+
+    what: str  # cocktail | product
+    ref: str  # its id
+    points: int | None
+    volume: u.Q | None
+    area: u.Q | None
+    doses: Mapping[str, u.Q]  # by agent id, sorted
+
+
+@record
+class Content(Record):
+    """What a session gave: its items, each agent's dose, solution volumes (mL) and the body weight."""
+
+    source: str  # plan | visit
+    items: tuple[GivenItem, ...]
+    doses: Mapping[str, u.Q]  # by agent id, sorted
+    solution: Mapping[str, float | None]  # mL of each agent's solution, where known
+    weight: u.Q | None
+
+    @property
+    def cocktails(self) -> tuple[str, ...]:
+        return tuple(item.ref for item in self.items if item.what == "cocktail")
+
+
+def _q_stored(q: u.Q | None) -> dict[str, Any] | None:
+    return None if q is None else {"unit": u.unit_string(q.dims), "value": q.value}
+
+
+def stored_doses(doses: Mapping[str, u.Q]) -> dict[str, Any]:
+    return {agent: _q_stored(q) for agent, q in sorted(doses.items())}
+
+
+def stored_item(item: GivenItem) -> dict[str, Any]:
+    return {"area": _q_stored(item.area), "doses": stored_doses(item.doses), "points": item.points,
+            "ref": item.ref, "volume": _q_stored(item.volume), "what": item.what}
+
+
+def stored_weight(content: Content) -> dict[str, Any] | None:
+    return _q_stored(content.weight)
+
+
+def stored(content: Content) -> dict[str, Any]:
+    """The content as the ledger stores it (the keys in canonical order)."""
+    return {"doses": stored_doses(content.doses), "items": [stored_item(i) for i in content.items],
+            "solution": dict(sorted(content.solution.items())), "source": content.source,
+            "weight": stored_weight(content)}
+
+
+def from_stored(doc: Mapping[str, Any]) -> Content:
+    """A stored content back (KeyError, TypeError or ValueError for one that is not)."""
+    def q(value: Any) -> u.Q | None:
+        return quantity(value) if value is not None else None
+
+    items = tuple(GivenItem(i["what"], i["ref"], i.get("points"), q(i.get("volume")), q(i.get("area")),
+                            {agent: quantity(d) for agent, d in i.get("doses", {}).items()})
+                  for i in doc.get("items", []))
+    return Content(doc["source"], items, {agent: quantity(d) for agent, d in doc.get("doses", {}).items()},
+                   dict(doc.get("solution", {})), q(doc.get("weight") or None))
+
+
 # ---- documents --------------------------------------------------------------------------------
 
 def _quantity(value: Any, kind: u.Kind, where: Location) -> u.Q:
@@ -155,11 +223,7 @@ def _components(components: Any, where: str, name: str) -> tuple[dict[str, u.Q],
     return doses, solution
 
 
-def _q_json(q: u.Q | None) -> dict[str, Any] | None:
-    return q.to_json() if q is not None else None
-
-
-def content_from_document(doc: Any, name: str) -> dict[str, Any]:
+def content_from_document(doc: Any, name: str) -> Content:
     """The content of a session from a plan or visit JSON document; errors name the file and key."""
     if not isinstance(doc, dict):
         raise input_error("expected a plan or visit JSON document (an object)", Location(name), code="bad-document")
@@ -173,40 +237,32 @@ def content_from_document(doc: Any, name: str) -> dict[str, Any]:
         raise input_error("missing 'ok' (true or false)", Location(name, key="ok"), code="bad-document")
     weight = u.body_weight_kg(_quantity(doc["weight"], u.WEIGHT_KIND, Location(name, key="weight"))) \
         if doc.get("weight") is not None else None
-    items: list[dict[str, Any]] = []
+    items: list[GivenItem] = []
     if kind == "plan":
         doses, solution = _components(doc.get("components"), "components", name)
         items.append(_item("cocktail", _ref(doc.get("cocktail"), "cocktail", Location(name, key="cocktail")),
                            doc, doses, name, ""))
     else:
         items, doses, solution = _visit_content(doc, name)
-    return {
-        "source": kind,
-        "items": items,
-        "doses": {agent: q.to_json() for agent, q in sorted(doses.items())},
-        "solution": {agent: (q.value if q is not None else None) for agent, q in sorted(solution.items())},
-        "weight": _q_json(weight),
-    }
+    return Content(kind, tuple(items), dict(sorted(doses.items())),
+                   {agent: (q.value if q is not None else None) for agent, q in sorted(solution.items())}, weight)
 
 
-def _item(what: str, ref: str, doc: dict[str, Any], doses: dict[str, u.Q], name: str, prefix: str) -> dict[str, Any]:
+def _item(what: str, ref: str, doc: dict[str, Any], doses: dict[str, u.Q], name: str, prefix: str) -> GivenItem:
     points = doc.get("points")
     if points is not None and (not isinstance(points, int) or isinstance(points, bool) or points < 0):
         raise input_error("'points' must be a whole number", Location(name, key=f"{prefix}points"),
                           code="bad-document")
     volume = doc.get("total_volume", doc.get("volume"))
     area = doc.get("area")
-    return {
-        "what": what, "ref": ref, "points": points,
-        "volume": _q_json(_quantity(volume, u.VOLUME_KIND, Location(name, key=f"{prefix}total_volume")))
-        if volume is not None else None,
-        "area": _q_json(_quantity(area, u.AREA_KIND, Location(name, key=f"{prefix}area"))) if area is not None
-        else None,
-        "doses": {agent: q.to_json() for agent, q in sorted(doses.items())},
-    }
+    return GivenItem(
+        what, ref, points,
+        _quantity(volume, u.VOLUME_KIND, Location(name, key=f"{prefix}total_volume")) if volume is not None else None,
+        _quantity(area, u.AREA_KIND, Location(name, key=f"{prefix}area")) if area is not None else None,
+        dict(sorted(doses.items())))
 
 
-def _visit_content(doc: dict[str, Any], name: str) -> tuple[list[dict[str, Any]], dict[str, u.Q],
+def _visit_content(doc: dict[str, Any], name: str) -> tuple[list[GivenItem], dict[str, u.Q],
                                                           dict[str, u.Q | None]]:
     """A `visit --json` document (schemas/visit.json): each item by its `type` and `id` with its per-agent
     `doses` (a topical product's applied amounts too), its plan's points, volume and area; the session's
@@ -217,7 +273,7 @@ def _visit_content(doc: dict[str, Any], name: str) -> tuple[list[dict[str, Any]]
     if not isinstance(raw_items, list) or not raw_items:
         raise input_error("a visit document has a non-empty 'items' list", Location(name, key="items"),
                           code="bad-document", hint="record the output of mesocalc visit --json")
-    items: list[dict[str, Any]] = []
+    items: list[GivenItem] = []
     volumes: dict[str, list[u.Q | None]] = {}
     for i, item in enumerate(raw_items):
         key = f"items[{i}]"
@@ -250,21 +306,22 @@ def _visit_content(doc: dict[str, Any], name: str) -> tuple[list[dict[str, Any]]
     return items, doses, solution
 
 
-def canonical(content: dict[str, Any]) -> str:
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+def canonical(content: Content) -> str:
+    """The content column's text: the stored form as canonical JSON."""
+    return _canonical(stored(content))
+
+
+def _canonical(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def content_hash(content_text: str) -> str:
     return hashlib.sha256(content_text.encode("utf-8")).hexdigest()
 
 
-def duplicate_key(content: dict[str, Any]) -> str:
+def duplicate_key(content: Content) -> str:
     """What makes two records the same session: the items and doses (not the note, lots or weight)."""
-    return canonical({"items": content.get("items"), "doses": content.get("doses")})
-
-
-def doses_of(content: dict[str, Any]) -> dict[str, u.Q]:
-    return {agent: quantity(q) for agent, q in content.get("doses", {}).items()}
+    return _canonical({"items": [stored_item(i) for i in content.items], "doses": stored_doses(content.doses)})
 
 
 _DIMS = {u.unit_string(d): d for d in (*u.AMOUNTS, u.VOLUME, u.AREA, u.BODY_MASS)}

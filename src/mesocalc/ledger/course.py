@@ -50,12 +50,12 @@ class Given(Record):
 
 
 def given(session: StoredSession) -> Given:
-    content = session.content
-    solution = {agent: (u.Q(ml, u.VOLUME) if ml is not None else None)
-                for agent, ml in content.get("solution", {}).items()}
-    cocktails = tuple(item["ref"] for item in content.get("items", []) if item.get("what") == "cocktail")
-    weight = ct.quantity(content["weight"]) if content.get("weight") else None
-    return Given(session.given_at.date(), session.doses, solution, cocktails, weight, session.uuid)
+    return _given(session.given_at.date(), session.content, session.uuid)
+
+
+def _given(when: date, content: ct.Content, uuid: str | None) -> Given:
+    solution = {agent: (u.Q(ml, u.VOLUME) if ml is not None else None) for agent, ml in content.solution.items()}
+    return Given(when, dict(content.doses), solution, content.cocktails, content.weight, uuid)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -168,11 +168,7 @@ def _latest_on_time(entries: list[Given], library: m.Library) -> tuple[date | No
 
 def _new_given(recording: Recording) -> Given:
     """The session about to be recorded, as the course sees it."""
-    content = recording.content
-    return Given(recording.given_at.date(), ct.doses_of(content),
-                 {a: (u.Q(ml, u.VOLUME) if ml is not None else None) for a, ml in content.get("solution", {}).items()},
-                 tuple(i["ref"] for i in content.get("items", []) if i.get("what") == "cocktail"),
-                 ct.quantity(content["weight"]) if content.get("weight") else None, None)
+    return _given(recording.given_at.date(), recording.content, None)
 
 
 def late_warnings(earlier: list[Given], new: Given, library: m.Library) -> list[c.Warning]:

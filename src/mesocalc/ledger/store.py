@@ -47,7 +47,7 @@ class StoredSession(Record):
     given_at: datetime
     recorded_at: datetime
     source: str
-    content: dict[str, Any]
+    content: ct.Content
     ok: bool
     override: str | None
     by: str | None
@@ -62,7 +62,7 @@ class StoredSession(Record):
 
     @property
     def doses(self) -> dict[str, u.Q]:
-        return ct.doses_of(self.content)
+        return dict(self.content.doses)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -71,7 +71,7 @@ class Recording(Record):
 
     patient: str
     given_at: datetime
-    content: dict[str, Any]
+    content: ct.Content
     ok: bool
     document: str | None = None
     lots: tuple[ct.Lot, ...] = ()
@@ -123,7 +123,7 @@ def _sessions(con: sqlite3.Connection, where: str, args: tuple[Any, ...],
             voids.setdefault(session_uuid, []).append(
                 Void(void_uuid, session_uuid, reason, datetime.fromisoformat(voided_at), by))
     return [StoredSession(row[1], row[2], datetime.fromisoformat(row[3]), datetime.fromisoformat(row[4]), row[5],
-                          json.loads(row[6]), bool(row[7]), row[8], row[9], row[10],
+                          ct.from_stored(json.loads(row[6])), bool(row[7]), row[8], row[9], row[10],
                           tuple(lots.get(row[0], ())), tuple(voids.get(row[1], ())), row[11])
             for row in rows]
 
@@ -176,11 +176,11 @@ def known_lots(con: sqlite3.Connection) -> list[str]:
 
 # ---- writing ----------------------------------------------------------------------------------
 
-def resolve_lots(lots: tuple[ct.Lot, ...], content: dict[str, Any], library: m.Library,
+def resolve_lots(lots: tuple[ct.Lot, ...], content: ct.Content, library: m.Library,
                  given_at: datetime) -> tuple[ct.Lot, ...]:
     """Each lot's target as an agent id (aliases accepted), a stock id of a session agent, or an item id;
     an expired lot (expiry before the date given) is refused."""
-    agents = set(content.get("doses", {}))
+    agents = set(content.doses)
     names: dict[str, str] = {}
     for agent_id in agents:
         names[agent_id] = agent_id
@@ -188,8 +188,8 @@ def resolve_lots(lots: tuple[ct.Lot, ...], content: dict[str, Any], library: m.L
         if agent is not None:
             names.update({alias.lower(): agent_id for alias in agent.aliases})
             names.update({stock.id.lower(): stock.id for stock in agent.stocks})
-    for item in content.get("items", []):
-        names[item["ref"]] = item["ref"]
+    for item in content.items:
+        names[item.ref] = item.ref
     out: list[ct.Lot] = []
     seen: set[str] = set()
     for lot in lots:
@@ -214,10 +214,9 @@ def record(con: sqlite3.Connection, recording: Recording, library: m.Library) ->
     from mesocalc.ledger.course import judge_new_session
 
     if not recording.ok and not recording.override:
-        what = recording.content.get("source", "plan")  # plan | visit
+        what = recording.content.source  # plan | visit
         return Outcome(None, refused=f"the {what} was not OK (a hard cap or rule is broken): it is recorded only "
                                      "with --override \"REASON\"")
-    text = ct.canonical(recording.content)
     with write_transaction(con):
         history = [s for s in patient_sessions(con, recording.patient) if not s.voided]
         if not recording.again:
@@ -242,7 +241,7 @@ def record(con: sqlite3.Connection, recording: Recording, library: m.Library) ->
         session_uuid = str(uuidlib.uuid4())
         recorded_at = datetime.now().replace(microsecond=0)
         stored = StoredSession(session_uuid, recording.patient, recording.given_at, recorded_at,
-                               recording.content["source"], json.loads(text), recording.ok, recording.override,
+                               recording.content.source, recording.content, recording.ok, recording.override,
                                recording.by, recording.note, recording.lots, (), recording.document)
         insert_session(con, stored)
     return Outcome(stored, tuple(warnings))
@@ -257,14 +256,15 @@ def insert_session(con: sqlite3.Connection, s: StoredSession) -> None:
         (s.uuid, s.patient, s.given_at.isoformat(), s.recorded_at.isoformat(), s.source, text, ct.content_hash(text),
          s.document, int(s.ok), s.override, s.by, s.note))
     session_id = cursor.lastrowid
-    solution = s.content.get("solution", {})
+    solution = s.content.solution
     con.executemany("INSERT INTO doses VALUES (?, ?, ?, ?, ?)",
-                    [(session_id, agent, q["value"], q["unit"], solution.get(agent))
-                     for agent, q in s.content.get("doses", {}).items()])
+                    [(session_id, agent, q.value, u.unit_string(q.dims), solution.get(agent))
+                     for agent, q in s.content.doses.items()])
     con.executemany("INSERT INTO lots VALUES (?, ?, ?, ?)",
                     [(session_id, lot.target, lot.lot, lot.expiry.isoformat() if lot.expiry else None)
                      for lot in s.lots])
-    con.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)", item_rows(int(session_id or 0), s.content))
+    con.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)",
+                    item_rows(int(session_id or 0), ct.stored(s.content)))
 
 
 def insert_void(con: sqlite3.Connection, v: Void) -> None:

@@ -91,7 +91,7 @@ def read_product_limit(r: Reader, value: Any, path: str, measure: str | None) ->
     data = r.mapping(value, path, PRODUCT_LIMIT_KEYS, ("scope", "max"))
     if data is None or measure is None:
         return None
-    scope = r.choice(data, "scope", path, ("session",))
+    scope = r.choice(data, "scope", path, (m.Scope.SESSION.value,))
     kind = u.Kind(f"{AMOUNT_OF_PRODUCT[measure].name} or an area (cm^2)", (*AMOUNT_OF_PRODUCT[measure].allowed, u.AREA),
                   f"{AMOUNT_OF_PRODUCT[measure].example} or 600 cm^2")
     cap = r.quantity(data, "max", path, kind)

@@ -265,7 +265,7 @@ def read_limit(r: Reader, value: Any, path: str) -> m.Limit | None:
     injections = INJECTIONS_RE.match(data["max"]) if isinstance(data.get("max"), str) else None
     if injections is not None:  # `50 injections`: a count of points, not a dose (SPEC §3)
         cap: u.Q | None = u.Q(float(injections.group(1)), u.DIMENSIONLESS)
-        if scope != "session":
+        if scope != m.Scope.SESSION:
             r.problem(_join(path, "max"), "a cap in injections is a session cap (scope: session)", "bad-value")
     else:
         cap = r.quantity(data, "max", path, u.LIMIT_KIND)
@@ -316,7 +316,8 @@ def read_condition(r: Reader, value: Any, path: str, default_severity: str) -> m
         return None
     condition = r.ident(data, "condition", path)
     severity = r.choice(data, "severity", path, m.SEVERITIES, default_severity)
-    source = r.source_ref(data, path, f"this {'contraindication' if default_severity == 'hard' else 'caution'}")
+    rule = "contraindication" if default_severity == m.Severity.HARD else "caution"
+    source = r.source_ref(data, path, f"this {rule}")
     if condition is None or severity is None:
         return None
     return m.ConditionRule(condition, severity, source, r.text(data, "note", path), r.doc.where(path))

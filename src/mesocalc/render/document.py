@@ -52,10 +52,6 @@ def _document(result: object) -> dict[str, Any]:
 def _ledger_document(result: object) -> dict[str, Any] | None:
     """`history`, `lots` and `ledger import|check|backup` results (the ledger's modules are imported only
     when the result is none of the above, so a plan's document never loads sqlite3)."""
-    import sys
-
-    if "mesocalc.ledger.reports" not in sys.modules and "mesocalc.ledger.portable" not in sys.modules:
-        return None  # no ledger result can exist yet
     from mesocalc.ledger.portable import BackupResult, CheckResult, ImportResult
     from mesocalc.ledger.reports import History, LotReport
     from mesocalc.render import ledger_json

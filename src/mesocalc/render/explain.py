@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from mesocalc import units as u
 from mesocalc.core.checks import Check, quantity_text
 from mesocalc.core.compound import CompoundResult
+from mesocalc.core.geometry import points_rule
 from mesocalc.core.model import CheckStatus, Grid
 from mesocalc.core.plan import ComponentResult, PlanResult
 
@@ -157,9 +158,10 @@ def _points_step(result: PlanResult) -> Step:
     area = result.area
     quantities = {"area": area, "spacing": s, "cell_area": result.capacity.cell_area}
     if technique.grid == Grid.SQUARE:
-        rule = f"ceil(area / spacing²) = ceil({fq(area)} / ({fq(s)})²)"
+        figures = f"ceil({fq(area)} / ({fq(s)})²)"
     else:
-        rule = f"ceil(2 × area / (√3 × spacing²)) = ceil(2 × {fq(area)} / (√3 × ({fq(s)})²))"
+        figures = f"ceil(2 × {fq(area)} / (√3 × ({fq(s)})²))"
+    rule = f"{points_rule(technique.grid)} = {figures}"
     return Step(f"Points on a cell-centred {technique.grid} grid = {rule} = ceil({fn(result.exact_points)}) = "
                 f"{result.points:,}", quantities, counts)
 
@@ -213,7 +215,7 @@ def _capacity_step(result: PlanResult) -> Step:
         if limit.counts_injections:  # one injection per point: 50 injections allow 50 points, not "50 1 / 1 1"
             parts.append(f"{label}: {quantity_text(limit, term.cap)}, one per point = {term.allowed:,}")
             continue
-        if limit.basis == "per-kg" and weight is not None:
+        if term.check.max_for_patient is not None and weight is not None:  # the plan turned it into an amount
             label += f" {fq(limit.max)} × {fn(weight.value)} kg"
         parts.append(f"{label}: {u.converted_first(term.per_point, term.cap)}floor({fq(term.cap)} / "
                      f"{u.format_like(term.per_point, term.cap)} per point) = {term.allowed:,}")

@@ -4,14 +4,15 @@ of `plan|visit --patient-id`.
 
 What is shaped here is what the user reads. The ledger's own formats (the content column of a session in
 SQLite and the `ledger export` file that `ledger import` reads back) are storage: their writer lives
-beside their reader in ledger/codec.py. A session's `items`, `doses` and `weight` are shown as the ledger
-stored them.
+beside their reader in ledger/content.py (the content) and ledger/codec.py (the export file). A session's
+`items`, `doses` and `weight` are shown as the ledger stores them.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mesocalc.ledger import content as ct
 from mesocalc.render.jsondoc import warning_item
 from mesocalc.render.schedule_json import course_check_item
 
@@ -39,8 +40,8 @@ def session_item(s: StoredSession) -> dict[str, Any]:
     return {
         "session": s.uuid, "patient": s.patient, "given_at": s.given_at.isoformat(),
         "recorded_at": s.recorded_at.isoformat(), "source": s.source,
-        "items": s.content.get("items", []), "doses": s.content.get("doses", {}),
-        "weight": s.content.get("weight"), "lots": [lot_item(lot) for lot in s.lots],
+        "items": [ct.stored_item(i) for i in s.content.items], "doses": ct.stored_doses(s.content.doses),
+        "weight": ct.stored_weight(s.content), "lots": [lot_item(lot) for lot in s.lots],
         "by": s.by, "note": s.note, "ok": s.ok, "override": s.override,
         "void": void_item(s.voids[0]) if s.voids else None,
     }
@@ -92,7 +93,7 @@ def lots_doc(report: LotReport) -> dict[str, Any]:
         "sessions": [{"session": s.uuid, "patient": s.patient, "given_at": s.given_at.isoformat(),
                       "target": lot.target, "lot": lot.lot,
                       "expiry": lot.expiry.isoformat() if lot.expiry else None,
-                      "items": [item["ref"] for item in s.content.get("items", [])],
+                      "items": [item.ref for item in s.content.items],
                       "by": s.by, "void": void_item(s.voids[0]) if s.voids else None}
                      for s, lot in report.entries],
         "similar": list(report.similar),

@@ -8,11 +8,10 @@ from rich.console import Console
 from rich.text import Text
 
 from mesocalc import units as u
-from mesocalc.ledger import content as ct
 from mesocalc.ledger.course import PlanCourse
 from mesocalc.ledger.reports import History, LotReport
 from mesocalc.ledger.store import Outcome, StoredSession
-from mesocalc.render.table import render_verdict, render_warnings
+from mesocalc.render.table import NoteMarks, render_verdict, render_warnings
 from mesocalc.render.textgrid import Column, TextTable, print_table, say
 
 # prose may wrap between words; dates, ids, lots and quantities never wrap
@@ -30,13 +29,13 @@ def _when(s: StoredSession) -> str:
 
 def _items(s: StoredSession) -> str:
     parts = []
-    for item in s.content.get("items", []):
+    for item in s.content.items:
         details = []
-        if item.get("points") is not None:
-            details.append(f"{item['points']:,} points")
-        if item.get("volume"):
-            details.append(u.format_quantity(ct.quantity(item["volume"])))
-        parts.append(item["ref"] + (f" ({', '.join(details)})" if details else ""))
+        if item.points is not None:
+            details.append(f"{item.points:,} points")
+        if item.volume is not None:
+            details.append(u.format_quantity(item.volume))
+        parts.append(item.ref + (f" ({', '.join(details)})" if details else ""))
     return "; ".join(parts)
 
 
@@ -80,6 +79,7 @@ def render_history(result: History, console: Console, show_all: bool = False) ->
     print_table(sessions, console)
 
     agents = _table("Course", ("Agent", "Total", "Course cap", "Used", "Sessions", "Last given", "Next allowed"))
+    intervals = NoteMarks()  # the interval behind a next allowed date, below the table: each row one line
     for agent in result.course.agents:
         caps = [ch for ch in agent.checks if ch.rule == "limit" and ch.fraction is not None]
         cap = max(caps, key=lambda ch: ch.fraction or 0.0, default=None)
@@ -89,11 +89,13 @@ def render_history(result: History, console: Console, show_all: bool = False) ->
         if agent.complete:
             nxt = "course complete"
         elif agent.next_allowed:
-            nxt = f"{agent.next_allowed.isoformat()} (after {agent.min_interval.text() if agent.min_interval else ''})"
+            after = f"at least {agent.min_interval.text()} after the last session" if agent.min_interval else ""
+            nxt = agent.next_allowed.isoformat() + (f" {intervals.mark(after)}" if after else "")
         else:
             nxt = "no interval rule"
         agents.add_row(agent.agent, u.format_quantity(agent.total), cap_text, used, sessions_text,
                        agent.last_given.isoformat(), nxt)
+    agents.notes = intervals.lines()
     print_table(agents, console)
     course = result.course
     say(console, f"Next allowed date     {course.next_allowed.isoformat() if course.next_allowed else '—'}", 22)
@@ -106,7 +108,9 @@ def render_history(result: History, console: Console, show_all: bool = False) ->
 def render_lots(report: LotReport, console: Console) -> None:
     if not report.entries:
         similar = f" (did you mean {', '.join(report.similar)}?)" if report.similar else ""
-        console.print(f"No session in {report.ledger} received lot {report.lot}{similar}")
+        # a recall that finds nothing is an answer, not an error (exit 0; exit 1 is only a broken cap or rule,
+        # SPEC §6): said in one line, with the lots that look alike when the lot may be mistyped
+        say(console, f"No dose from lot {report.lot} is recorded in {report.ledger}{similar}", 2)
         return
     console.print(Text(f"Lot {report.lot}: {len(report.entries)} session(s), {len(report.patients)} patient(s)",
                        style="bold"))
@@ -114,7 +118,7 @@ def render_lots(report: LotReport, console: Console) -> None:
     for s, lot in report.entries:
         status = Text(f"void: {s.voids[0].reason}", style="dim") if s.voided else Text("given")
         table.add_row(s.patient, _when(s), s.uuid, lot.target, lot.lot, lot.expiry.isoformat() if lot.expiry else "—",
-                      ", ".join(item["ref"] for item in s.content.get("items", [])), s.by or "—", status)
+                      ", ".join(item.ref for item in s.content.items), s.by or "—", status)
     print_table(table, console)
 
 

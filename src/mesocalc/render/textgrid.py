@@ -206,10 +206,9 @@ def print_wrapped(text: Text, console: Console, indent: int) -> None:
 
 
 def _print_stacked(table: TextTable, console: Console) -> None:
-    """Each row as a block: its first cell, then one `Header  value` line per other non-empty cell."""
-    label_width = max((cell_len(c.header) for c in table.columns[1:]), default=0)
-    indent = 2 + label_width + GAP
-    value_width = max(console.width - indent, 12)
+    """Each row as a block: its first cell, then its other non-empty cells as `Header value`: short pairs as
+    many to a line as fit (`Cap 2 mg   Actual 2 mg   Used 100 %`), longer ones (prose) on lines of their own."""
+    width = console.width
     for row in table.rows:
         if isinstance(row, Heading):
             print_wrapped(row.text, console, indent=0)
@@ -219,13 +218,32 @@ def _print_stacked(table: TextTable, console: Console) -> None:
             first.stylize("bold")
         if first.plain.strip():  # a continuation row (e.g. a session's second agent) has no label of its own
             print_wrapped(first, console, indent=2)
+        line = Text()
         for column, cell in zip(table.columns[1:], row[1:], strict=True):
             if not cell.plain.strip():
                 continue
-            for k, part in enumerate(wrap_text(cell, value_width)):
-                label = f"  {column.header:<{label_width}}  " if k == 0 else " " * indent
-                label_text = Text(label)
-                console.print(label_text + part)
+            piece = Text(f"{column.header} ") + cell
+            short = piece.cell_len <= SHORT_PAIR
+            if short and line.plain and cell_len(line.plain) + PAIR_GAP + piece.cell_len <= width:
+                line.append(" " * PAIR_GAP)
+                line.append_text(piece)
+                continue
+            if line.plain:
+                console.print(line)
+            if short:
+                line = Text("  ") + piece
+            elif 2 + piece.cell_len <= width:  # prose (items, doses, lots) on a line of its own
+                console.print(Text("  ") + piece)
+                line = Text()
+            else:  # a long value: wrapped under itself
+                print_wrapped(Text("  ") + piece, console, indent=4)
+                line = Text()
+        if line.plain:
+            console.print(line)
+
+
+PAIR_GAP = 3  # spaces between two `Header value` pairs on one line of a block
+SHORT_PAIR = 24  # a pair up to this long (`Actual 0.833 mg/kg`) shares a line; a longer one has its own
 
 
 # spaces (and the colour codes after them) at the end of a line

@@ -39,10 +39,15 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
     console.print()
 
     items = _table("Items", "#", "Item", "Route", "Given", "Doses", right=("#",))
+    item_notes = NoteMarks()  # the user's note on an item, below the table
     for r in result.items:
-        items.add_row(str(r.item.number), _item_name(r), r.item.product.route if r.item.product else "injected",
-                      _given(r), "; ".join(f"{d.agent} {format_quantity(d.amount)}" + ("" if d.counted else " (beside)")
-                                           for d in r.doses))
+        doses = [f"{d.agent} {format_quantity(d.amount)}" + ("" if d.counted else " (beside)") for d in r.doses]
+        name = _item_name(r) + (f" {item_notes.mark(r.item.note)}" if r.item.note else "")
+        items.add_row(str(r.item.number), name, r.item.product.route if r.item.product else "injected",
+                      _given(r), doses[0] if doses else "")
+        for dose in doses[1:]:  # one agent a line: a dose never wraps into the next agent's
+            items.add_row("", "", "", "", dose)
+    items.notes = item_notes.lines()
     _print(items, console)
 
     groups: list[tuple[str, list[Check]]] = []
@@ -126,7 +131,7 @@ def render_visit(result: VisitResult, console: Console, steps: list[Any] | None 
 def _item_name(r: ItemResult) -> str:
     item = r.item
     kind = "cocktail" if item.cocktail is not None else "product"
-    return f"{item.id} ({kind})" + (f": {item.note}" if item.note else "")
+    return f"{item.id} ({kind})"
 
 
 def _given(r: ItemResult) -> str:

@@ -19,8 +19,9 @@ items:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from mesocalc import units as u
@@ -81,6 +82,17 @@ def read_visit(text: str, name: str, library: m.Library, ledger: LedgerPatients 
         raise MesocalcError(Problem("not-a-visit", f"expected one visit document, found {len(documents)}",
                                     Location(name)))
     return VisitReader(documents[0], library, ledger).read()
+
+
+def visit_request(file: str | Path | Mapping[str, Any], library: m.Library) -> VisitRequest:
+    """The visit in a YAML or JSON file, or given as a mapping with the keys of one (the Python API)."""
+    if isinstance(file, Mapping):
+        import json
+
+        return read_visit(json.dumps(dict(file), default=str), "<visit>", library)
+    from mesocalc.library.yamlio import read_text
+
+    return read_visit(read_text(Path(file)), str(file), library)
 
 
 def read_visit_file(file: str, library: m.Library, stdin: Any = None,
