@@ -237,8 +237,16 @@ def load(dirs: list[Path]) -> Any:
                 cache.write_json(_index_name(layers.key), index)
             STATS["from_index"] = 1
             return found
-    library, all_problems = Build(layers, files, problems, content).run()
-    return LoadResult(library, all_problems, [f.label for f in files])
+    build = Build(layers, files, problems, content)
+    library, found = build.run_rows()
+    if not any(_severity(p) == "error" for p in found):  # the warnings made Problems only if asked for
+        return LoadResult(library, [], [f.label for f in files], lambda: build.problems_of(found))
+    return LoadResult(library, build.problems_of(found), [f.label for f in files])
+
+
+def _severity(problem: Problem | list[Any]) -> str:
+    """A problem's severity, or a stored row's (unpack_problems)."""
+    return problem[6] if type(problem) is list else problem.severity  # type: ignore[union-attr]
 
 
 def _read_index(layers: Layers) -> dict[str, Any] | None:
@@ -440,6 +448,17 @@ class Build:
         self.old: dict[str, Any] = stored if isinstance(stored, dict) and stored.get("format") == FORMAT else {}
 
     def run(self) -> tuple[m.Library, list[Problem]]:
+        library, found = self.run_rows()
+        return library, self.problems_of(found)
+
+    def problems_of(self, found: list[Any]) -> list[Problem]:
+        """The problems, with those recalled as stored rows made Problems."""
+        prefixes = self.layers.prefixes
+        return [unpack_problems([p], prefixes)[0] if type(p) is list else p for p in found]
+
+    def run_rows(self) -> tuple[m.Library, list[Any]]:
+        """The library and its problems, the recalled cross-check ones as stored rows (unpack_problems): a
+        library with thousands of warnings does not make them all Problems unless they are shown."""
         try:
             return self._run()
         except (compiled.Unavailable, ValueError, TypeError, KeyError, AttributeError, IndexError):
@@ -450,7 +469,7 @@ class Build:
                 f.docs, f.problems = [], []
             return self._run()
 
-    def _run(self) -> tuple[m.Library, list[Problem]]:
+    def _run(self) -> tuple[m.Library, list[Any]]:
         old_files = self.old.get("files", {})
         self.new_chunks: list[str] = []
         self.pending: list[Doc] = []  # validated now, text not yet written in a chunk
@@ -492,7 +511,7 @@ class Build:
                     tables[TABLES[doc.kind]][doc.id] = doc
         library = self._library(tables, overrides)
         problems += self._cross_check(library, tables)
-        clean = not any(p.severity == "error" for p in problems)
+        clean = not any(_severity(p) == "error" for p in problems)
         self._store(tables, overrides, problems if clean else None, library)
         return library, problems
 
@@ -574,7 +593,6 @@ class Build:
         log: set[str] = set()
         fields: dict[str, Any] = {table: Watch(table, getattr(library, table), log) for table in TABLES.values()}
         watched = m.Library(**fields)
-        prefixes = self.layers.prefixes
 
         def still(deps: list[str]) -> bool:
             for dep in deps:
@@ -589,7 +607,7 @@ class Build:
             stored = old_checks.get(ident)
             if isinstance(stored, list) and stored[0] == doc.sig and still(stored[1]):
                 self.checks[ident] = stored
-                return unpack_problems(stored[2], prefixes) if stored[2] else []
+                return stored[2]  # type: ignore[no-any-return]  # rows: made Problems only if shown
             STATS["checked_documents"] += 1
             log.clear()
             found: list[Problem] = check(watched, getattr(library, table)[key])
@@ -612,7 +630,7 @@ class Build:
 
     # ---- storing
 
-    def _store(self, tables: dict[str, dict[str, Doc]], overrides: list[list[str]], problems: list[Problem] | None,
+    def _store(self, tables: dict[str, dict[str, Doc]], overrides: list[list[str]], problems: list[Any] | None,
                library: m.Library) -> None:
         directory = cache.usable_dir()
         if directory is None:
@@ -651,7 +669,8 @@ class Build:
                 text = layers.template_text(text, layer)  # a folder inside another one's first
             index["small"] = text
             # the warnings apart, named by their content: a plan does not read them (check does)
-            text = json.dumps(self._rows(problems), separators=(",", ":")) if problems else ""
+            rows = [p if type(p) is list else self._rows([p])[0] for p in problems]
+            text = json.dumps(rows, separators=(",", ":")) if rows else ""
             warnings = f"{compiled.FORMAT}-warnings-{cache.content_key(text)}.json" if text else None
             index["warnings"] = warnings
             if warnings is not None:
