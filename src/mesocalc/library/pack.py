@@ -59,7 +59,7 @@ LAZY = ("agents", "cocktails")
 STATS = {"parsed_files": 0, "validated_documents": 0, "checked_documents": 0, "from_index": 0}
 
 
-@dataclass
+@dataclass(slots=True)
 class File:
     layer: int
     path: str
@@ -73,7 +73,7 @@ class File:
     info: os.stat_result | None = None  # its status when the folder was listed
 
 
-@dataclass
+@dataclass(slots=True)
 class Doc:
     kind: str | None  # None: the document did not validate
     id: str
