@@ -125,8 +125,9 @@ class Layers:
                 infos, newest = None, -1
             self.layers.append((names, relatives, infos, is_builtin, overlaps))
             if infos and newest >= 0:
-                parts.append(_statuses(infos))
-                newest = max(newest, max(max(i.st_mtime_ns, i.st_ctime_ns) for i in infos))
+                data, latest = _statuses(infos)
+                parts.append(data)
+                newest = max(newest, latest)
         settled = 0 <= newest <= time.time_ns() - _settled_ns()
         self.status = cache.content_key(b"".join(parts)) if settled else None
         # the entries' key: the resolved folders, and how each one's labels are made (a label is its path
@@ -188,12 +189,15 @@ class Layers:
         return text.replace(folder, folder_mark).replace(file, file_mark)
 
 
-def _statuses(infos: list[os.stat_result]) -> bytes:
-    """Size, modification and change times (ns), inode and device of each file, as bytes to hash."""
+def _statuses(infos: list[os.stat_result]) -> tuple[bytes, int]:
+    """Size, modification and change times (ns), inode and device of each file, as bytes to hash; and the
+    latest of those times."""
     try:
-        return array.array("q", chain.from_iterable(map(_STATUS, infos))).tobytes()
+        numbers = array.array("q", chain.from_iterable(map(_STATUS, infos)))
+        return numbers.tobytes(), max(max(numbers[1::5]), max(numbers[2::5]))
     except OverflowError:  # an inode number above 2**63
-        return "\n".join(" ".join(map(str, _STATUS(i))) for i in infos).encode()
+        return ("\n".join(" ".join(map(str, _STATUS(i))) for i in infos).encode(),
+                max(max(i.st_mtime_ns, i.st_ctime_ns) for i in infos))
 
 
 _STATUS = attrgetter("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino", "st_dev")
