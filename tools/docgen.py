@@ -33,8 +33,14 @@ def command_tree() -> list[tuple[list[str], Any]]:
     found: list[tuple[list[str], Any]] = []
 
     def walk(command: Any, path: list[str]) -> None:
-        for name, sub in getattr(command, "commands", {}).items():
-            if getattr(sub, "hidden", False):
+        if not hasattr(command, "list_commands"):
+            return
+        # list_commands/get_command, as a terminal reaches them: the group polishes each command it hands out
+        # (metavars such as COCKTAIL and AREA, cli/help.py); the raw `commands` mapping has them unpolished
+        ctx = command.context_class(command, info_name=path[-1] if path else "mesocalc")
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            if sub is None or getattr(sub, "hidden", False):
                 continue
             found.append(([*path, name], sub))
             walk(sub, [*path, name])
@@ -58,7 +64,7 @@ def help_text(path: list[str]) -> str:
     ctx = root.context_class(root, info_name="mesocalc", terminal_width=HELP_WIDTH, max_content_width=HELP_WIDTH)
     command = root
     for name in path:
-        command = command.commands[name]
+        command = command.get_command(ctx, name)
         ctx = command.context_class(command, info_name=name, parent=ctx, terminal_width=HELP_WIDTH,
                                     max_content_width=HELP_WIDTH)
     return str(command.get_help(ctx)).rstrip() + "\n"
@@ -203,11 +209,41 @@ def examples_doc() -> str:
     return "\n".join(line.rstrip() for line in out)
 
 
+def typer_root_help(columns: int = 80) -> str:
+    """`mesocalc --help` as the Typer app prints it on a terminal of `columns` columns."""
+    import contextlib
+    import io
+    import os
+
+    from mesocalc.cli.app import app
+    from mesocalc.cli.clickapp import lazy_command
+
+    out, before = io.StringIO(), os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(columns)
+    try:
+        with contextlib.redirect_stdout(out):
+            lazy_command(app).main(args=["--help"], prog_name="mesocalc", standalone_mode=False)
+    finally:
+        if before is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = before
+    return out.getvalue()
+
+
+def root_help_module() -> str:
+    """src/mesocalc/cli/roothelp.py: what the fast path prints for `mesocalc --help` (80 columns or more)."""
+    lines = "".join(f"    {line!r}\n" for line in typer_root_help().splitlines(keepends=True))
+    return (f'"""`mesocalc --help` as the Typer app prints it at 80 columns or more (cli/fastpath.py prints it).\n\n'
+            f'{GENERATED[5:-4]}.\n"""\n\nTEXT = (\n{lines})\n')
+
+
 def generated_files(docs: Path | None = None) -> dict[Path, str]:
     """The generated files and their text; `docs` defaults to ./docs (the clone's root), not the installed
     package's location, so the check also works against a plain install."""
     docs = docs if docs is not None else Path.cwd() / "docs"
-    return {docs / "cli.md": cli_reference(), docs / "examples.md": examples_doc()}
+    return {docs / "cli.md": cli_reference(), docs / "examples.md": examples_doc(),
+            docs.parent / "src" / "mesocalc" / "cli" / "roothelp.py": root_help_module()}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,7 @@ def main() -> None:
         from mesocalc.system import streams
 
         streams.guard_descriptors()
-        from mesocalc.cli.app import run
+        from mesocalc.cli.runner import run
 
         code = run()
         # The work is done and written: a Ctrl-C during interpreter shutdown changes nothing (Python restores

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.text import Text
 
 from mesocalc import units as u
@@ -13,6 +12,9 @@ from mesocalc.ledger.reports import History, LotReport
 from mesocalc.ledger.store import Outcome, StoredSession
 from mesocalc.render.table import NoteMarks, render_verdict, render_warnings
 from mesocalc.render.textgrid import Column, TextTable, print_table, say
+
+if TYPE_CHECKING:  # rich.console only when a line needs Rich's layout (render/plain_console.py)
+    from rich.console import Console
 
 # prose may wrap between words; dates, ids, lots and quantities never wrap
 _WRAPS = {"Items", "Doses", "Lots", "By", "Status", "Note", "Next allowed", "Agent or stock"}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rich.console import Console
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
 from mesocalc.core.compound import CompoundResult, diluent_calculation, draw_calculation, limit_text
@@ -10,6 +11,9 @@ from mesocalc.render.table import SEVERITY_MARK, SEVERITY_STYLE
 from mesocalc.render.textgrid import Column, TextTable, print_table, print_wrapped, say
 from mesocalc.render.worksheet import clock, label_text, storage_text
 from mesocalc.units import format_quantity
+
+if TYPE_CHECKING:  # rich.console only when a line needs Rich's layout (render/plain_console.py)
+    from rich.console import Console
 
 
 def render_compound(result: CompoundResult, console: Console) -> None:

@@ -14,12 +14,12 @@ terminal escape sequence. Two rules, both here and nowhere else:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
-from rich.table import Table
 from rich.text import Span, Text
 
 from mesocalc.textsafe import visible
@@ -44,7 +44,8 @@ def _safe(renderable: Any) -> Any:
         return visible(renderable)
     if isinstance(renderable, Text):
         return safe_text(renderable)
-    if isinstance(renderable, Table):
+    tables = sys.modules.get("rich.table")  # not imported: no renderable is a Table (saves its import, start-up)
+    if tables is not None and isinstance(renderable, tables.Table):
         if renderable.title is not None:
             renderable.title = _safe(renderable.title)
         for column in renderable.columns:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.text import Text
 
 from mesocalc import units as u
@@ -12,6 +12,9 @@ from mesocalc.core import model as m
 from mesocalc.core.schedule import CourseCheck, CourseSession, ScheduleResult
 from mesocalc.render.table import render_verdict, render_warnings
 from mesocalc.render.textgrid import Column, TextTable, print_table, print_wrapped, say
+
+if TYPE_CHECKING:  # rich.console only when a line needs Rich's layout (render/plain_console.py)
+    from rich.console import Console
 
 
 def render_schedule(result: ScheduleResult, console: Console) -> None:

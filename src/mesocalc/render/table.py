@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
-from rich.console import Console
 from rich.text import Text
 
 from mesocalc.core import model as m
@@ -16,6 +15,9 @@ from mesocalc.core.plan import PlanResult
 from mesocalc.render import textgrid
 from mesocalc.render.textgrid import Column, NoTrailingSpaces, TextTable, print_table, print_wrapped, say
 from mesocalc.units import Q, format_number, format_percent, format_quantity
+
+if TYPE_CHECKING:  # rich.console is imported only when a line needs Rich's layout (render/plain_console.py)
+    from rich.console import Console
 
 STATUS_STYLE = {m.CheckStatus.OK: "green", m.CheckStatus.OVER: "bold red", m.CheckStatus.UNCHECKED: "yellow",
                 m.CheckStatus.NOT_APPLICABLE: "dim"}
@@ -28,14 +30,21 @@ PIPE_WIDTH = 200
 
 
 def make_console(stderr: bool = False, record: bool = False) -> Console:
-    from mesocalc.render.safe_console import SafeConsole
     from mesocalc.system.streams import output_width
 
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
     no_color = bool(os.environ.get("NO_COLOR")) or (not tty and not os.environ.get("FORCE_COLOR"))
-    return SafeConsole(file=cast(IO[str], NoTrailingSpaces(stream)), width=output_width(tty, PIPE_WIDTH),
-                       no_color=no_color, soft_wrap=False, record=record, color_system=None if no_color else "auto")
+    file, width = cast(IO[str], NoTrailingSpaces(stream)), output_width(tty, PIPE_WIDTH)
+    settings: dict[str, Any] = {"no_color": no_color, "soft_wrap": False, "record": record,
+                                "color_system": None if no_color else "auto"}
+    if not tty and no_color and not record and width is not None:  # a pipe or a file: plain lines (start-up)
+        from mesocalc.render.plain_console import PlainConsole
+
+        return cast("Console", PlainConsole(file, width, **settings))
+    from mesocalc.render.safe_console import SafeConsole
+
+    return SafeConsole(file=file, width=width, **settings)
 
 
 def q(value: Any) -> str:

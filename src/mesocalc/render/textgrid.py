@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from rich.cells import cell_len
-from rich.console import Console
 from rich.text import Text
 
 from mesocalc.render.words import NUMBER_UNIT_SPACE
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 Cell = str | Text
 GAP = 2  # spaces between columns

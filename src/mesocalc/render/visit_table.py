@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.text import Text
 
 from mesocalc.core.checks import Check, quantity_text
@@ -14,6 +13,9 @@ from mesocalc.render.table import STATUS_STYLE as STYLE
 from mesocalc.render.table import NoteMarks, checks_table, render_steps, render_verdict
 from mesocalc.render.textgrid import Column, TextTable, print_table
 from mesocalc.units import Q, format_number, format_percent, format_quantity
+
+if TYPE_CHECKING:  # rich.console only when a line needs Rich's layout (render/plain_console.py)
+    from rich.console import Console
 
 # Columns whose cells are prose may wrap between words; numbers, ids and quantities never wrap.
 _WRAPS = {"Item", "Doses", "Source", "Binding cap", "Given", "Scope", "Status", "Note"}
