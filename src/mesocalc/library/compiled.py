@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Iterator, Mapping
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,10 @@ FORMAT = "validated-5"  # validated-3 (conditions, regions) and validated-4 (laz
 _CLASSES: dict[str, type[Any]] = {cls.__name__: cls for cls in (Problem, m.Library, *kinds.MODELS, *kinds.PARTS)}
 _FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _CLASSES.items()}
 _FIELDS_BY_CLASS = {cls: _FIELDS[name] for name, cls in _CLASSES.items()}
+# each class's field values as a tuple, in field order, by one C call (encode runs ~1.6 M times for a
+# 20,000-document library)
+_VALUES = {cls: (attrgetter(*fields) if len(fields) > 1 else (lambda obj, f=fields[0]: (getattr(obj, f),)))
+           for cls, fields in _FIELDS_BY_CLASS.items() if fields}
 
 
 def _code_files() -> list[Path]:
@@ -77,9 +82,11 @@ def encode(obj: Any) -> Any:
         return [encode(x) for x in obj]
     if kind is dict:
         return {"$d": {k: encode(v) for k, v in obj.items()}}
-    fields = _FIELDS_BY_CLASS.get(kind)
-    if fields is not None:
-        return {"$c": [kind.__name__, *[encode(getattr(obj, f)) for f in fields]]}
+    values = _VALUES.get(kind)
+    if values is not None:
+        return {"$c": [kind.__name__, *[encode(x) for x in values(obj)]]}
+    if kind in _FIELDS_BY_CLASS:  # a class without fields
+        return {"$c": [kind.__name__]}
     if isinstance(obj, Mapping):  # a LazyTable (decoded here)
         return {"$d": {k: encode(v) for k, v in obj.items()}}
     if isinstance(obj, _PLAIN):  # a subclass of str or int

@@ -97,9 +97,20 @@ def parse_documents(text: str, name: str) -> list[RawDocument]:
     return documents
 
 
-def _plain(node: Any, path: str, lines: dict[str, int], depth: int, counter: list[int], name: str) -> Any:
-    import yaml
+_STR = "tag:yaml.org,2002:str"
+_NODE_TYPES: list[Any] = []  # yaml's MappingNode, SequenceNode, ScalarNode (set by the first parse)
 
+
+def _node_types() -> list[Any]:
+    if not _NODE_TYPES:
+        import yaml
+
+        _NODE_TYPES.extend((yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode))
+    return _NODE_TYPES
+
+
+def _plain(node: Any, path: str, lines: dict[str, int], depth: int, counter: list[int], name: str) -> Any:
+    mapping, sequence, scalar = _NODE_TYPES or _node_types()
     counter[0] += 1
     line = node.start_mark.line + 1
     # the Location of a node is made only for an error (one per node cost ~1 s for a 20,000-file library)
@@ -113,7 +124,7 @@ def _plain(node: Any, path: str, lines: dict[str, int], depth: int, counter: lis
         raise MesocalcError(Problem("bad-tag", f"YAML tag '{node.tag}' is not allowed (plain data only)",
                                     Location(name, line, path or None)))
     lines.setdefault(path, line)
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, mapping):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -122,7 +133,7 @@ def _plain(node: Any, path: str, lines: dict[str, int], depth: int, counter: lis
             if key_node.tag not in _PLAIN_TAGS:
                 raise MesocalcError(Problem("bad-tag", f"YAML tag '{key_node.tag}' is not allowed (plain data only)",
                                             Location(name, key_node.start_mark.line + 1, path or None)))
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+            if not isinstance(key_node, scalar) or key_node.tag != _STR:
                 raise MesocalcError(
                     Problem("bad-key", "keys must be plain words",
                             Location(name, key_node.start_mark.line + 1, path or None))
@@ -138,9 +149,17 @@ def _plain(node: Any, path: str, lines: dict[str, int], depth: int, counter: lis
                     )
                 )
             lines[child] = key_node.start_mark.line + 1
+            if (type(value_node) is scalar and value_node.tag == _STR and counter[0] < MAX_NODES
+                    and depth < MAX_DEPTH):
+                # a plain text value (most of a library): what _plain and _scalar would do, without the call
+                counter[0] += 1
+                lines.setdefault(child, value_node.start_mark.line + 1)
+                value = str(value_node.value)
+                result[key] = intern(value) if len(value) <= 24 else value
+                continue
             result[key] = _plain(value_node, child, lines, depth + 1, counter, name)
         return result
-    if isinstance(node, yaml.SequenceNode):
+    if isinstance(node, sequence):
         items = []
         for i, item in enumerate(node.value):
             child = f"{path}[{i}]"
