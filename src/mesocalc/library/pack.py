@@ -37,7 +37,6 @@ import array
 import contextlib
 import json
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -430,6 +429,8 @@ class Table(Mapping[str, Any]):
 class Stub:
     """What alias_clashes reads of an agent or cocktail, without decoding it."""
 
+    __slots__ = ("aliases", "doc")
+
     def __init__(self, doc: Doc) -> None:
         self.aliases = doc.aliases
         self.doc = doc
@@ -598,8 +599,8 @@ class Build:
         fields: dict[str, Any] = {table: Watch(table, getattr(library, table), log) for table in TABLES.values()}
         watched = m.Library(**fields)
 
-        def still(deps: list[str]) -> bool:
-            for dep in deps:
+        def still(deps: str) -> bool:
+            for dep in deps.split("\n") if deps else ():
                 table, _, key = dep.partition("\0")
                 if table in touched and (key == "*" or key in changed[table]):
                     return False
@@ -615,8 +616,12 @@ class Build:
             STATS["checked_documents"] += 1
             log.clear()
             found: list[Problem] = check(watched, getattr(library, table)[key])
-            self.checks[ident] = [doc.sig, [sys.intern(dep) for dep in sorted(log)], self._rows(found) if found else []]
-            return found
+            rows = self._rows(found) if found else []
+            if any("\n" in dep for dep in log):  # not an id (ids hold no newline): say it read everything
+                log.update(f"{table}\0*" for table in TABLES.values())
+                log.difference_update([dep for dep in log if "\n" in dep])
+            self.checks[ident] = [doc.sig, "\n".join(sorted(log)), rows]
+            return rows  # type: ignore[return-value]  # as recalled ones: Problems only if shown
 
         aliases = {table: {key: Stub(doc) for key, doc in tables[table].items()} for table in LAZY}
         classes = {c for doc in tables["agents"].values() for c in doc.classes}
