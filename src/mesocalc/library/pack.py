@@ -241,10 +241,24 @@ def load(dirs: list[Path]) -> Any:
             STATS["from_index"] = 1
             return found
     build = Build(layers, files, problems, content)
-    library, found = build.run_rows()
+    library, found = _without_gc(build.run_rows)
     if not any(_severity(p) == "error" for p in found):  # the warnings made Problems only if asked for
         return LoadResult(library, [], [f.label for f in files], lambda: build.problems_of(found))
     return LoadResult(library, build.problems_of(found), [f.label for f in files])
+
+
+def _without_gc(run: Callable[[], Any]) -> Any:
+    """run() with the cyclic garbage collector paused: validating a big library makes millions of objects and
+    no reference cycles, and the collector's passes over them were ~13 % of a cold 10,000 + 10,000 run."""
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return run()
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _severity(problem: Problem | list[Any]) -> str:
