@@ -54,6 +54,8 @@ FORMAT = "pack-1"
 CHUNK_BYTES = 512 * 1024
 TABLES = {kind.name: kind.table for kind in kinds.REGISTRY}
 LAZY = ("agents", "cocktails")
+# no problems: one list shared by the 20,000 file and document records of a big library (never added to)
+NONE: list[Problem] = []
 # how many documents were parsed and validated by the last load (tests assert on it, not on time)
 STATS = {"parsed_files": 0, "validated_documents": 0, "checked_documents": 0, "from_index": 0}
 
@@ -66,7 +68,7 @@ class File:
     relative: str
     digest: str | None = None
     raw: bytes | None = None
-    problems: list[Problem] = field(default_factory=list)  # from parsing it
+    problems: list[Problem] = field(default_factory=lambda: NONE)  # from parsing it
     docs: list[Doc] = field(default_factory=list)
     record: list[Any] | None = None  # as stored by an earlier run, if its content is the same
     info: os.stat_result | None = None  # its status when the folder was listed
@@ -538,10 +540,10 @@ class Build:
 
     def _recall(self, f: File, stored: list[Any]) -> None:
         _, file_problems, docs = stored
-        f.problems = unpack_problems(file_problems, self.layers.prefixes) if file_problems else []
+        f.problems = unpack_problems(file_problems, self.layers.prefixes) if file_problems else NONE
         prefixes = self.layers.prefixes
         for kind, ident, line, doc_problems, sig, chunk, start, end, aliases, classes in docs:
-            f.docs.append(Doc(kind, ident, line, unpack_problems(doc_problems, prefixes) if doc_problems else [],
+            f.docs.append(Doc(kind, ident, line, unpack_problems(doc_problems, prefixes) if doc_problems else NONE,
                               sig, None, None, chunk, start, end, tuple(aliases), tuple(classes), f.layer, f.label))
         f.record = stored
 
@@ -577,8 +579,8 @@ class Build:
                 json.dumps(compiled.encode(obj), separators=(",", ":"), allow_nan=False), f.layer)
             # its text is made from the file's content by this code (the cache key's): the file's digest and
             # the document's number identify it
-            doc = Doc(kinds.kind_of(obj).name, obj.id, obj.where.line, problems, f"{f.digest}:{number}", text, obj,
-                      aliases=tuple(getattr(obj, "aliases", ())), classes=tuple(getattr(obj, "classes", ())),
+            doc = Doc(kinds.kind_of(obj).name, obj.id, obj.where.line, problems or NONE, f"{f.digest}:{number}", text,
+                      obj, aliases=tuple(getattr(obj, "aliases", ())), classes=tuple(getattr(obj, "classes", ())),
                       layer=f.layer, file=f.label)
             f.docs.append(doc)
             self.pending.append(doc)
