@@ -43,7 +43,10 @@ def without_noise(value: Any) -> Any:
         return _dict_without_noise(value)
     if kind is list:
         return _list_without_noise(value)
-    if isinstance(value, float):
+    if kind is float:
+        rounded = _ROUNDED.get(value)
+        return _rounded(value) if rounded is None else rounded
+    if isinstance(value, float):  # a subclass: as it formats itself
         return float(f"{value:.15g}") if isfinite(value) else value
     if isinstance(value, dict):
         return _dict_without_noise(value)
@@ -59,12 +62,28 @@ def _dict_without_noise(value: dict[Any, Any]) -> dict[Any, Any]:
     for key, item in value.items():
         kind = type(item)
         if kind is float:
-            out[key] = float(f"{item:.15g}") if isfinite(item) else item
+            rounded = _ROUNDED.get(item)
+            out[key] = _rounded(item) if rounded is None else rounded
         elif kind is dict:
             out[key] = _dict_without_noise(item)
         elif kind not in _KEPT:
             out[key] = without_noise(item)
     return out
+
+
+def _rounded(value: float) -> float:
+    rounded = float(f"{value:.15g}") if isfinite(value) else value
+    # Remembered by value: the caps, concentrations and techniques of a batch repeat on every line. Zero is
+    # not remembered (0.0 and -0.0 are one key, and each keeps its sign), nor anything not finite.
+    if value and isfinite(value):
+        if len(_ROUNDED) >= _ROUNDED_SIZE:
+            _ROUNDED.clear()
+        _ROUNDED[value] = rounded
+    return rounded
+
+
+_ROUNDED: dict[float, float] = {}
+_ROUNDED_SIZE = 4096
 
 
 def _list_without_noise(value: list[Any] | tuple[Any, ...]) -> list[Any]:
