@@ -33,8 +33,14 @@ def command_tree() -> list[tuple[list[str], Any]]:
     found: list[tuple[list[str], Any]] = []
 
     def walk(command: Any, path: list[str]) -> None:
-        for name, sub in getattr(command, "commands", {}).items():
-            if getattr(sub, "hidden", False):
+        if not hasattr(command, "list_commands"):
+            return
+        # list_commands/get_command, as a terminal reaches them: the group polishes each command it hands out
+        # (metavars such as COCKTAIL and AREA, cli/help.py); the raw `commands` mapping has them unpolished
+        ctx = command.context_class(command, info_name=path[-1] if path else "mesocalc")
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            if sub is None or getattr(sub, "hidden", False):
                 continue
             found.append(([*path, name], sub))
             walk(sub, [*path, name])
@@ -58,7 +64,7 @@ def help_text(path: list[str]) -> str:
     ctx = root.context_class(root, info_name="mesocalc", terminal_width=HELP_WIDTH, max_content_width=HELP_WIDTH)
     command = root
     for name in path:
-        command = command.commands[name]
+        command = command.get_command(ctx, name)
         ctx = command.context_class(command, info_name=name, parent=ctx, terminal_width=HELP_WIDTH,
                                     max_content_width=HELP_WIDTH)
     return str(command.get_help(ctx)).rstrip() + "\n"

@@ -38,6 +38,23 @@ def test_option_metavars_say_what_to_type(cli):
     assert "--storage room|fridge|freezer" in cli("compound", "--help").stdout
 
 
+def test_every_command_and_subcommand_has_readable_metavars_in_help_and_in_docs(cli):
+    # the ledger's sub-commands too (`ledger export --patient`, `ledger import FILE|-`), and docs/cli.md,
+    # generated from the same commands, shows what a terminal shows
+    from pathlib import Path
+
+    commands = [("plan",), ("visit",), ("compound",), ("schedule",), ("record",), ("history",), ("lots",),
+                ("convert",), ("ledger", "export"), ("ledger", "import"), ("ledger", "check"), ("ledger", "backup")]
+    for command in commands:
+        text = cli(*command, "--help").stdout
+        assert not re.search(r"<(str|int|float|path)>|\{[a-z]", text), command
+    assert "--patient ID" in cli("record", "--help").stdout  # a patient id, not plan's patient FILE
+    assert "--patient ID" in cli("ledger", "export", "--help").stdout
+    assert "Usage: mesocalc ledger import [OPTIONS] FILE|-" in cli("ledger", "import", "--help").stdout
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert not re.search(r"<(str|int|float|path)>|\[OPTIONS\] [\[{]?[a-z]", docs)
+
+
 @pytest.mark.parametrize(("command", "usage"), [
     ("plan", "mesocalc plan [OPTIONS] [COCKTAIL]"), ("compound", "mesocalc compound [OPTIONS] COCKTAIL"),
     ("schedule", "mesocalc schedule [OPTIONS] COCKTAIL"), ("history", "mesocalc history [OPTIONS] PATIENT"),

@@ -127,9 +127,10 @@ def polish(name: str, command: Any) -> None:
             param.metavar = METAVARS.get(key, key.upper())
         elif param.param_type_name == "argument" and param.metavar is None and not param.required:
             param.metavar = f"[{key.upper()}]"  # Typer writes an optional argument's name in lower case
-        elif param.param_type_name == "argument" and param.metavar is None:
-            # a required one Typer writes in braces, "{cocktail}": the usage line says COCKTAIL, as SPEC §5 does
-            param.metavar = key.upper()
+        elif param.param_type_name == "argument" and param.required:
+            # a required one Typer writes in braces, "{cocktail}", "{FILE|-}": the usage line says COCKTAIL, as
+            # SPEC §5 does
+            param.metavar = param.metavar or key.upper()
             param.make_metavar = lambda ctx, usage=False, _name=param.metavar: _name
         completer = COMPLETERS.get((name, key))
         # Why the attribute Click's `shell_complete=` argument sets, and not a public route: Typer's public
@@ -140,6 +141,8 @@ def polish(name: str, command: Any) -> None:
         if completer is not None and param._custom_shell_complete is None:
             param._custom_shell_complete = completer
     command._mesocalc_polished = True
+    for sub_name, sub in getattr(command, "commands", {}).items():  # a group's own commands (ledger export, ...)
+        polish(f"{name} {sub_name}", sub)
 
 
 class MesocalcGroup(TyperGroup):

@@ -23,7 +23,8 @@ from mesocalc.cli.options import AgainOpt, ByOpt, DateOpt, JsonOpt, LedgerOpt, L
 def record(
     file: Annotated[str, typer.Argument(metavar="[FILE|-]", help="A plan or visit JSON document (- for stdin).")]
     = "-",
-    patient: Annotated[str | None, typer.Option("--patient", help="The patient id (required to record).")] = None,
+    patient: Annotated[str | None, typer.Option("--patient", metavar="ID",
+                                                help="The patient id (required to record).")] = None,
     date: DateOpt = None,
     lot: LotOpt = None,
     by: ByOpt = None,
@@ -90,7 +91,7 @@ app.add_typer(ledger_app, name="ledger")
 
 @ledger_app.command("export")
 def ledger_export(
-    patient: Annotated[str | None, typer.Option("--patient", help="Only this patient's record.")] = None,
+    patient: Annotated[str | None, typer.Option("--patient", metavar="ID", help="Only this patient's record.")] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
                                                help="Write to FILE (default stdout).")] = None,
     ledger: LedgerOpt = None,
