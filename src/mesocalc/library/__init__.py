@@ -4,8 +4,10 @@ Layers, earliest first: the built-in `formulations/`, each folder in `MESOCALC_L
 like PATH), then each `--library DIR` in the order given. A later layer may redefine an id of an
 earlier one (the output says so); the same id twice in one layer is an error naming both files.
 
-Parsed YAML is cached in the user cache directory, keyed by the content of every file, so an
-unchanged library is never parsed twice; validation always runs.
+The built-in library alone comes validated from the package (shipped/) or the user cache, keyed by the
+content of every file (compiled.py). A library with folders of its own is validated file by file and
+cached by its resolved folders (pack.py): an unchanged one is not read at all, an edited file is parsed
+and validated again alone, and only the cross-checks it can change are run again.
 """
 
 from __future__ import annotations
