@@ -17,7 +17,10 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 from mesocalc import __version__
 
@@ -107,7 +110,12 @@ def reset(units: bool = False) -> None:
 # Entries: digest line + payload
 
 
-def _digest(name: str, payload: bytes) -> bytes:
+def _digest(name: str, payload: bytes | memoryview) -> bytes:
+    hexdigest: str = _hasher(name, payload).hexdigest()
+    return hexdigest.encode()
+
+
+def _hasher(name: str, payload: bytes | memoryview = b"") -> Any:
     try:  # CPython's built-in BLAKE2: no OpenSSL load (~2.5 ms of start-up saved)
         from _blake2 import blake2b
     except ImportError:  # pragma: no cover - other interpreters
@@ -116,7 +124,7 @@ def _digest(name: str, payload: bytes) -> bytes:
     digest.update(name.encode("utf-8", "surrogateescape"))
     digest.update(b"\0")
     digest.update(payload)
-    return digest.hexdigest().encode()
+    return digest
 
 
 def seal(name: str, payload: bytes) -> bytes:
@@ -160,11 +168,15 @@ def read_text(name: str) -> str | None:
     finally:
         if fd >= 0:
             os.close(fd)
-    payload = unseal(name, data)
-    if payload is None:
+    # unseal() without a copy of the payload (a big library's entries are megabytes)
+    newline = data.find(b"\n")
+    if newline < 0 or not data.startswith(_MAGIC):
+        return None
+    payload = memoryview(data)[newline + 1:]
+    if data[len(_MAGIC):newline] != _digest(name, payload):
         return None
     try:
-        return payload.decode("utf-8")
+        return str(payload, "utf-8")
     except UnicodeDecodeError:
         return None
 
@@ -231,8 +243,9 @@ MAX_TOTAL_BYTES = 256 * 1024 * 1024  # the cache folder is kept below this
 PRUNE_CHECK_BYTES = 256 * 1024  # only writing an entry at least this large can push it over
 
 
-def prune(directory: Path, keep: str, limit: int = MAX_TOTAL_BYTES) -> None:
-    """Delete the oldest entries until the folder holds at most 3/4 of `limit` (never `keep`)."""
+def prune(directory: Path, keep: str, limit: int | None = None) -> None:
+    """Delete the oldest entries until the folder holds at most 3/4 of `limit` (MAX_TOTAL_BYTES; never `keep`)."""
+    limit = MAX_TOTAL_BYTES if limit is None else limit
     entries = []
     with os.scandir(directory) as listing:
         for entry in listing:
@@ -250,6 +263,40 @@ def prune(directory: Path, keep: str, limit: int = MAX_TOTAL_BYTES) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(directory / entry_name)
                 total -= size
+
+
+def write_parts(name: str, parts: Iterable[str]) -> None:
+    """write_text for a text given in parts, each encoded, hashed and written in turn (so that a big entry is
+    never whole in memory); the header's digest is written last, in its place. Failures are ignored."""
+    directory = usable_dir()
+    if directory is None:
+        return
+    try:
+        import tempfile
+
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
+        try:
+            digest = _hasher(name)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(_MAGIC + b"0" * 64 + b"\n")
+                size = 0
+                for part in parts:
+                    data = part.encode("utf-8")
+                    digest.update(data)
+                    handle.write(data)
+                    size += len(data)
+                handle.seek(len(_MAGIC))
+                handle.write(digest.hexdigest().encode())
+            os.replace(tmp, directory / name)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        if size > PRUNE_CHECK_BYTES:
+            prune(directory, keep=name)
+    except (OSError, UnicodeEncodeError, TypeError, ValueError):
+        return
 
 
 def write_json(name: str, data: Any) -> None:

@@ -520,6 +520,29 @@ def display(q: Q) -> tuple[float, str]:
 
 
 def format_quantity(q: Q, digits: int = 3) -> str:
+    # Remembered (bounded): a plan formats the same caps and concentrations into its texts on every line of a
+    # batch. Only a non-zero finite float with whole-number dimensions is a key whose equality means the
+    # same text (0.0 and -0.0 are equal keys, and so are 2 and 2.0, which format differently).
+    value = q.value
+    if type(value) is float and value and math.isfinite(value) and type(digits) is int \
+            and set(map(type, q.dims)) == _WHOLE:
+        key = (value, q.dims, digits)
+        text = _FORMATTED.get(key)
+        if text is None:
+            text = _format_quantity(q, digits)
+            if len(_FORMATTED) >= _FORMATTED_SIZE:
+                _FORMATTED.clear()
+            _FORMATTED[key] = text
+        return text
+    return _format_quantity(q, digits)
+
+
+_FORMATTED: dict[tuple[float, Dims, int], str] = {}
+_FORMATTED_SIZE = 4096
+_WHOLE = {int}
+
+
+def _format_quantity(q: Q, digits: int) -> str:
     value, unit = display(q)
     if unit.startswith("particles") and abs(value) >= 10 ** digits:
         # a vendor-declared count (nanoparticle tracking) is not known to 9 digits: 3 significant figures

@@ -241,6 +241,16 @@ def _condition_text(rule: m.ConditionRule, found: Resolved, library: m.Library) 
 def vocabulary_problems(library: m.Library) -> list[Problem]:
     """A condition an agent names that the vocabulary lacks (patients' words cannot reach it), and a word
     claimed by two conditions."""
+    problems = term_clashes(library)
+    if not library.conditions:
+        return problems
+    for agent in library.agents.values():
+        problems += unknown_conditions(agent, library)
+    return problems
+
+
+def term_clashes(library: m.Library) -> list[Problem]:
+    """A word claimed by two conditions."""
     problems: list[Problem] = []
     claimed: dict[str, str] = {}
     for condition in library.conditions.values():
@@ -250,15 +260,18 @@ def vocabulary_problems(library: m.Library) -> list[Problem]:
                 problems.append(Problem("duplicate-term", f"'{word}' names both condition '{other}' and "
                                         f"'{condition.id}'", Location(condition.where.file, condition.where.line,
                                                                       "synonyms")))
-    if not library.conditions:
-        return problems
-    for agent in library.agents.values():
-        for key, rules in (("contraindications", agent.contraindications), ("cautions", agent.cautions)):
-            for i, rule in enumerate(rules):
-                if rule.condition not in library.conditions:
-                    problems.append(Problem(
-                        "unknown-condition", f"condition '{rule.condition}' is not in the patient vocabulary: "
-                        "patients' words (synonyms) cannot reach it",
-                        Location(rule.where.file, rule.where.line, f"{key}[{i}].condition"),
-                        "add a `kind: condition` document with its synonyms", severity="warning"))
+    return problems
+
+
+def unknown_conditions(agent: m.Agent, library: m.Library) -> list[Problem]:
+    """The conditions one agent names that the vocabulary lacks (checked when the vocabulary is not empty)."""
+    problems: list[Problem] = []
+    for key, rules in (("contraindications", agent.contraindications), ("cautions", agent.cautions)):
+        for i, rule in enumerate(rules):
+            if rule.condition not in library.conditions:
+                problems.append(Problem(
+                    "unknown-condition", f"condition '{rule.condition}' is not in the patient vocabulary: "
+                    "patients' words (synonyms) cannot reach it",
+                    Location(rule.where.file, rule.where.line, f"{key}[{i}].condition"),
+                    "add a `kind: condition` document with its synonyms", severity="warning"))
     return problems

@@ -35,13 +35,14 @@ class Manifest:
         self.seen: dict[str, list[Any]] = {}
         self.changed = False
 
-    def digest(self, relative: str, path: str) -> str | None:
-        """The content digest of an unchanged file, or None (changed, new, or not yet settled)."""
+    def digest(self, relative: str, path: str, info: os.stat_result | None = None) -> str | None:
+        """The content digest of an unchanged file, or None (changed, new, or not yet settled). `info`: its
+        status if the caller has just read it."""
         entry = self.known.get(relative)
         if not isinstance(entry, list) or len(entry) != 6:
             return None
         try:
-            status = _status(os.stat(path))
+            status = _status(info or os.stat(path))
         except OSError:
             return None
         if entry[:5] != status or not isinstance(entry[5], str):

@@ -178,8 +178,9 @@ def read_class_limit(r: Reader, data: dict[str, Any]) -> m.ClassLimit | None:
                         r.text(data, "note", ""), sources, r.doc.where(""))
 
 
-def cross_check_products(lib: m.Library) -> list[Problem]:
-    """Product components name known agents; every source resolves; a class limit's class has agents."""
+def cross_check_products(lib: m.Library, classes: set[str] | None = None) -> list[Problem]:
+    """Product components name known agents; every source resolves; a class limit's class has agents
+    (`classes`: the classes of all agents, when the caller knows them without reading every agent)."""
     problems: list[Problem] = []
 
     def missing(kind: str, ref: str, where: Location, key: str, choices: list[str]) -> None:
@@ -198,7 +199,8 @@ def cross_check_products(lib: m.Library) -> list[Problem]:
         for i, limit in enumerate(product.limits):
             source_ok(limit.source, product, limit.where, f"limits[{i}].source")
         source_ok(product.session_total_source, product, product.where, "session_total.source")
-    classes = {c for agent in lib.agents.values() for c in agent.classes}
+    if classes is None:
+        classes = {c for agent in lib.agents.values() for c in agent.classes}
     for class_limit in lib.class_limits.values():
         source_ok(class_limit.source, class_limit, class_limit.where, "source")
         if class_limit.agent_class not in classes:

@@ -133,6 +133,10 @@ class Reader:
                 self.problem(path, f"missing required key '{key}' ({kind.name}, e.g. {kind.example})",
                              "missing-key")
             return None
+        if isinstance(value, str):  # parsed before: no Location to make (140,000 of them in a big library)
+            known = u._PARSED.get((value, kind, minimum))
+            if known is not None:
+                return known
         try:
             return u.parse_quantity(value, kind, self.doc.where(_join(path, key)), minimum=minimum)
         except MesocalcError as exc:

@@ -8,6 +8,7 @@ size, nesting depth, and the number of nodes (so that an alias bomb cannot expan
 from __future__ import annotations
 
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 from mesocalc.errors import Location, MesocalcError, Problem
@@ -46,7 +47,8 @@ class RawDocument(Record):
             cut = max(probe.rfind("."), probe.rfind("["))
             probe = probe[:cut] if cut > 0 else ""
             line = self.lines.get(probe)
-        return Location(self.file, line if line is not None else self.line, path or None)
+        # key paths ("limits[0].max") repeat in every document: one string each (a big library's memory)
+        return Location(self.file, line if line is not None else self.line, intern(path) if path else None)
 
 
 def read_text(path: Path, label: str | None = None) -> str:
@@ -95,32 +97,43 @@ def parse_documents(text: str, name: str) -> list[RawDocument]:
     return documents
 
 
-def _plain(node: Any, path: str, lines: dict[str, int], depth: int, counter: list[int], name: str) -> Any:
-    import yaml
+_STR = "tag:yaml.org,2002:str"
+_NODE_TYPES: list[Any] = []  # yaml's MappingNode, SequenceNode, ScalarNode (set by the first parse)
 
+
+def _node_types() -> list[Any]:
+    if not _NODE_TYPES:
+        import yaml
+
+        _NODE_TYPES.extend((yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode))
+    return _NODE_TYPES
+
+
+def _plain(node: Any, path: str, lines: dict[str, int], depth: int, counter: list[int], name: str) -> Any:
+    mapping, sequence, scalar = _NODE_TYPES or _node_types()
     counter[0] += 1
     line = node.start_mark.line + 1
-    where = Location(name, line, path or None)
+    # the Location of a node is made only for an error (one per node cost ~1 s for a 20,000-file library)
     if counter[0] > MAX_NODES:
-        raise MesocalcError(
-            Problem("too-large", f"document expands to more than {MAX_NODES:,} values (alias bomb?)", where)
-        )
+        raise MesocalcError(Problem("too-large", f"document expands to more than {MAX_NODES:,} values (alias bomb?)",
+                                    Location(name, line, path or None)))
     if depth > MAX_DEPTH:
-        raise MesocalcError(Problem("too-deep", f"nested more than {MAX_DEPTH} levels deep", where))
+        raise MesocalcError(Problem("too-deep", f"nested more than {MAX_DEPTH} levels deep",
+                                    Location(name, line, path or None)))
     if node.tag not in _PLAIN_TAGS:
-        raise MesocalcError(
-            Problem("bad-tag", f"YAML tag '{node.tag}' is not allowed (plain data only)", where)
-        )
+        raise MesocalcError(Problem("bad-tag", f"YAML tag '{node.tag}' is not allowed (plain data only)",
+                                    Location(name, line, path or None)))
     lines.setdefault(path, line)
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, mapping):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise MesocalcError(Problem("bad-tag", "YAML merge keys (<<) are not allowed", where))
+                raise MesocalcError(Problem("bad-tag", "YAML merge keys (<<) are not allowed",
+                                            Location(name, line, path or None)))
             if key_node.tag not in _PLAIN_TAGS:
                 raise MesocalcError(Problem("bad-tag", f"YAML tag '{key_node.tag}' is not allowed (plain data only)",
                                             Location(name, key_node.start_mark.line + 1, path or None)))
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+            if not isinstance(key_node, scalar) or key_node.tag != _STR:
                 raise MesocalcError(
                     Problem("bad-key", "keys must be plain words",
                             Location(name, key_node.start_mark.line + 1, path or None))
@@ -136,22 +149,30 @@ def _plain(node: Any, path: str, lines: dict[str, int], depth: int, counter: lis
                     )
                 )
             lines[child] = key_node.start_mark.line + 1
+            if (type(value_node) is scalar and value_node.tag == _STR and counter[0] < MAX_NODES
+                    and depth < MAX_DEPTH):
+                # a plain text value (most of a library): what _plain and _scalar would do, without the call
+                counter[0] += 1
+                lines.setdefault(child, value_node.start_mark.line + 1)
+                value = str(value_node.value)
+                result[key] = intern(value) if len(value) <= 24 else value
+                continue
             result[key] = _plain(value_node, child, lines, depth + 1, counter, name)
         return result
-    if isinstance(node, yaml.SequenceNode):
+    if isinstance(node, sequence):
         items = []
         for i, item in enumerate(node.value):
             child = f"{path}[{i}]"
             lines[child] = item.start_mark.line + 1
             items.append(_plain(item, child, lines, depth + 1, counter, name))
         return items
-    return _scalar(node, where)
+    return _scalar(node, name, line, path)
 
 
 _BOOLS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
-def _scalar(node: Any, where: Location) -> Any:
+def _scalar(node: Any, name: str, line: int, path: str) -> Any:
     value = str(node.value)
     tag = node.tag
     if tag == "tag:yaml.org,2002:int":
@@ -162,16 +183,20 @@ def _scalar(node: Any, where: Location) -> Any:
             return value
     if tag == "tag:yaml.org,2002:float":
         if value.lstrip("+-").lower() in (".inf", ".nan"):
-            raise MesocalcError(Problem("bad-number", f"'{value}' is not a finite number", where))
+            raise MesocalcError(Problem("bad-number", f"'{value}' is not a finite number",
+                                        Location(name, line, path or None)))
         try:
             number = float(value.replace("_", ""))
         except ValueError:
             return value
         if number != number or number in (float("inf"), float("-inf")):
-            raise MesocalcError(Problem("bad-number", f"'{value}' is not a finite number", where))
+            raise MesocalcError(Problem("bad-number", f"'{value}' is not a finite number",
+                                        Location(name, line, path or None)))
         return number
     if tag == "tag:yaml.org,2002:bool":
         return _BOOLS.get(value.lower(), value)
     if tag == "tag:yaml.org,2002:null":
         return None
-    return value  # strings, and timestamps kept as text (dates are parsed where they are used)
+    # strings (short ones such as "session" or "hard" shared: a big library repeats them), and timestamps kept
+    # as text (dates are parsed where they are used)
+    return intern(value) if len(value) <= 24 else value

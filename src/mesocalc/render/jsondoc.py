@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import math
+from math import isfinite
 from typing import TYPE_CHECKING, Any
 
 from mesocalc.core import model as m
@@ -25,7 +25,11 @@ VERSION = 1
 
 def dumps(doc: dict[str, Any]) -> str:
     """Strictly valid JSON (no NaN or Infinity), on one line, numbers without binary noise."""
-    return json.dumps(without_noise(doc), allow_nan=False, ensure_ascii=False, separators=(", ", ": "))
+    # without_noise gives a new tree (a cycle would have ended it with RecursionError): no circular check
+    return _ENCODER.encode(without_noise(doc))
+
+
+_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(", ", ": "), check_circular=False)
 
 
 def without_noise(value: Any) -> Any:
@@ -34,14 +38,56 @@ def without_noise(value: Any) -> Any:
     0.1 × 0.05 is 0.005000000000000001 in binary floating point; 15 digits is what a double holds
     exactly in decimal, so the rounding removes only the noise, never a digit of the value.
     """
-    if isinstance(value, float):
-        return float(f"{value:.15g}") if math.isfinite(value) else value
-    # strings, whole numbers and None (most of a plan's leaves) are kept without a call for each
+    kind = type(value)
+    if kind is dict:
+        return _dict_without_noise(value)
+    if kind is list:
+        return _list_without_noise(value)
+    if kind is float:
+        rounded = _ROUNDED.get(value)
+        return _rounded(value) if rounded is None else rounded
+    if isinstance(value, float):  # a subclass: as it formats itself
+        return float(f"{value:.15g}") if isfinite(value) else value
     if isinstance(value, dict):
-        return {key: item if type(item) in _KEPT else without_noise(item) for key, item in value.items()}
+        return _dict_without_noise(value)
     if isinstance(value, list | tuple):
-        return [item if type(item) in _KEPT else without_noise(item) for item in value]
+        return _list_without_noise(value)
     return value
+
+
+def _dict_without_noise(value: dict[Any, Any]) -> dict[Any, Any]:
+    # a plan is mostly strings, whole numbers and None: the copy keeps them (and the key order) in one C
+    # call, and only floats and containers are written again, each in its own place
+    out = dict(value)
+    for key, item in value.items():
+        kind = type(item)
+        if kind is float:
+            rounded = _ROUNDED.get(item)
+            out[key] = _rounded(item) if rounded is None else rounded
+        elif kind is dict:
+            out[key] = _dict_without_noise(item)
+        elif kind not in _KEPT:
+            out[key] = without_noise(item)
+    return out
+
+
+def _rounded(value: float) -> float:
+    rounded = float(f"{value:.15g}") if isfinite(value) else value
+    # Remembered by value: the caps, concentrations and techniques of a batch repeat on every line. Zero is
+    # not remembered (0.0 and -0.0 are one key, and each keeps its sign), nor anything not finite.
+    if value and isfinite(value):
+        if len(_ROUNDED) >= _ROUNDED_SIZE:
+            _ROUNDED.clear()
+        _ROUNDED[value] = rounded
+    return rounded
+
+
+_ROUNDED: dict[float, float] = {}
+_ROUNDED_SIZE = 4096
+
+
+def _list_without_noise(value: list[Any] | tuple[Any, ...]) -> list[Any]:
+    return [item if type(item) in _KEPT else without_noise(item) for item in value]
 
 
 _KEPT = frozenset({str, int, bool, type(None)})

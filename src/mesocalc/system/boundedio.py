@@ -84,7 +84,11 @@ def read_regular(path: str | os.PathLike[str], name: str, limit: int) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; never reads more than limit + 1 bytes."""
     with open_regular(path, name, limit) as handle:
         try:
-            data = handle.read(limit + 1)
+            # a buffer of the file's size, not of the limit (a 1 MB buffer per file: 0.5 s for 20,000 files)
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(min(size, limit) + 1)
+            if size < len(data) <= limit:  # it grew since: read on, never past the limit
+                data += handle.read(limit + 1 - len(data))
         except OSError as exc:
             raise _refuse("unreadable", f"cannot read file: {exc.strerror}", name) from exc
     if len(data) > limit:
