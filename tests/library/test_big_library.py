@@ -248,3 +248,43 @@ def test_a_folder_inside_another_keeps_each_layer_naming_its_own_files(clinic, t
                "agent-9.yaml" in cached.library.overrides and not cached.errors
         assert cached.files == uncached.files
         assert cached.library.agents["clinic-agent-9"] == uncached.library.agents["clinic-agent-9"]
+
+
+def test_a_library_seen_for_the_first_time_recalls_the_builtin_files_from_another_library(clinic, tmp_path):
+    """A second, different user layer over the built-in one: the 35 built-in files are recalled from the
+    first library's build (same content digests, same validating code), only the new layer's file is parsed,
+    and the result is the one a run without any cache gives."""
+    from mesocalc.library import pack
+
+    assert not load_library([str(clinic)]).errors
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "agent.yaml").write_text(AGENT.format(id="other-agent", name="Other", mg=2, cap=120))
+    settled(other / "agent.yaml")
+    result = load_library([str(other)])
+    assert (pack.STATS["parsed_files"], pack.STATS["validated_documents"]) == (1, 1)
+    uncached = _uncached(other)
+    assert result.files == uncached.files
+    assert [p.text() for p in result.problems] == [p.text() for p in uncached.problems]
+    for table in ("agents", "cocktails", "areas", "sources"):
+        ours, theirs = getattr(result.library, table), getattr(uncached.library, table)
+        assert sorted(ours) == sorted(theirs), table
+        assert all(ours[key] == theirs[key] for key in theirs), table
+
+
+def test_a_builtin_record_whose_chunk_has_gone_is_validated_afresh(clinic, tmp_path):
+    """The seed names chunks of the first library; with those chunks deleted the second library still gets
+    every built-in agent, from the YAML files."""
+    from mesocalc.library import load_library as load
+
+    load([str(clinic)])
+    for chunk in (tmp_path / "cache").glob("docs-*.json"):
+        chunk.unlink()
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "agent.yaml").write_text(AGENT.format(id="other-agent", name="Other", mg=2, cap=120))
+    settled(other / "agent.yaml")
+    result = load([str(other)])
+    uncached = _uncached(other)
+    assert not result.errors
+    assert all(result.library.agents[key] == uncached.library.agents[key] for key in uncached.library.agents)

@@ -218,6 +218,16 @@ def _build_name(key: str) -> str:
     return f"library-{key}.json"
 
 
+def _seed_name() -> str:
+    """The built-in layer's file records (layer 0 of every library over it, its labels stored as they are:
+    the layer overlaps the built-in folder), by the code that validated them. A record is recalled only for
+    a file whose content digest it names, like any build's; its texts are in the chunks it names, and a
+    chunk that has gone makes the library be validated afresh (run_rows)."""
+    from mesocalc.library import builtin_dir
+
+    return f"seed-builtin-{cache.content_key(FORMAT, compiled.code_key(), str(builtin_dir()))}.json"
+
+
 def load(dirs: list[Path]) -> Any:
     """The LoadResult of a library with folders of its own (see the module doc)."""
     from mesocalc.library import LoadResult
@@ -467,6 +477,15 @@ class Build:
         self.layer_of = {f.label: f.layer for f in files}
         stored = cache.read_json(_build_name(layers.key)) if reuse else None
         self.old: dict[str, Any] = stored if isinstance(stored, dict) and stored.get("format") == FORMAT else {}
+        # The built-in layer's file records from the last build of any library over it (see _seed_name): a
+        # library seen for the first time (a new --library folder, each malformed file a test tries) recalls
+        # the 35 built-in files instead of parsing and validating them again.
+        self.builtin = bool(layers.layers) and layers.layers[0][3]
+        self.seed: dict[str, Any] = {}
+        if reuse and self.builtin and not self.old:
+            seed = cache.read_json(_seed_name())
+            if isinstance(seed, dict) and seed.get("format") == FORMAT and isinstance(seed.get("files"), dict):
+                self.seed = seed["files"]
 
     def run(self) -> tuple[m.Library, list[Problem]]:
         library, found = self.run_rows()
@@ -483,9 +502,9 @@ class Build:
         try:
             return self._run()
         except (compiled.Unavailable, ValueError, TypeError, KeyError, AttributeError, IndexError):
-            if not self.old:
+            if not self.old and not self.seed:
                 raise
-            self.old = {}  # a stored build that cannot be read back: validate every file afresh
+            self.old, self.seed = {}, {}  # a stored build that cannot be read back: validate every file afresh
             for f in self.files:
                 f.docs, f.problems = [], []
             return self._run()
@@ -498,6 +517,8 @@ class Build:
         for f in self.files:
             name = f"{f.layer}\0{f.relative}"
             stored = old_files.get(name)
+            if stored is None and f.layer == 0:
+                stored = self.seed.get(name)
             if isinstance(stored, list) and stored[0] == f.digest:
                 self._recall(f, stored)
             else:
@@ -718,6 +739,9 @@ class Build:
             yield "}"
 
         cache.write_parts(_build_name(layers.key), parts())
+        if self.builtin:  # the built-in layer's records, for the next library over it that has no build yet
+            cache.write_json(_seed_name(), {"format": FORMAT, "files": {
+                name: record for name, record in files.items() if name.startswith("0\0")}})
         gone = set(self.old.get("chunks", [])) - set(chunks)  # entries this library no longer uses
         if self.old.get("warnings") not in (None, warnings):
             gone.add(self.old["warnings"])
