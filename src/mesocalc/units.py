@@ -250,14 +250,15 @@ def parse_quantity(
     minimum: "positive" (> 0), "non-negative" (>= 0) or "any".
     """
     if isinstance(text, str):
-        known = _PARSED.get((text, kind, minimum))
+        key = (text, kind, minimum)
+        known = _PARSED.get(key)
         if known is not None:
             return known
         parsed = _parse_plain(text, kind, where, minimum)
         if parsed is None:
             parsed = _parse_quantity(text, kind, where, minimum)
         if len(_PARSED) < 10_000:
-            _PARSED[(text, kind, minimum)] = parsed
+            _PARSED[key] = parsed
         return parsed
     return _parse_quantity(text, kind, where, minimum)
 
@@ -284,10 +285,10 @@ def _parse_plain(text: str, kind: Kind, where: Location | None, minimum: str) ->
     plain = _PLAIN.fullmatch(text.strip())
     if plain is None:
         return None
-    number = plain.group(1)
+    number, unit_text = plain.groups()
     # At most 15 digits: float(number) is the double nearest a decimal of at most 15 significant digits,
     # which _clean (15 significant digits) gives back unchanged, so times a factor of exactly 1 it is done.
-    return _quantity(float(number), plain.group(2), text, kind, where or _ANYWHERE, minimum, len(number) <= 15)
+    return _quantity(float(number), unit_text, text, kind, where or _ANYWHERE, minimum, len(number) <= 15)
 
 
 def _parse_quantity(text: object, kind: Kind, where: Location | None, minimum: str) -> Q:

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from mesocalc import cache, notation
 from mesocalc import units as u
-from mesocalc.cli.batch import KEYS, BatchPlanner
+from mesocalc.cli.batch import KEYS, BatchPlanner, _loads
 from mesocalc.core import model as m
 from mesocalc.errors import Location, MesocalcError
 from mesocalc.record import replace
@@ -274,6 +274,35 @@ def test_record_replace_is_dataclasses_replace(library: m.Library) -> None:
         replace(technique, spacing=u.Q(1.0, u.LENGTH), depth_cm=1)
 
 
+@pytest.mark.parametrize("cls", [rq.AreaUse, rq.SessionOptions, rq.Session])
+def test_a_written_out_init_takes_the_fields_in_order_with_their_defaults(cls: type) -> None:
+    import inspect
+
+    from mesocalc.record import Record
+
+    def default(f: dataclasses.Field[Any]) -> Any:
+        if f.default is not dataclasses.MISSING:
+            return f.default
+        return inspect.Parameter.empty if f.default_factory is dataclasses.MISSING else f.default_factory()
+
+    parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    fields = dataclasses.fields(cls)
+    assert [(p.name, p.default) for p in parameters] == [(f.name, default(f)) for f in fields]
+    rng = random.Random(SEED)
+    for count in range(len(fields) + 1):
+        args = [object() for _ in range(count)]
+        if count < sum(p.default is inspect.Parameter.empty for p in parameters):
+            continue
+        ours = cls(*args)
+        generic = object.__new__(cls)
+        Record.__init__(generic, *args)
+        assert vars(ours) == vars(generic)
+        named = {f.name: object() for f in rng.sample(fields, len(fields))}
+        theirs = object.__new__(cls)
+        Record.__init__(theirs, **named)
+        assert vars(cls(**named)) == vars(theirs)
+
+
 def test_session_options_hash_as_their_fields_do() -> None:
     first = rq.SessionOptions(("25 cm^2",), None, "1 cm")
     twin = rq.SessionOptions(("25 cm^2",), None, "1 cm")
@@ -303,3 +332,18 @@ def test_a_request_is_refused_exactly_when_its_keys_have_something_to_report(lib
         except MesocalcError as exc:
             got = exc.problems
         assert got == expected, data
+
+
+def test_a_line_is_decoded_as_json_loads_decodes_it() -> None:
+    rng = random.Random(SEED)
+    pieces = ['{"cocktail": "submental-dca"}', '{"a": 1}', "{}", "[]", "{", "}", '"x"', "3", " ", "\t", "\ufeff",
+              "x", ",", '{"a": [1, {"b": null}]}', '{"a": NaN}', '{"a": 1e999}', '{"a": "\\ud800"}', "\n", "{" * 3]
+    texts = ["{" * 100_000, "[" * 100_000, '{"a": ' * 5000 + "1" + "}" * 5000]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 4))) for _ in range(3000)]
+    for text in texts:
+        def read(decode: Any, text: str = text) -> Any:
+            try:
+                return ("value", repr(decode(text)))
+            except (ValueError, RecursionError) as exc:
+                return ("error", type(exc), str(exc))
+        assert read(_loads) == read(json.loads), text[:40]
