@@ -180,25 +180,42 @@ def run(lines: Iterable[str], planner: BatchPlanner, out: TextIO, err: TextIO) -
 
 
 def run_stream(stream: BinaryIO, planner: BatchPlanner, out: TextIO, err: TextIO,
-               worst_so_far: Callable[[int], None] | None = None) -> int:
+               worst_so_far: Callable[[int], None] | None = None, jobs: int | None = None) -> int:
     """`run` over a byte stream read with bounded lines: a line of gigabytes is never held in memory
     (it is cut at MAX_LINE_BYTES, refused on its own line, and the next line read as usual), and the
     lines planned so far are written before each read that may wait for input. `worst_so_far` hears
-    the worst exit code after each line (the CLI ends with it if the reader of the output goes away)."""
-    from mesocalc.system.boundedio import bounded_lines
+    the worst exit code after each line (the CLI ends with it if the reader of the output goes away).
 
-    runner = _Run(planner, out, err, worst_so_far)
+    A long batch is shared with `jobs` forked workers (system/workers.py; default: one per core this
+    process may use): after PARALLEL_AFTER lines, chunks of CHUNK_LINES lines go to the workers and the
+    answers are written in input order, the same text as planned here."""
+    from mesocalc.system.boundedio import bounded_lines
+    from mesocalc.system.workers import available_jobs
+
+    runner = _Run(planner, out, err, worst_so_far, stream)
     # Undecodable bytes become U+FFFD, so that line is an error object and the batch goes on.
-    lines = (raw.decode("utf-8", "replace") for raw in bounded_lines(stream, MAX_LINE_BYTES, runner.flush))
-    return runner.all(lines)
+    lines = (raw.decode("utf-8", "replace") for raw in bounded_lines(stream, MAX_LINE_BYTES, runner.before_read))
+    return runner.all(lines, available_jobs() if jobs is None else jobs)
+
+
+PARALLEL_AFTER = 256  # lines planned here before workers are started: a short batch never forks
+CHUNK_LINES = 64  # lines per chunk given to a worker
+
+Answer = tuple[str, int, list[str]]  # an output line, its exit code, the messages for standard error
 
 
 class _Run:
     def __init__(self, planner: BatchPlanner, out: TextIO, err: TextIO,
-                 worst_so_far: Callable[[int], None] | None = None) -> None:
+                 worst_so_far: Callable[[int], None] | None = None, stream: BinaryIO | None = None) -> None:
         self.planner, self.out, self.err = planner, out, err
         self.worst_so_far = worst_so_far
+        self.stream = stream
         self.pending: list[str] = []
+        self.worst = 0
+        self.done: dict[str, tuple[str, int]] = {}  # a repeated request line: its output line, remembered
+        self.pool: Any = None
+        self.chunk: list[tuple[int, str]] = []
+        self.given: dict[int, list[tuple[int, str]]] = {}  # the chunks a worker holds, by sequence number
 
     def flush(self) -> None:
         if self.pending:
@@ -206,37 +223,102 @@ class _Run:
             self.pending.clear()
         self.out.flush()
 
-    def all(self, lines: Iterable[str]) -> int:
-        from mesocalc.textsafe import visible
+    def before_read(self) -> None:
+        """Before a read: the lines planned so far are written if the read may wait for input."""
+        if self.pool is not None:
+            if _input_waiting(self.stream):
+                self._write_answers(wait=False)
+                return
+            self._give()
+            self._write_answers(wait=True)
+        self.flush()
 
-        worst = 0
-        done: dict[str, tuple[str, int]] = {}  # a repeated request line: its output line, remembered
+    def answer(self, number: int, text: str) -> Answer:
+        """One request line planned: its output line, exit code and error messages."""
+        known = self.done.get(text)
+        if known is not None:
+            return known[0], known[1], []
+        line, code, error = self.planner.line(text, number)
+        if error is not None:
+            from mesocalc.textsafe import visible
+
+            return line, code, [f"mesocalc: error: line {number}: {visible(problem['message'])}\n"
+                                for problem in error["errors"]]
+        if len(self.done) >= LINE_MEMO_SIZE:
+            self.done.clear()
+        self.done[text] = (line, code)
+        return line, code, []
+
+    def answer_chunk(self, chunk: list[tuple[int, str]]) -> list[Answer]:
+        return [self.answer(number, text) for number, text in chunk]
+
+    def emit(self, line: str, code: int, messages: list[str]) -> None:
+        for message in messages:
+            self.err.write(message)
+        self.worst = max(self.worst, code)
+        if self.worst_so_far is not None:
+            self.worst_so_far(self.worst)
+        self.pending.append(line)
+        if len(self.pending) >= FLUSH_EVERY:
+            self.flush()
+
+    def all(self, lines: Iterable[str], jobs: int = 1) -> int:
         try:
             for number, raw in enumerate(lines, start=1):
                 text = raw.strip()
                 if not text:
                     continue
-                known = done.get(text)
-                if known is not None:
-                    line, code = known
-                else:
-                    line, code, error = self.planner.line(text, number)
-                    if error is not None:
-                        for problem in error["errors"]:
-                            self.err.write(f"mesocalc: error: line {number}: {visible(problem['message'])}\n")
-                    else:
-                        if len(done) >= LINE_MEMO_SIZE:
-                            done.clear()
-                        done[text] = (line, code)
-                worst = max(worst, code)
-                if self.worst_so_far is not None:
-                    self.worst_so_far(worst)
-                self.pending.append(line)
-                if len(self.pending) >= FLUSH_EVERY:
-                    self.flush()
-        finally:  # whatever ends the batch (end of input, Ctrl-C, a read error), no planned line is lost
+                if self.pool is None:
+                    if jobs < 2 or number <= PARALLEL_AFTER:
+                        self.emit(*self.answer(number, text))
+                        continue
+                    self.flush()  # nothing buffered is copied into the workers
+                    from mesocalc.system.workers import Pool
+
+                    self.pool = Pool(jobs, self.answer_chunk)
+                self.chunk.append((number, text))
+                if len(self.chunk) >= CHUNK_LINES:
+                    self._give()
+                    self._write_answers(wait=False)
+            if self.pool is not None:
+                self._give()
+                self._write_answers(wait=True)
+        finally:  # whatever ends the batch (end of input, Ctrl-C, a read error), no answered line is lost
+            if self.pool is not None:
+                try:
+                    self._write_answers(wait=False)
+                finally:
+                    self.pool.close()
             self.flush()
-        return worst
+        return self.worst
+
+    def _give(self) -> None:
+        if self.chunk:
+            self.given[self.pool.given] = self.chunk
+            self.pool.give(self.chunk)
+            self.chunk = []
+
+    def _write_answers(self, wait: bool) -> None:
+        for sequence, answers in self.pool.answers(wait):
+            chunk = self.given.pop(sequence)
+            for answer in answers if answers is not None else self.answer_chunk(chunk):  # a worker died
+                self.emit(*answer)
+
+
+def _input_waiting(stream: BinaryIO | None) -> bool:
+    """Whether reading `stream` now returns at once (a regular file, or a pipe with data in it)."""
+    import select
+
+    try:
+        fd = stream.fileno() if stream is not None else -1
+    except (AttributeError, OSError, ValueError):
+        return True  # in memory: never waits
+    if fd < 0:
+        return True
+    try:
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return False
 
 
 def batch_input(path: str) -> BinaryIO:
