@@ -177,3 +177,38 @@ def test_a_script_feeding_lines_gets_each_answer_before_it_sends_more_and_ctrl_c
     assert [json.loads(line)["area"]["value"] for line in answers] == [float(area) for area in areas]
     assert process.returncode == 130 and err == "mesocalc: interrupted\n"
     assert _session_processes(process.pid) == []  # every worker ended with the batch
+
+
+def test_jobs_1_plans_every_line_in_the_process_and_jobs_3_gives_the_same_text(library, cli, pools, write):
+    batch_file = write("batch.jsonl", "".join(text + "\n" for text in _requests(library, 400, SEED + 4)))
+    one = cli("plan", "--batch", str(batch_file), "--jobs", "1")
+    assert pools == []  # --jobs 1: no worker
+    three = cli("plan", "--batch", str(batch_file), "--jobs", "3")
+    assert len(pools) == 1
+    assert (three.stdout, three.stderr, three.exit_code) == (one.stdout, one.stderr, one.exit_code)
+    assert len(one.stdout.splitlines()) == 400
+
+
+def test_a_long_visit_batch_shared_with_workers_writes_what_one_process_writes(cli, pools, write):
+    # 300 visits of 1 to 6 mL of lidocaine 1 % at 60 kg: 10 mg/mL x volume against 4.5 mg/kg x 60 = 270 mg
+    visits = [json.dumps({"kind": "visit", "weight": "60 kg",
+                          "items": [{"cocktail": "lidocaine-1-percent", "volume": f"{1 + i / 60:.4f} mL"}]})
+              for i in range(300)]
+    batch_file = write("visits.jsonl", "\n".join(visits) + "\n")
+    one = cli("visit", "--batch", str(batch_file), "--jobs", "1")
+    two = cli("visit", "--batch", str(batch_file), "--jobs", "2")
+    assert len(pools) == 1
+    assert (two.stdout, two.stderr, two.exit_code) == (one.stdout, one.stderr, one.exit_code)
+    assert [json.loads(line)["kind"] for line in one.stdout.splitlines()] == ["visit"] * 300
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("plan", "submental-dca", "--jobs", "2"), "--jobs: shares a batch between worker processes"),
+    (("visit", "visit.yaml", "--jobs", "2"), "--jobs: shares a batch between worker processes"),
+    (("plan", "--batch", "-", "--jobs", "0"), "--jobs: give a whole number of processes from 1 to 64, got 0"),
+    (("plan", "--batch", "-", "--jobs", "65"), "--jobs: give a whole number of processes from 1 to 64, got 65"),
+])
+def test_jobs_without_a_batch_or_out_of_range_is_a_usage_error(cli, args, message):
+    run = cli(*args, input="")
+    assert run.exit_code == 2
+    assert message in run.stderr and "Traceback" not in run.stderr
