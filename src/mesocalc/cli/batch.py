@@ -210,7 +210,8 @@ class _Run:
         self.planner, self.out, self.err = planner, out, err
         self.worst_so_far = worst_so_far
         self.stream = stream
-        self.pending: list[str] = []
+        self.pending: list[str] = []  # output lines (or a chunk's lines as one text) not yet written
+        self.pending_lines = 0
         self.worst = 0
         self.done: dict[str, tuple[str, int]] = {}  # a repeated request line: its output line, remembered
         self.pool: Any = None
@@ -221,6 +222,7 @@ class _Run:
         if self.pending:
             self.out.write("\n".join(self.pending) + "\n")
             self.pending.clear()
+            self.pending_lines = 0
         self.out.flush()
 
     def before_read(self) -> None:
@@ -249,8 +251,11 @@ class _Run:
         self.done[text] = (line, code)
         return line, code, []
 
-    def answer_chunk(self, chunk: list[tuple[int, str]]) -> list[Answer]:
-        return [self.answer(number, text) for number, text in chunk]
+    def answer_chunk(self, chunk: list[tuple[int, str]]) -> tuple[str, list[int], list[str]]:
+        """A chunk's lines planned (in a worker): its output lines as one text, their codes, its messages."""
+        answers = [self.answer(number, text) for number, text in chunk]
+        return ("\n".join(line for line, _, _ in answers), [code for _, code, _ in answers],
+                [message for _, _, messages in answers for message in messages])
 
     def emit(self, line: str, code: int, messages: list[str]) -> None:
         for message in messages:
@@ -259,7 +264,8 @@ class _Run:
         if self.worst_so_far is not None:
             self.worst_so_far(self.worst)
         self.pending.append(line)
-        if len(self.pending) >= FLUSH_EVERY:
+        self.pending_lines += 1
+        if self.pending_lines >= FLUSH_EVERY:
             self.flush()
 
     def all(self, lines: Iterable[str], jobs: int = 1) -> int:
@@ -299,10 +305,18 @@ class _Run:
             self.chunk = []
 
     def _write_answers(self, wait: bool) -> None:
-        for sequence, answers in self.pool.answers(wait):
+        for sequence, answer in self.pool.answers(wait):
             chunk = self.given.pop(sequence)
-            for answer in answers if answers is not None else self.answer_chunk(chunk):  # a worker died
-                self.emit(*answer)
+            text, codes, messages = answer if answer is not None else self.answer_chunk(chunk)  # a worker died
+            for message in messages:
+                self.err.write(message)
+            self.worst = max(self.worst, *codes)
+            if self.worst_so_far is not None:
+                self.worst_so_far(self.worst)
+            self.pending.append(text)
+            self.pending_lines += len(codes)
+            if self.pending_lines >= FLUSH_EVERY:
+                self.flush()
 
 
 def _input_waiting(stream: BinaryIO | None) -> bool:

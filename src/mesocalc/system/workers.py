@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 IN_FLIGHT = 3  # chunks given to one worker and not yet answered
+PIPE_BYTES = 1 << 20  # the answer pipe's buffer asked for (Linux allows up to 1 MB unprivileged)
 MAX_JOBS = 8
 _HEADER = struct.Struct("<Q")
 
@@ -49,15 +50,25 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _read_exactly(fd: int, size: int) -> bytes | None:
-    parts = []
-    while size:
-        chunk = os.read(fd, min(size, 1 << 20))
-        if not chunk:
+def _read_exactly(fd: int, size: int) -> bytearray | None:
+    """`size` bytes from a pipe (None if it closes first), read into one buffer."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    done = 0
+    while done < size:
+        count = os.readv(fd, [view[done:]])
+        if not count:
             return None
-        parts.append(chunk)
-        size -= len(chunk)
-    return b"".join(parts)
+        done += count
+    return buffer
+
+
+def _widen(fd: int) -> None:
+    """A bigger pipe buffer (Linux), so a chunk's answer goes across in one or two writes; best effort."""
+    with contextlib.suppress(AttributeError, OSError):
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
 
 
 def _serve(tasks: int, answers: int, work: Callable[[Any], Any]) -> None:
@@ -77,6 +88,7 @@ class _Worker:
     def __init__(self, work: Callable[[Any], Any], keep_open: list[int]) -> None:
         task_read, self.tasks = os.pipe()
         self.answers, answer_write = os.pipe()
+        _widen(answer_write)
         self.pid = os.fork()
         if self.pid == 0:  # the worker
             code = 0
@@ -94,7 +106,6 @@ class _Worker:
         os.close(task_read)
         os.close(answer_write)
         self.waiting: deque[int] = deque()  # the sequence numbers of the chunks it holds, in order
-        self.buffer = bytearray()
         self.alive = True
 
     def give(self, sequence: int, chunk: Any, done: dict[int, Any]) -> None:
@@ -112,21 +123,16 @@ class _Worker:
         self.waiting.clear()
 
     def receive(self, done: dict[int, Any]) -> None:
-        """Read what the worker has written (it is readable); complete answers go into `done`."""
+        """Read the next answer (the pipe is readable: the worker is writing it) into `done`."""
         try:
-            data = os.read(self.answers, 1 << 20)
+            header = _read_exactly(self.answers, _HEADER.size)
+            body = _read_exactly(self.answers, _HEADER.unpack(header)[0]) if header is not None else None
         except OSError:
-            data = b""
-        if not data:  # it has died: the chunks it held come back as None (the caller does them itself)
+            body = None
+        if body is None:  # it has died: the chunks it held come back as None (the caller does them itself)
             self.died(done)
             return
-        self.buffer += data
-        while len(self.buffer) >= _HEADER.size:
-            size = _HEADER.unpack_from(self.buffer)[0]
-            if len(self.buffer) < _HEADER.size + size:
-                break
-            done[self.waiting.popleft()] = pickle.loads(self.buffer[_HEADER.size:_HEADER.size + size])
-            del self.buffer[:_HEADER.size + size]
+        done[self.waiting.popleft()] = pickle.loads(body)
 
     def close(self) -> None:
         """Close its pipes (an idle worker then ends), stop it if it is still working, and reap it."""
