@@ -29,7 +29,6 @@ from mesocalc.units import unit_string
 
 if TYPE_CHECKING:
     from mesocalc.core.checks import Check, Warning
-    from mesocalc.core.model import Limit
     from mesocalc.core.plan import Capacity, ComponentResult, PlanResult
     from mesocalc.core.practice import ReferenceShare
     from mesocalc.request.plan import AreaUse, Session
@@ -224,23 +223,31 @@ def _component(comp: ComponentResult) -> str:
     ))
 
 
+_CHECKS: dict[Any, tuple[Any, str, str, bool]] = {}
+
+
 def _check(check: Check) -> str:
     limit = check.limit
-    head = _remembered(_FIXED, ("cap", id(limit)), limit, lambda: _check_head(limit))
-    tail = _remembered(_FIXED, ("cap-tail", id(limit), check.confidence, check.reason), limit,
-                       lambda: _inner(encoded(j.check_notes(check))))
-    return "".join((
-        head,
-        ', "actual": ', quantity(check.actual, limit.counts_injections),
-        ', "fraction": ', number(check.fraction),
-        ', "status": ', encode_basestring(check.status),
-        ", ", tail, "}",
-    ))
+    key = (id(limit), check.status, check.confidence, check.reason)
+    fixed = _CHECKS.get(key)
+    if fixed is None or fixed[0] is not limit:
+        fixed = _fixed_check(key, check)
+    actual = check.actual
+    return "".join((fixed[1], quantity(actual, fixed[3]) if actual is not None else "null",
+                    ', "fraction": ', number(check.fraction), fixed[2]))
 
 
-def _check_head(limit: Limit) -> str:
-    return ('{"scope": ' + encode_basestring(limit.scope) + ', "basis": ' + encode_basestring(limit.basis)
-            + ', "max": ' + quantity(limit.max, limit.counts_injections))
+def _fixed_check(key: Any, check: Check) -> tuple[Any, str, str, bool]:
+    """The text before a check's actual (scope, basis, cap) and after its fraction (status, notes)."""
+    limit = check.limit
+    injections = limit.counts_injections
+    head = ('{"scope": ' + encode_basestring(limit.scope) + ', "basis": ' + encode_basestring(limit.basis)
+            + ', "max": ' + quantity(limit.max, injections) + ', "actual": ')
+    tail = ', "status": ' + encode_basestring(check.status) + ", " + _inner(encoded(j.check_notes(check))) + "}"
+    if len(_CHECKS) >= CACHE_SIZE:
+        _CHECKS.clear()
+    fixed = _CHECKS[key] = (limit, head, tail, injections)
+    return fixed
 
 
 def _capacity(capacity: Capacity) -> str:
