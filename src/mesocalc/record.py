@@ -103,3 +103,40 @@ class Record:
     def __repr__(self) -> str:
         names = (f.name for f in dataclasses.fields(self) if f.repr)  # type: ignore[arg-type]
         return f"{type(self).__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in names)})"
+
+
+class HashedRecord(Record):
+    """A Record that is a dict key again and again (a parse memo's kind, a batch memo's request): its hash
+    is computed on first use and kept in the instance (it is frozen, so the hash cannot change). Equality
+    and everything else are Record's. Not for pickling: a kept hash of text is valid in this process only."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        known: int | None = self.__dict__.get("_hash")
+        if known is None:
+            known = self.__dict__["_hash"] = hash(self._key())
+        return known
+
+
+R = TypeVar("R", bound=Record)
+
+
+def replace(obj: R, /, **changes: Any) -> R:
+    """`dataclasses.replace` for a `@record` instance, the same new instance made with every field given
+    positionally (Record's fast `__init__`) instead of keyword arguments built from `dataclasses.fields`
+    (about 1 µs instead of 3 for a Technique, once per batch line that overrides one). Anything else, or
+    a change naming no field, goes to `dataclasses.replace` (which says what is wrong)."""
+    cls = type(obj)
+    names: tuple[str, ...] = cls.__dict__.get("_init_names", ())  # a subclass not itself @record: not here
+    values = []
+    used = 0
+    for name in names:
+        if name in changes:
+            values.append(changes[name])
+            used += 1
+        else:
+            values.append(getattr(obj, name))
+    if not names or used != len(changes):
+        return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+    return cls(*values)

@@ -25,7 +25,7 @@ from typing import Any
 
 from mesocalc import cache, notation
 from mesocalc.errors import Location, input_error
-from mesocalc.record import Record, record
+from mesocalc.record import HashedRecord, record
 
 # Dimension exponents, in this order.
 DIM_NAMES = ("mass", "length", "activity", "particle", "body mass", "time")
@@ -177,7 +177,7 @@ def describe_dims(dims: Dims) -> str:
 
 
 @record
-class Kind(Record):
+class Kind(HashedRecord):  # part of the parse memo's key, hashed for every quantity read
     """What a field accepts: its name, the dimension vectors allowed, and an example."""
 
     name: str
@@ -253,7 +253,9 @@ def parse_quantity(
         known = _PARSED.get((text, kind, minimum))
         if known is not None:
             return known
-        parsed = _parse_quantity(text, kind, where, minimum)
+        parsed = _parse_plain(text, kind, where, minimum)
+        if parsed is None:
+            parsed = _parse_quantity(text, kind, where, minimum)
         if len(_PARSED) < 10_000:
             _PARSED[(text, kind, minimum)] = parsed
         return parsed
@@ -264,9 +266,32 @@ def parse_quantity(
 # Only successes are kept, so every error is raised again with its own location.
 _PARSED: dict[tuple[str, Kind, str], Q] = {}
 
+# The form nearly every quantity is written in: a plain decimal (ASCII digits, a point, no comma, sign or
+# exponent), no space or one space, and a unit that starts with a letter, µ or %, and not with e or E
+# when no space is between (`5e3mg` is read as 5000 mg). For such text (stripped, at most MAX_TEXT
+# characters) notation.read_number reads exactly this number and this unit and refuses nothing, and
+# notation.read_ratio finds no ratio (that needs `:` or `/` after a 1), so _parse_plain skips them;
+# everything else goes the general way. tests/units/test_plain_quantities.py compares both over
+# generated text.
+_PLAIN = re.compile(r"([0-9]+(?:\.[0-9]+)?)(?: |(?![eE]))([A-Za-zµμ%].*)")
+_ANYWHERE = Location()
+
+
+def _parse_plain(text: str, kind: Kind, where: Location | None, minimum: str) -> Q | None:
+    """`text` read as _parse_quantity reads it, when it has the plain form above; else None."""
+    if len(text) > MAX_TEXT:
+        return None
+    plain = _PLAIN.fullmatch(text.strip())
+    if plain is None:
+        return None
+    number = plain.group(1)
+    # At most 15 digits: float(number) is the double nearest a decimal of at most 15 significant digits,
+    # which _clean (15 significant digits) gives back unchanged, so times a factor of exactly 1 it is done.
+    return _quantity(float(number), plain.group(2), text, kind, where or _ANYWHERE, minimum, len(number) <= 15)
+
 
 def _parse_quantity(text: object, kind: Kind, where: Location | None, minimum: str) -> Q:
-    where = where or Location()
+    where = where or _ANYWHERE
     if isinstance(text, bool) or text is None:
         raise input_error(f"expected {kind.name} such as {kind.example}, got {text!r}", where)
     if isinstance(text, int | float):
@@ -298,7 +323,13 @@ def _parse_quantity(text: object, kind: Kind, where: Location | None, minimum: s
             f"'{notation.excerpt(text)}' is not a number with a unit: expected {kind.name} such as {kind.example}",
             where,
         )
-    number, unit_text = read.value, read.rest
+    return _quantity(read.value, read.rest, text, kind, where, minimum)
+
+
+def _quantity(number: float, unit_text: str, text: str, kind: Kind, where: Location, minimum: str,
+              clean: bool = False) -> Q:
+    """The number read from `text` times its unit, checked against `kind` and `minimum`. `clean`: the
+    number is one _clean leaves as it is."""
     if not math.isfinite(number):
         raise input_error(f"'{_shown(text)}' is too large", where)
     if not unit_text:
@@ -308,7 +339,7 @@ def _parse_quantity(text: object, kind: Kind, where: Location | None, minimum: s
             code="missing-unit",
         )
     factor, dims = unit_factor(unit_text, kind, where)
-    value = _clean(number * factor)
+    value = number if clean and factor == 1.0 else _clean(number * factor)
     if not abs(value) <= MAX_MAGNITUDE:
         raise input_error(f"'{notation.excerpt(text)}' is too large: mesocalc computes with at most "
                           f"{MAX_MAGNITUDE:.0e} {unit_string(dims)}", where, code="too-large")
@@ -346,6 +377,17 @@ def _clean(x: float) -> float:
 def unit_factor(unit_text: str, kind: Kind, where: Location) -> tuple[float, Dims]:
     """Factor from `unit_text` to the canonical unit, and its dimension vector."""
     notation.check_length(unit_text, where, "unit", MAX_TEXT)
+    typed = (unit_text, kind.percent_is_concentration)  # all a success depends on (a kind's name is for errors)
+    known = cache.typed_units.get(typed)
+    if known is None:
+        known = _unit_factor(unit_text, kind, where)
+        if len(cache.typed_units) >= cache.TYPED_UNITS_SIZE:
+            cache.typed_units.clear()
+        cache.typed_units[typed] = known
+    return known
+
+
+def _unit_factor(unit_text: str, kind: Kind, where: Location) -> tuple[float, Dims]:
     unit_text = notation.normalise_unit(unit_text, where)
     if not _UNIT_CHARS.match(unit_text):
         raise input_error(f"'{_shown(unit_text)}' is not a unit mesocalc knows", where, code="unknown-unit")

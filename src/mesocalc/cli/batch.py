@@ -53,6 +53,7 @@ MEMO_SIZE = 4096  # distinct requests remembered; the memo is emptied beyond thi
 LINE_MEMO_SIZE = 512  # output lines remembered for repeated requests (a few KB each)
 
 T = TypeVar("T")
+_UNSEEN: Any = object()  # what no memo holds
 
 
 def _memo(function: Callable[..., T]) -> Callable[..., T]:
@@ -60,14 +61,14 @@ def _memo(function: Callable[..., T]) -> Callable[..., T]:
     seen: dict[Any, T] = {}
 
     def wrapper(*args: Any) -> T:
-        try:
-            return seen[args]
-        except KeyError:
-            result = function(*args)
-            if len(seen) >= MEMO_SIZE:
-                seen.clear()
-            seen[args] = result
-            return result
+        known = seen.get(args, _UNSEEN)  # (no KeyError raised for each request never seen)
+        if known is not _UNSEEN:
+            return known  # type: ignore[no-any-return]
+        result = function(*args)
+        if len(seen) >= MEMO_SIZE:
+            seen.clear()
+        seen[args] = result
+        return result
 
     return wrapper
 
@@ -115,7 +116,7 @@ class BatchPlanner:
 
     def read_request(self, text: str, number: int) -> tuple[str, rq.SessionOptions, bool]:
         """A request line into (cocktail, session options, strict); any problem is an input error."""
-        where = Location()  # the output object carries the line number
+        where = _NOWHERE  # the output object carries the line number
         if len(text) > MAX_LINE or len(text.encode("utf-8", "surrogatepass")) > MAX_LINE_BYTES:
             raise input_error(f"request is longer than {MAX_LINE:,} characters", where, code="bad-request")
         try:
@@ -125,6 +126,20 @@ class BatchPlanner:
         if not isinstance(data, dict):
             raise input_error("a request must be a JSON object such as "
                               '{"cocktail": "submental-dca", "area": "25 cm^2"}', where, code="bad-request")
+        # Nearly every line: known keys, each given as text, one of them the cocktail: nothing below to report.
+        if not (data.keys() <= _TEXT_KEYS and {*map(type, data.values())} <= _TEXT and "cocktail" in data):
+            self._check_keys(data)
+        area = data.get("area")
+        areas = (area,) if isinstance(area, str) else tuple(area or ())
+        options = rq.SessionOptions(areas, data.get("scalp"), data.get("spacing"), data.get("volume_per_point"),
+                                    data.get("grid"), data.get("points"), data.get("weight"), data.get("patient"))
+        strict = data.get("strict")
+        return data["cocktail"], options, self.strict if strict is None else bool(strict)
+
+
+    @staticmethod
+    def _check_keys(data: dict[str, Any]) -> None:
+        """Every unknown key, value of the wrong type and missing cocktail of a request, as one error."""
         problems = [Problem("unknown-key", f"unknown key '{key}'", Location(key=key),
                             did_you_mean(key, list(KEYS)) or f"keys: {', '.join(KEYS)}")
                     for key in data if key not in KEYS]
@@ -137,12 +152,9 @@ class BatchPlanner:
                                     Location(key="cocktail")))
         if problems:
             raise MesocalcError(problems)
-        area = data.get("area")
-        areas = (area,) if isinstance(area, str) else tuple(area or ())
-        options = rq.SessionOptions(areas, data.get("scalp"), data.get("spacing"), data.get("volume_per_point"),
-                                    data.get("grid"), data.get("points"), data.get("weight"), data.get("patient"))
-        strict = data.get("strict")
-        return data["cocktail"], options, self.strict if strict is None else bool(strict)
+
+
+_NOWHERE = Location()
 
 
 def _type_ok(key: str, value: Any) -> bool:
@@ -154,6 +166,10 @@ def _type_ok(key: str, value: Any) -> bool:
     if kind == "whole number":
         return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, bool)
+
+
+_TEXT = {str}
+_TEXT_KEYS = frozenset(key for key in KEYS if _type_ok(key, ""))  # the keys a text value is right for
 
 
 def error_line(number: int, problems: list[Problem]) -> dict[str, Any]:

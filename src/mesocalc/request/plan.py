@@ -9,12 +9,14 @@ import os
 import re
 from dataclasses import field, replace
 from pathlib import Path
+from typing import Any
 
 from mesocalc import notation
 from mesocalc import units as u
 from mesocalc.core import model as m
 from mesocalc.errors import Location, MesocalcError, Problem, input_error
-from mesocalc.record import Record, record
+from mesocalc.record import HashedRecord, Record, record
+from mesocalc.record import replace as replace_record
 
 
 @record
@@ -33,7 +35,7 @@ class AreaUse(Record):
 
 
 @record
-class SessionOptions(Record):
+class SessionOptions(HashedRecord):  # a batch's session memo key
     """The options that size a session, as typed (strings), before resolution."""
 
     areas: tuple[str, ...] = ()
@@ -108,17 +110,35 @@ def _exists(text: str) -> bool:
 
 
 def find_area(text: str, library: m.Library) -> m.Area | None:
-    """An area by id or alias, ignoring case."""
-    return notation.find_by_id(text, library.areas, lambda area: area.aliases)
+    """An area by id or alias, ignoring case (notation.find_by_id's rule)."""
+    global _area_index
+    index = _area_index
+    if index is None or index.table is not library.areas:
+        index = _area_index = notation.IdIndex(library.areas, lambda area: area.aliases)
+    return index.find(text)
+
+
+# The index of the last library's areas, kept: a batch looks up every area text it reads (25 cm^2 too,
+# which could be an alias), and a scan of every area and alias cost ~8 µs a line.
+_area_index: notation.IdIndex[m.Area] | None = None
 
 
 def area_use(area: m.Area) -> AreaUse:
-    return AreaUse(area.surface, area.basis, area.id, area.name, area.id, source=area.source, note=area.note)
+    return AreaUse(area.surface, area.basis, area.id, area.name, area.id, None, None, area.source, area.note)
+
+
+# Where an option's value is located in an error (the same few keys on every line: made once).
+_AT = {key: Location(key=key) for key in ("--area", "--scalp", "--spacing", "--volume-per-point", "--grid",
+                                          "--points", "--weight")}
+
+
+def _at(key: str) -> Location:
+    return _AT.get(key) or Location(key=key)
 
 
 def resolve_area(text: str, library: m.Library, site: str | None, option: str = "--area") -> AreaUse:
     """An area id, a surface (`25 cm^2`, `25 cm²`) or dimensions (`5 cm x 4 cm`, `5x4 cm`, SPEC §2)."""
-    where = Location(key=option)
+    where = _at(option)
     if not isinstance(text, str) or not text.strip():
         raise input_error("empty area: give an area id, a surface such as '25 cm^2', or '5 cm x 4 cm'", where)
     notation.check_length(text, where, "area")
@@ -134,10 +154,10 @@ def resolve_area(text: str, library: m.Library, site: str | None, option: str = 
         if not surface.value <= u.MAX_MAGNITUDE:
             raise input_error(f"'{stripped}' is too large an area", where, code="too-large")
         name = f"{notation.as_read(sides[0])} x {notation.as_read(sides[1])}" if "," in stripped else stripped
-        return AreaUse(surface, "measured", None, name, site, width, height)
+        return AreaUse(surface, "measured", None, name, site, width, height, None, None)
     if stripped[:1].isdigit() or stripped[:1] in ".+-":
         surface = u.parse_quantity(text, u.AREA_KIND, where)
-        return AreaUse(surface, "measured", None, None, site)
+        return AreaUse(surface, "measured", None, None, site, None, None, None, None)
     raise input_error(f"unknown area '{notation.excerpt(stripped)}'", where, code="unknown-area",
                       hint=notation.near_miss(stripped, list(library.areas))
                       or "give an area id (mesocalc areas), a surface such as '25 cm^2', or '5 cm x 4 cm'")
@@ -145,7 +165,7 @@ def resolve_area(text: str, library: m.Library, site: str | None, option: str = 
 
 def resolve_scalp(text: str, library: m.Library) -> AreaUse:
     """`whole`, a scalp region id, a hair-loss stage preset, or a share of the whole scalp (`40%`)."""
-    where = Location(key="--scalp")
+    where = _AT["--scalp"]
     notation.check_length(text, where, "--scalp")
     scalp = library.areas.get("scalp")
     share = _SHARE.fullmatch(text.strip())
@@ -159,7 +179,7 @@ def resolve_scalp(text: str, library: m.Library) -> AreaUse:
         if not 0 < percent <= 100:
             raise input_error(f"'{text}': a share of the scalp must be more than 0 % and at most 100 %", where)
         return AreaUse(scalp.surface * (percent / 100), scalp.basis, f"scalp-{number}pct",
-                       f"{number} % of {scalp.name.lower()}", "scalp", source=scalp.source)
+                       f"{number} % of {scalp.name.lower()}", "scalp", None, None, scalp.source, None)
     for candidate in (text, f"scalp-{text}"):
         area = find_area(candidate, library)
         if area is not None and area.region == "scalp":
@@ -210,22 +230,23 @@ def load_patient(text: str, library: m.Library) -> m.Patient:
 def resolve_session(cocktail: m.Cocktail, options: SessionOptions, library: m.Library) -> Session:
     technique = cocktail.technique
     changed = []
+    overridden: dict[str, Any] = {}
     if options.spacing is not None:
-        technique = replace(technique, spacing=u.parse_quantity(options.spacing, u.LENGTH_KIND,
-                                                                Location(key="--spacing")))
+        overridden["spacing"] = u.parse_quantity(options.spacing, u.LENGTH_KIND, _AT["--spacing"])
         changed.append("spacing")
     if options.volume_per_point is not None:
-        technique = replace(technique, volume_per_point=u.parse_quantity(
-            options.volume_per_point, u.VOLUME_KIND, Location(key="--volume-per-point")))
+        overridden["volume_per_point"] = u.parse_quantity(options.volume_per_point, u.VOLUME_KIND,
+                                                          _AT["--volume-per-point"])
         changed.append("volume per point")
     if options.grid is not None:
-        grid = notation.word_value(options.grid, m.GRIDS, Location(key="--grid"), "grid")
-        technique = replace(technique, grid=grid)
+        overridden["grid"] = notation.word_value(options.grid, m.GRIDS, _AT["--grid"], "grid")
         changed.append("grid")
+    if overridden:
+        technique = replace_record(technique, **overridden)
     if options.points is not None and (isinstance(options.points, bool) or not isinstance(options.points, int)
                                        or not 1 <= options.points <= 1_000_000):
         raise input_error(f"--points must be a whole number from 1 to 1,000,000, got {options.points!r}",
-                          Location(key="--points"))
+                          _AT["--points"])
 
     areas = [resolve_area(text, library, cocktail.area) for text in options.areas]
     points_from_reference = None
@@ -244,12 +265,12 @@ def resolve_session(cocktail: m.Cocktail, options: SessionOptions, library: m.Li
     patient = load_patient(options.patient, library) if options.patient else None
     weight = None
     if options.weight is not None:
-        weight = u.body_weight_kg(u.parse_quantity(options.weight, u.WEIGHT_KIND, Location(key="--weight")))
+        weight = u.body_weight_kg(u.parse_quantity(options.weight, u.WEIGHT_KIND, _AT["--weight"]))
     elif patient is not None and patient.weight is not None:
         weight = u.body_weight_kg(patient.weight)
     if weight is not None and not 0.5 <= weight.value <= 650:
         raise input_error(f"a body weight of {u.format_number(weight.value)} kg is not plausible",
-                          Location(key="--weight"))
+                          _AT["--weight"])
     points = options.points if points_from_reference is None else points_from_reference
     return Session(cocktail, technique, tuple(areas), points, weight, patient, tuple(changed),
                    points_from_reference is not None)
