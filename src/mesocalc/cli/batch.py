@@ -11,7 +11,9 @@ exactly one output line, and an error object carries the input line number.
 
 Identical text is resolved once per batch: cocktail ids and files, areas, patients, and quantity strings
 (spacing, volume per point, weight) are memoised for the run, because a batch typically repeats a few
-cocktails and sites many times. The plan itself is computed for every line.
+cocktails and sites many times. So is the part of a plan that depends on its shape only (core/plan.py
+`prepare`: the cocktail's mix, which caps apply, the context warnings); the numbers are computed for
+every line.
 
 The front end of `plan --batch`, beside cli.py: request lines are read with the request functions the
 CLI uses (request.py), planned by the same core function, and written by the same JSON renderer
@@ -26,7 +28,7 @@ from dataclasses import replace
 from typing import Any, BinaryIO, TextIO, TypeVar
 
 from mesocalc.core import model as m
-from mesocalc.core.plan import PlanResult, compute
+from mesocalc.core.plan import PlanResult, compute, prepare
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error, internal_problem
 from mesocalc.render.jsondoc import dumps, error_doc, plan_doc
 from mesocalc.render.planline import PlanLines
@@ -82,6 +84,9 @@ class BatchPlanner:
         self._cocktail = _memo(lambda text: rq.find_cocktail(text, library))
         self._session = _memo(self._resolve)
         self._write = PlanLines()
+        # the part of a plan that depends on its shape only (cocktail, sites, patient): lines that differ in
+        # their numbers alone share it
+        self._prepared = _memo(lambda shape: prepare(shape, library))
 
     def _resolve(self, cocktail_text: str, options: rq.SessionOptions) -> rq.Session:
         return rq.resolve_session(self._cocktail(cocktail_text), options, self.library)
@@ -89,7 +94,7 @@ class BatchPlanner:
     def plan(self, text: str, number: int) -> PlanResult:
         """The plan of one request line; an input problem raises MesocalcError."""
         cocktail, options, strict = self.read_request(text, number)
-        return compute(self._session(cocktail, options), self.library, strict)
+        return compute(self._session(cocktail, options), self.library, strict, self._prepared)
 
     def plan_line(self, text: str, number: int) -> tuple[dict[str, Any], int]:
         """The output document of one input line and its exit code (2 for an error object)."""
