@@ -319,6 +319,10 @@ def main() -> int:
         batch_rows[-10_000] = measure("batch, 10,000 distinct lines", [mesocalc, "plan", "--batch", "-"], "≤ 0.6 s",
                                       repeat_n=max(3, repeat // 3), stdin_path=distinct)
         batch_rows[-10_000].lines = 10_000
+        # the same in one process (--jobs 1): what a line costs without the workers sharing the batch
+        alone = measure("batch, 10,000 distinct lines, --jobs 1", [mesocalc, "plan", "--batch", "-", "--jobs", "1"],
+                        repeat_n=max(3, repeat // 3), stdin_path=distinct)
+        alone.lines = 10_000
         # the 10k batch must give 10,000 valid plan lines
         out = work / "batch-out.jsonl"
         run_once([mesocalc, "plan", "--batch", "-"], env, work / "batch-10000.jsonl", out)

@@ -23,6 +23,7 @@ from mesocalc.cli.options import (
     ExplainOpt,
     ExportOpt,
     GridOpt,
+    JobsOpt,
     JsonOpt,
     LedgerOpt,
     LibraryOpt,
@@ -83,6 +84,7 @@ def plan(
     json_out: JsonOpt = False,
     strict: StrictOpt = False,
     batch: BatchOpt = None,
+    jobs: JobsOpt = None,
     explain: ExplainOpt = False,
     map_file: MapOpt = None,
     show_map: ShowMapOpt = False,
@@ -107,7 +109,7 @@ def plan(
     """
     raise typer.Exit(do.plan(cocktail, area, scalp, spacing, volume_per_point, grid, points, weight, patient, library,
                              json_out, strict, batch, explain, map_file, show_map, export, patient_id, record, ledger,
-                             date, lot, by, note, override, again))
+                             date, lot, by, note, override, again, jobs))
 
 
 @app.command()
@@ -286,6 +288,7 @@ def visit(
     batch: Annotated[str | None, typer.Option(
         "--batch", metavar="FILE", help="One visit JSON object per line (- for stdin); one visit JSON per line out.")]
     = None,
+    jobs: JobsOpt = None,
     patient_id: PatientIdOpt = None,
     record: RecordOpt = False,
     ledger: LedgerOpt = None,
@@ -306,7 +309,7 @@ def visit(
     Example: mesocalc visit session.yaml --patient-id P-0042 --record --lot emla-cream=E123:2027-06
     """
     raise typer.Exit(do.visit(file, library, json_out, strict, explain, export, batch, patient_id, record, ledger,
-                              date, lot, by, note, override, again))
+                              date, lot, by, note, override, again, jobs))
 
 
 from mesocalc.cli import ledger as cli_ledger  # noqa: E402, F401  (registers record, history, lots, ledger)

@@ -11,7 +11,9 @@ exactly one output line, and an error object carries the input line number.
 
 Identical text is resolved once per batch: cocktail ids and files, areas, patients, and quantity strings
 (spacing, volume per point, weight) are memoised for the run, because a batch typically repeats a few
-cocktails and sites many times. The plan itself is computed for every line.
+cocktails and sites many times. So is the part of a plan that depends on its shape only (core/plan.py
+`prepare`: the cocktail's mix, which caps apply, the context warnings); the numbers are computed for
+every line.
 
 The front end of `plan --batch`, beside cli.py: request lines are read with the request functions the
 CLI uses (request.py), planned by the same core function, and written by the same JSON renderer
@@ -26,9 +28,10 @@ from dataclasses import replace
 from typing import Any, BinaryIO, TextIO, TypeVar
 
 from mesocalc.core import model as m
-from mesocalc.core.plan import PlanResult, compute
+from mesocalc.core.plan import PlanResult, compute, prepare
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error, internal_problem
 from mesocalc.render.jsondoc import dumps, error_doc, plan_doc
+from mesocalc.render.planline import PlanLines
 from mesocalc.request import plan as rq
 
 # Each key with the type a JSON request gives it, as an option on the command line would.
@@ -80,6 +83,10 @@ class BatchPlanner:
         self.strict = strict
         self._cocktail = _memo(lambda text: rq.find_cocktail(text, library))
         self._session = _memo(self._resolve)
+        self._write = PlanLines()
+        # the part of a plan that depends on its shape only (cocktail, sites, patient): lines that differ in
+        # their numbers alone share it
+        self._prepared = _memo(lambda shape: prepare(shape, library))
 
     def _resolve(self, cocktail_text: str, options: rq.SessionOptions) -> rq.Session:
         return rq.resolve_session(self._cocktail(cocktail_text), options, self.library)
@@ -87,7 +94,7 @@ class BatchPlanner:
     def plan(self, text: str, number: int) -> PlanResult:
         """The plan of one request line; an input problem raises MesocalcError."""
         cocktail, options, strict = self.read_request(text, number)
-        return compute(self._session(cocktail, options), self.library, strict)
+        return compute(self._session(cocktail, options), self.library, strict, self._prepared)
 
     def plan_line(self, text: str, number: int) -> tuple[dict[str, Any], int]:
         """The output document of one input line and its exit code (2 for an error object)."""
@@ -98,6 +105,19 @@ class BatchPlanner:
             return error_line(number, exc.problems), 2
         except (Exception, RecursionError, MemoryError) as exc:  # a bug shown on its line; never lose the others
             return error_line(number, [internal_problem(exc)]), 2
+
+    def line(self, text: str, number: int) -> tuple[str, int, dict[str, Any] | None]:
+        """The output line of one input line, its exit code, and the error object when it is one.
+        A plan is written by render/planline.py: the text `dumps(plan_doc(...))` gives, written faster."""
+        try:
+            result = self.plan(text, number)
+        except MesocalcError as exc:
+            doc = error_line(number, exc.problems)
+        except (Exception, RecursionError, MemoryError) as exc:  # a bug shown on its line; never lose the others
+            doc = error_line(number, [internal_problem(exc)])
+        else:
+            return self._write(result), result.exit_code, None
+        return dumps(doc), 2, doc
 
     def read_request(self, text: str, number: int) -> tuple[str, rq.SessionOptions, bool]:
         """A request line into (cocktail, session options, strict); any problem is an input error."""
@@ -195,64 +215,159 @@ def run(lines: Iterable[str], planner: BatchPlanner, out: TextIO, err: TextIO) -
 
 
 def run_stream(stream: BinaryIO, planner: BatchPlanner, out: TextIO, err: TextIO,
-               worst_so_far: Callable[[int], None] | None = None) -> int:
+               worst_so_far: Callable[[int], None] | None = None, jobs: int | None = None) -> int:
     """`run` over a byte stream read with bounded lines: a line of gigabytes is never held in memory
     (it is cut at MAX_LINE_BYTES, refused on its own line, and the next line read as usual), and the
     lines planned so far are written before each read that may wait for input. `worst_so_far` hears
-    the worst exit code after each line (the CLI ends with it if the reader of the output goes away)."""
-    from mesocalc.system.boundedio import bounded_lines
+    the worst exit code after each line (the CLI ends with it if the reader of the output goes away).
 
-    runner = _Run(planner, out, err, worst_so_far)
+    A long batch is shared with `jobs` forked workers (system/workers.py; default: one per core this
+    process may use): after PARALLEL_AFTER lines, chunks of CHUNK_LINES lines go to the workers and the
+    answers are written in input order, the same text as planned here."""
+    from mesocalc.system.boundedio import bounded_lines
+    from mesocalc.system.workers import available_jobs
+
+    runner = _Run(planner, out, err, worst_so_far, stream)
     # Undecodable bytes become U+FFFD, so that line is an error object and the batch goes on.
-    lines = (raw.decode("utf-8", "replace") for raw in bounded_lines(stream, MAX_LINE_BYTES, runner.flush))
-    return runner.all(lines)
+    lines = (raw.decode("utf-8", "replace") for raw in bounded_lines(stream, MAX_LINE_BYTES, runner.before_read))
+    return runner.all(lines, available_jobs() if jobs is None else jobs)
+
+
+PARALLEL_AFTER = 256  # lines planned here before workers are started: a short batch never forks
+CHUNK_LINES = 64  # lines per chunk given to a worker
+
+Answer = tuple[str, int, list[str]]  # an output line, its exit code, the messages for standard error
 
 
 class _Run:
     def __init__(self, planner: BatchPlanner, out: TextIO, err: TextIO,
-                 worst_so_far: Callable[[int], None] | None = None) -> None:
+                 worst_so_far: Callable[[int], None] | None = None, stream: BinaryIO | None = None) -> None:
         self.planner, self.out, self.err = planner, out, err
         self.worst_so_far = worst_so_far
-        self.pending: list[str] = []
+        self.stream = stream
+        self.pending: list[str] = []  # output lines (or a chunk's lines as one text) not yet written
+        self.pending_lines = 0
+        self.worst = 0
+        self.done: dict[str, tuple[str, int]] = {}  # a repeated request line: its output line, remembered
+        self.pool: Any = None
+        self.chunk: list[tuple[int, str]] = []
+        self.given: dict[int, list[tuple[int, str]]] = {}  # the chunks a worker holds, by sequence number
 
     def flush(self) -> None:
         if self.pending:
             self.out.write("\n".join(self.pending) + "\n")
             self.pending.clear()
+            self.pending_lines = 0
         self.out.flush()
 
-    def all(self, lines: Iterable[str]) -> int:
-        from mesocalc.textsafe import visible
+    def before_read(self) -> None:
+        """Before a read: the lines planned so far are written if the read may wait for input."""
+        if self.pool is not None:
+            if _input_waiting(self.stream):
+                self._write_answers(wait=False)
+                return
+            self._give()
+            self._write_answers(wait=True)
+        self.flush()
 
-        worst = 0
-        done: dict[str, tuple[str, int]] = {}  # a repeated request line: its output line, remembered
+    def answer(self, number: int, text: str) -> Answer:
+        """One request line planned: its output line, exit code and error messages."""
+        known = self.done.get(text)
+        if known is not None:
+            return known[0], known[1], []
+        line, code, error = self.planner.line(text, number)
+        if error is not None:
+            from mesocalc.textsafe import visible
+
+            return line, code, [f"mesocalc: error: line {number}: {visible(problem['message'])}\n"
+                                for problem in error["errors"]]
+        if len(self.done) >= LINE_MEMO_SIZE:
+            self.done.clear()
+        self.done[text] = (line, code)
+        return line, code, []
+
+    def answer_chunk(self, chunk: list[tuple[int, str]]) -> tuple[str, list[int], list[str]]:
+        """A chunk's lines planned (in a worker): its output lines as one text, their codes, its messages."""
+        answers = [self.answer(number, text) for number, text in chunk]
+        return ("\n".join(line for line, _, _ in answers), [code for _, code, _ in answers],
+                [message for _, _, messages in answers for message in messages])
+
+    def emit(self, line: str, code: int, messages: list[str]) -> None:
+        for message in messages:
+            self.err.write(message)
+        self.worst = max(self.worst, code)
+        if self.worst_so_far is not None:
+            self.worst_so_far(self.worst)
+        self.pending.append(line)
+        self.pending_lines += 1
+        if self.pending_lines >= FLUSH_EVERY:
+            self.flush()
+
+    def all(self, lines: Iterable[str], jobs: int = 1) -> int:
         try:
             for number, raw in enumerate(lines, start=1):
                 text = raw.strip()
                 if not text:
                     continue
-                known = done.get(text)
-                if known is not None:
-                    line, code = known
-                else:
-                    doc, code = self.planner.plan_line(text, number)
-                    if code == 2:
-                        for problem in doc["errors"]:
-                            self.err.write(f"mesocalc: error: line {number}: {visible(problem['message'])}\n")
-                    line = dumps(doc)
-                    if code != 2:
-                        if len(done) >= LINE_MEMO_SIZE:
-                            done.clear()
-                        done[text] = (line, code)
-                worst = max(worst, code)
-                if self.worst_so_far is not None:
-                    self.worst_so_far(worst)
-                self.pending.append(line)
-                if len(self.pending) >= FLUSH_EVERY:
-                    self.flush()
-        finally:  # whatever ends the batch (end of input, Ctrl-C, a read error), no planned line is lost
+                if self.pool is None:
+                    if jobs < 2 or number <= PARALLEL_AFTER:
+                        self.emit(*self.answer(number, text))
+                        continue
+                    self.flush()  # nothing buffered is copied into the workers
+                    from mesocalc.system.workers import Pool
+
+                    self.pool = Pool(jobs, self.answer_chunk)
+                self.chunk.append((number, text))
+                if len(self.chunk) >= CHUNK_LINES:
+                    self._give()
+                    self._write_answers(wait=False)
+            if self.pool is not None:
+                self._give()
+                self._write_answers(wait=True)
+        finally:  # whatever ends the batch (end of input, Ctrl-C, a read error), no answered line is lost
+            if self.pool is not None:
+                try:
+                    self._write_answers(wait=False)
+                finally:
+                    self.pool.close()
             self.flush()
-        return worst
+        return self.worst
+
+    def _give(self) -> None:
+        if self.chunk:
+            self.given[self.pool.given] = self.chunk
+            self.pool.give(self.chunk)
+            self.chunk = []
+
+    def _write_answers(self, wait: bool) -> None:
+        for sequence, answer in self.pool.answers(wait):
+            chunk = self.given.pop(sequence)
+            text, codes, messages = answer if answer is not None else self.answer_chunk(chunk)  # a worker died
+            for message in messages:
+                self.err.write(message)
+            self.worst = max(self.worst, *codes)
+            if self.worst_so_far is not None:
+                self.worst_so_far(self.worst)
+            self.pending.append(text)
+            self.pending_lines += len(codes)
+            if self.pending_lines >= FLUSH_EVERY:
+                self.flush()
+
+
+def _input_waiting(stream: BinaryIO | None) -> bool:
+    """Whether reading `stream` now returns at once (a regular file, or a pipe with data in it)."""
+    import select
+
+    try:
+        fd = stream.fileno() if stream is not None else -1
+    except (AttributeError, OSError, ValueError):
+        return True  # in memory: never waits
+    if fd < 0:
+        return True
+    try:
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return False
 
 
 def batch_input(path: str) -> BinaryIO:

@@ -37,7 +37,7 @@ def plan(cocktail: str | None, area: list[str] | None, scalp: str | None, spacin
          patient: str | None, library: list[str] | None, json_out: bool, strict: bool, batch: str | None,
          explain: bool, map_file: str | None, show_map: bool, export: str | None, patient_id: str | None,
          record: bool, ledger: str | None, date: str | None, lot: list[str] | None, by: str | None,
-         note: str | None, override: str | None, again: bool) -> int:
+         note: str | None, override: str | None, again: bool, jobs: int | None = None) -> int:
     if batch is not None:
         given = [name for name, value in (("COCKTAIL", cocktail), ("--area", area), ("--scalp", scalp),
                                           ("--spacing", spacing), ("--volume-per-point", volume_per_point),
@@ -45,7 +45,8 @@ def plan(cocktail: str | None, area: list[str] | None, scalp: str | None, spacin
                                           ("--patient", patient), ("--explain", explain), ("--map", map_file),
                                           ("--show-map", show_map), ("--export", export),
                                           ("--patient-id", patient_id), ("--record", record)) if value]
-        return plan_batch(batch, given, library, strict)
+        return plan_batch(batch, given, library, strict, jobs=jobs)
+    _batch_only(jobs)
     if cocktail is None:
         raise _missing("missing COCKTAIL: give a cocktail id or YAML file (or --batch FILE)", "COCKTAIL")
     from mesocalc import api
@@ -110,13 +111,26 @@ def check(paths: list[str] | None, library: list[str] | None, json_out: bool, st
     return result.exit_code
 
 
-def plan_batch(path: str, given: list[str], library: list[str] | None, strict: bool, planner: Any = None) -> int:
+MAX_JOBS = 64  # --jobs: more processes than this is a typo, not a machine
+
+
+def _batch_only(jobs: int | None) -> None:
+    if jobs is not None:
+        raise input_error("shares a batch between worker processes: give it with --batch FILE",
+                          Location(key="--jobs"), code="usage")
+
+
+def plan_batch(path: str, given: list[str], library: list[str] | None, strict: bool, planner: Any = None,
+               jobs: int | None = None) -> int:
     """`plan --batch`: the library loaded once, every line planned in order; exit code the worst line's.
-    `planner` builds the line planner from (library, strict) (`visit --batch` passes its own)."""
+    `planner` builds the line planner from (library, strict) (`visit --batch` passes its own); `jobs`
+    worker processes share a long batch (None: one per core)."""
     Errors.as_json = True  # batch output is JSON lines: an error is an error document too
     if given:
         raise input_error(f"with --batch, give {', '.join(given)} in each request line, not on the command line",
                           Location(key="--batch"), code="usage")
+    if jobs is not None and not 1 <= jobs <= MAX_JOBS:
+        raise input_error(f"give a whole number of processes from 1 to {MAX_JOBS}, got {jobs}", Location(key="--jobs"))
     from mesocalc.cli.batch import BatchPlanner, batch_input, run_stream
 
     source = batch_input(path)  # before the library: a closed stdin or a FIFO is refused at once
@@ -126,7 +140,7 @@ def plan_batch(path: str, given: list[str], library: list[str] | None, strict: b
 
         streams.interruptible = True  # Ctrl-C: the lines planned so far are written before the exit
         try:
-            return run_stream(source, (planner or BatchPlanner)(lib, strict), sys.stdout, sys.stderr, expect)
+            return run_stream(source, (planner or BatchPlanner)(lib, strict), sys.stdout, sys.stderr, expect, jobs)
         finally:
             streams.interruptible = False
     finally:
@@ -194,13 +208,14 @@ def compound(cocktail: str, volume: str, stock: list[str] | None, overfill: str 
 def visit(file: str | None, library: list[str] | None, json_out: bool, strict: bool, explain: bool,
           export: str | None, batch: str | None, patient_id: str | None, record: bool, ledger: str | None,
           date: str | None, lot: list[str] | None, by: str | None, note: str | None, override: str | None,
-          again: bool) -> int:
+          again: bool, jobs: int | None = None) -> int:
     if batch is not None:
         from mesocalc.cli.visit_batch import VisitBatchPlanner
 
         given = [name for name, value in (("FILE", file), ("--explain", explain), ("--export", export),
                                           ("--patient-id", patient_id), ("--record", record)) if value]
-        return plan_batch(batch, given, library, strict, VisitBatchPlanner)
+        return plan_batch(batch, given, library, strict, VisitBatchPlanner, jobs)
+    _batch_only(jobs)
     if file is None:
         raise _missing("missing FILE: give a visit file, - for stdin (or --batch FILE)", "FILE")
     from mesocalc.render.plan_report import check_export, present_visit

@@ -54,7 +54,7 @@ class Command(NamedTuple):
 # command name -> its arguments (in order) and options, as the Typer app declares them (cli/app.py)
 COMMANDS: dict[str, Command] = {
     "plan": Command((Param("cocktail", TEXT),), {
-        **SESSION, "--batch": Param("batch", TEXT), "--explain": Param("explain", FLAG),
+        **SESSION, "--batch": Param("batch", TEXT), "--jobs": Param("jobs", INT), "--explain": Param("explain", FLAG),
         "--map": Param("map_file", TEXT), "--show-map": Param("show_map", FLAG), "--export": Param("export", TEXT),
         **RECORD}),
     "schedule": Command((Param("cocktail", TEXT, required=True),), {
@@ -70,7 +70,7 @@ COMMANDS: dict[str, Command] = {
         "--explain": Param("explain", FLAG), "--strict": Param("strict", FLAG)}),
     "visit": Command((Param("file", TEXT),), {
         **BROWSE, "--strict": Param("strict", FLAG), "--explain": Param("explain", FLAG),
-        "--export": Param("export", TEXT), "--batch": Param("batch", TEXT), **RECORD}),
+        "--export": Param("export", TEXT), "--batch": Param("batch", TEXT), "--jobs": Param("jobs", INT), **RECORD}),
     "record": Command((Param("file", TEXT, default="-"),), {
         "--patient": Param("patient", TEXT), "--void": Param("void", TEXT), "--reason": Param("reason", TEXT),
         **BROWSE, **{k: v for k, v in RECORD.items() if k not in ("--patient-id", "--record")}}),

@@ -21,6 +21,9 @@ GridOpt = Annotated[str | None, typer.Option("--grid", help="square or hex.")]
 PointsOpt = Annotated[int | None, typer.Option("--points", help="Number of injection points (overrides the grid).")]
 BatchOpt = Annotated[str | None, typer.Option(
     "--batch", metavar="FILE", help="One JSON request per line (- for stdin); one plan JSON per line out.")]
+JobsOpt = Annotated[int | None, typer.Option(
+    "--jobs", metavar="N", help="With --batch: worker processes sharing a long batch (default: one per core; "
+    "1: plan every line in this process).")]
 ExplainOpt = Annotated[bool, typer.Option(
     "--explain", help="Show every number's derivation, step by step (JSON: an 'explain' list).")]
 MapOpt = Annotated[str | None, typer.Option(

@@ -11,6 +11,7 @@ from typing import Any
 from mesocalc.cli.batch import MAX_LINE, BatchPlanner, error_line
 from mesocalc.core.visit import compute_visit
 from mesocalc.errors import Location, MesocalcError, input_error
+from mesocalc.render.jsondoc import dumps
 from mesocalc.render.visit_json import visit_doc
 from mesocalc.request.visit import read_visit
 
@@ -29,3 +30,7 @@ class VisitBatchPlanner(BatchPlanner):
         except MesocalcError as exc:
             return error_line(number, exc.problems), 2
         return visit_doc(result), result.exit_code
+
+    def line(self, text: str, number: int) -> tuple[str, int, dict[str, Any] | None]:
+        doc, code = self.plan_line(text, number)
+        return dumps(doc), code, doc if code == 2 else None

@@ -47,6 +47,16 @@ def for_patient(limit: m.Limit, weight: u.Q | None) -> u.Q | None:
     return None
 
 
+def needs_weight(limit: m.Limit) -> bool:
+    """Whether the number `limit` is compared with depends on the body weight (a per-kg cap)."""
+    return limit.basis == "per-kg"
+
+
+def needs_area(limit: m.Limit) -> bool:
+    """Whether the number `limit` is compared with depends on the treated area (a per-area cap)."""
+    return limit.basis == "per-area"
+
+
 def compared_dims(limit: m.Limit, amount: u.Dims) -> u.Dims:
     """The dimensions of the number `limit` is compared with, for a dose in `amount` dimensions."""
     if limit.basis == "per-kg":

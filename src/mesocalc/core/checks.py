@@ -6,7 +6,7 @@ whatever unit path the numbers took.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from mesocalc.core import model as m
 from mesocalc.record import Record, record
@@ -67,7 +67,9 @@ def not_applicable(agent_id: str, limit: m.Limit, concentrations: Mapping[str, Q
 
 
 def evaluate(agent_id: str, limit: m.Limit, actual: Q | None, reason: str | None,
-             confidence: str | None) -> Check:
+             confidence: str | None, max_for_patient: Q | None = None) -> Check:
+    """`limit` held against `actual`; `max_for_patient` (a per-kg cap as this patient's amount) is kept on a
+    check that compared a number."""
     if actual is None:
         return Check(agent_id, limit, None, m.CheckStatus.UNCHECKED, reason, confidence)
     if actual.dims != limit.max.dims:
@@ -75,12 +77,15 @@ def evaluate(agent_id: str, limit: m.Limit, actual: Q | None, reason: str | None
                      f"cap in {quantity_text(limit, limit.max)} cannot be compared with {format_quantity(actual)}",
                      confidence)
     status = m.CheckStatus.OK if at_most(actual.value, limit.max.value) else m.CheckStatus.OVER
-    return Check(agent_id, limit, actual, status, None, confidence)
+    return Check(agent_id, limit, actual, status, None, confidence, max_for_patient)
 
 
 def limit_warnings(checks: list[Check], agent_name: str) -> list[Warning]:
     out = []
+    over, unchecked = m.CheckStatus.OVER, m.CheckStatus.UNCHECKED
     for check in checks:
+        if check.status != over and check.status != unchecked:
+            continue  # within its cap, or not applicable: nothing to say
         limit = check.limit
         when = f" ({limit.condition_text()})" if limit.condition_text() else ""
         if check.status == m.CheckStatus.OVER and check.actual is not None and limit.counts_injections:
@@ -104,12 +109,15 @@ def limit_warnings(checks: list[Check], agent_name: str) -> list[Warning]:
     return out
 
 
-def caps_not_applied(agent: m.Agent, checks: list[Check]) -> list[Warning]:
-    """An agent that has caps, none of which applies here: said, never shown as "no established dose limits"."""
-    session_checks = [ch for ch in checks if ch.limit.scope != m.Scope.CONCENTRATION]
-    if not session_checks or any(ch.status != m.CheckStatus.NOT_APPLICABLE for ch in session_checks):
+def caps_not_applied(agent: m.Agent, checks: Sequence[Check | None]) -> list[Warning]:
+    """An agent that has caps, none of which applies here: said, never shown as "no established dose limits".
+
+    `checks` are the agent's checks; None stands for a point or session cap that applies here and is checked
+    against numbers not yet known (plan.prepare)."""
+    session_checks = [ch for ch in checks if ch is None or ch.limit.scope != m.Scope.CONCENTRATION]
+    if not session_checks or any(ch is None or ch.status != m.CheckStatus.NOT_APPLICABLE for ch in session_checks):
         return []
-    reasons = sorted({ch.reason or "" for ch in session_checks})
+    reasons = sorted({ch.reason or "" for ch in session_checks if ch is not None})
     return [Warning("caps-not-applied", m.Severity.SOFT,
                     f"{agent.name} has dose caps, but none applies to this cocktail ({'; '.join(reasons)}): "
                     "its dose is not checked against any cap", agent.id)]

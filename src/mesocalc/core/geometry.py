@@ -25,8 +25,12 @@ def cell_area(grid: str, spacing: u.Q) -> u.Q:
 
 def exact_points(area: u.Q, grid: str, spacing: u.Q) -> float:
     """area / cell area, before rounding up to whole points (infinite for a zero spacing)."""
-    cell = cell_area(grid, spacing).value
-    return area.value / cell if cell > 0 else math.inf
+    return points_in(area, cell_area(grid, spacing))
+
+
+def points_in(area: u.Q, cell: u.Q) -> float:
+    """exact_points for a cell area already worked out."""
+    return area.value / cell.value if cell.value > 0 else math.inf
 
 
 def row_pitch(grid: str, spacing: float) -> float:

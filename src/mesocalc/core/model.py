@@ -107,6 +107,11 @@ class SiteCondition(Record):
         return not (weight is not None and self.weight_at_least is not None
                     and weight.value < self.weight_at_least.value)
 
+    @property
+    def depends_on_weight(self) -> bool:
+        """Whether `holds` can change with the body weight (a weight band)."""
+        return self.weight_below is not None or self.weight_at_least is not None
+
     def text(self) -> str:
         if self.regions:
             return "on " + " or ".join(self.regions)

@@ -13,8 +13,11 @@ Conventions (SPEC §4):
 
 from __future__ import annotations
 
+import datetime
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from mesocalc import units as u
 from mesocalc.core import caps, practice, vocabulary
@@ -34,9 +37,9 @@ def cell_area(technique: m.Technique) -> u.Q:
 MAX_POINTS = 1_000_000  # the largest count --points accepts; a grid beyond it is a unit slip, not a plan
 
 
-def _exact_points(area: u.Q, technique: m.Technique) -> float:
+def _exact_points(area: u.Q, technique: m.Technique, cell: u.Q) -> float:
     """area / cell area, refused beyond MAX_POINTS; rounded up (within 1e-9 of a whole number) it is the count."""
-    raw = g.exact_points(area, technique.grid, technique.spacing)
+    raw = g.points_in(area, cell)
     if not math.isfinite(raw) or raw > MAX_POINTS:
         raise input_error(f"{u.format_quantity(area)} at {u.format_quantity(technique.spacing)} spacing gives more "
                           f"than {MAX_POINTS:,} injection points: check the area and spacing units", None,
@@ -143,86 +146,274 @@ class PlanResult(Record):
         return self.exit_code == 0
 
 
-def compute(session: Session, library: m.Library, strict: bool = False) -> PlanResult:
-    cocktail = session.cocktail
-    technique = session.technique
-    agents = {comp.agent: library.agents[comp.agent] for comp in cocktail.components}
+def compute(session: Session, library: m.Library, strict: bool = False,
+            prepared: Callable[[Shape], Prepared] | None = None) -> PlanResult:
+    """The plan of one session: `finish` of the session's numbers on `prepare` of its shape.
+
+    `prepared` gives the shape's prepared part instead of `prepare` (the batch passes a memo of prepare:
+    lines of one shape share it, whatever their numbers)."""
+    size = grid_size(session)  # its input errors first, before anything of the shape
+    shape = shape_of(session, library)
+    return finish(prepare(shape, library) if prepared is None else prepared(shape), session, size, strict)
+
+
+class GridSize(NamedTuple):
+    area: u.Q | None  # the treated area: the sum of the areas (None with --points alone)
+    exact: float | None  # area / cell area before rounding up (None with --points)
+    points: int
+    cell: u.Q  # the skin each point stands for
+
+
+def grid_size(session: Session) -> GridSize:
+    """The treated area, its points on the technique's grid (or --points), and the cell area."""
     area = None
     if session.areas:
         area = session.areas[0].surface
         for extra in session.areas[1:]:
             area = area + extra.surface
-    exact = _exact_points(area, technique) if session.points is None and area else None
+    cell = cell_area(session.technique)
+    exact = _exact_points(area, session.technique, cell) if session.points is None and area else None
     points = session.points if session.points is not None else u.whole_ceil(exact) if exact is not None else 0
     if points < 1:
         raise input_error("the treated area gives no injection points", None, code="no-points")
-    vpp = technique.volume_per_point
-    session_volume = vpp * float(points)
-    mix = final_mix(cocktail, agents)
+    return GridSize(area, exact, points, cell)
 
-    results = []
-    warnings: list[c.Warning] = []
-    regions = treated_regions(session, library)
+
+# ---- the shape of a plan, and what depends on it alone -----------------------------------------------
+
+
+class Shape:
+    """What a plan reads of its session besides the numbers that vary from patient to patient (area, points,
+    weight, spacing): the cocktail, the volume per point, the treated sites, the patient. Equal shapes have
+    equal `prepare`.
+
+    The cocktail and the patient are compared by identity (a batch resolves each once; hashing a cocktail
+    by value costs more than preparing it), which is safe for a memo key: the shape holds them, so no other
+    object can take their id while it lives."""
+
+    __slots__ = ("_key", "areas", "cocktail", "default_technique", "patient", "today", "volume_per_point")
+
+    def __init__(self, cocktail: m.Cocktail, volume_per_point: u.Q, areas: tuple[AreaShape, ...],
+                 default_technique: bool, patient: m.Patient | None, today: datetime.date | None) -> None:
+        self.cocktail = cocktail
+        self.volume_per_point = volume_per_point
+        self.areas = areas
+        self.default_technique = default_technique  # the cocktail's own technique, whose note is shown
+        self.patient = patient
+        self.today = today  # the date a patient's age is worked out on (birth_date)
+        self._key = (id(cocktail), volume_per_point, areas, default_technique, id(patient), today)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Shape) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    @property
+    def sites(self) -> tuple[str | None, ...]:
+        return tuple(area.site for area in self.areas)
+
+
+class AreaShape(NamedTuple):
+    """What a plan's rules and texts read of one treated area besides its size."""
+
+    site: str | None  # the anatomical site (area id) it stands for: regions, off-label, technique range
+    id: str | None  # for override notes and an assumed area's name (else left out: a scalp share's id varies)
+    name: str | None
+    basis: str
+    assumed_size: u.Q | None  # an assumed size is quoted in a warning; a measured one is a number of the plan
+
+
+def shape_of(session: Session, library: m.Library) -> Shape:
+    overridden = bool(library.overrides)
+    areas = []
+    for a in session.areas:
+        assumed = a.basis == "assumption"
+        areas.append(AreaShape(a.site, a.id if assumed or overridden else None, a.name if assumed else None, a.basis,
+                               a.surface if assumed else None))
+    technique = session.technique
+    default = technique is session.cocktail.technique or technique == session.cocktail.technique
+    today = datetime.date.today() if session.patient is not None else None
+    return Shape(session.cocktail, technique.volume_per_point, tuple(areas), default, session.patient, today)
+
+
+@dataclass(frozen=True, slots=True)
+class LimitUse:
+    """One cap of an agent (its final concentration cap first, then its point and session caps) as a plan of
+    this shape meets it."""
+
+    limit: m.Limit
+    confidence: str | None
+    check: c.Check | None  # its check when this shape decides it: not applicable, the concentration, a point
+    #                        cap on the per-point dose or volume; else each plan checks it
+    weighed: bool  # whether the cap applies depends on the body weight (asked again by each plan)
+    hard: bool
+    grows: bool  # caps.grows_with_points
+    increment: tuple[u.Q | None, int | None] | None  # what one point adds and the points allowed (capacity),
+    #                                                  when they do not depend on the body weight
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedComponent:
+    agent: m.Agent
+    concentration: u.Q
+    share: float
+    point_dose: u.Q  # the dose of one point
+    point_volume: u.Q  # the agent's solution in one point
+    stock: u.Q | None
+    stock_volume: u.Q | None
+    limits: tuple[LimitUse, ...]
+    not_applied: tuple[c.Warning, ...] | None  # caps-not-applied, unless a cap's `when` weighs the weight
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Everything of a plan that depends on its shape alone: the mix, which caps apply, the checks and capacity
+    terms that do not depend on the plan's numbers, the warnings around the numbers."""
+
+    shape: Shape
+    mix: Mix
+    regions: frozenset[str] | None
+    components: tuple[PreparedComponent, ...]
+    context: tuple[c.Warning, ...]  # regulatory, admixture, patient, assumption, override, technique notes
+    usual: tuple[m.TechniqueRange, str] | None  # the usual technique range that governs this shape
+
+
+def prepare(shape: Shape, library: m.Library) -> Prepared:
+    cocktail = shape.cocktail
+    vpp = shape.volume_per_point
+    agents = {comp.agent: library.agents[comp.agent] for comp in cocktail.components}
+    mix = final_mix(cocktail, agents)
+    regions = site_regions(shape.sites, cocktail, library)
+    components = []
     for comp in cocktail.components:
         agent = agents[comp.agent]
         conc = mix.concentrations[comp.agent]
         share = mix.shares[comp.agent]
-        dose = conc * session_volume
-        per_point = conc * vpp
-        per_area = dose / area if area is not None else None
-        per_kg = dose / session.weight if session.weight is not None else None
-        solution = session_volume * share
-        checks = []
+        point_dose = conc * vpp
+        point_volume = vpp * share
+        uses = []
         if agent.max_concentration is not None:
             cap = m.Limit(m.Scope.CONCENTRATION, agent.max_concentration, m.Severity.HARD, None,
                           note="final concentration cap")
-            checks.append(c.evaluate(agent.id, cap, conc, None, None))
+            uses.append(_use(cap, None, c.evaluate(agent.id, cap, conc, None, None), False, point_dose,
+                             point_volume))
         for limit in agent.limits:
             if limit.scope == m.Scope.COURSE:
                 continue
             confidence = _confidence(library, limit.source, agent)
-            if not limit.applies(mix.concentrations, regions, session.weight):
-                checks.append(c.not_applicable(agent.id, limit, mix.concentrations, confidence, regions,
-                                               session.weight))
-                continue
-            actual: u.Q | None
-            if limit.counts_injections:
-                actual, reason = u.Q(float(points), u.DIMENSIONLESS), None
-            elif limit.scope == m.Scope.POINT:
-                actual, reason = caps.compared_with(limit, per_point, vpp * share, per_area, session.weight)
-            else:
-                actual, reason = caps.compared_with(limit, dose, solution, per_area, session.weight)
-            check = c.evaluate(agent.id, limit, actual, reason, confidence)
-            mine = caps.for_patient(limit, session.weight)
-            if mine is not None and check.actual is not None:
-                check = replace(check, max_for_patient=mine)
+            weighed = limit.when_site is not None and limit.when_site.depends_on_weight
+            check = None if weighed else applicability(agent, limit, confidence, mix.concentrations, regions, None)
+            if check is None and not weighed and limit.scope == m.Scope.POINT and not limit.counts_injections \
+                    and not caps.needs_weight(limit) and not caps.needs_area(limit):
+                check = measure(agent.id, limit, confidence, point_dose, point_volume, None, None, None)
+            uses.append(_use(limit, confidence, check, weighed, point_dose, point_volume))
+        not_applied = None
+        if not any(use.weighed for use in uses):
+            not_applied = tuple(c.caps_not_applied(agent, [use.check for use in uses]))
+        stock = stock_concentration(comp, agents) if cocktail.mixed_from_stocks else None
+        components.append(PreparedComponent(agent, conc, share, point_dose, point_volume, stock, comp.volume,
+                                            tuple(uses), not_applied))
+    context = context_warnings(shape, list(agents.values()), library)
+    usual = practice.technique_range(cocktail, shape.sites, library)
+    return Prepared(shape, mix, regions, tuple(components), tuple(context), usual)
+
+
+def _use(limit: m.Limit, confidence: str | None, check: c.Check | None, weighed: bool, point_dose: u.Q,
+         point_volume: u.Q) -> LimitUse:
+    hard = limit.severity == m.Severity.HARD
+    grows = caps.grows_with_points(limit)
+    increment = None
+    if hard and grows and not caps.needs_weight(limit):
+        increment = point_increment(limit, point_dose, point_volume, None)
+    return LimitUse(limit, confidence, check, weighed, hard, grows, increment)
+
+
+def applicability(agent: m.Agent, limit: m.Limit, confidence: str | None, concentrations: dict[str, u.Q],
+                  regions: frozenset[str] | None, weight: u.Q | None) -> c.Check | None:
+    """None when `limit` applies here; else its not-applicable check (with the reason)."""
+    if limit.applies(concentrations, regions, weight):
+        return None
+    return c.not_applicable(agent.id, limit, concentrations, confidence, regions, weight)
+
+
+def measure(agent_id: str, limit: m.Limit, confidence: str | None, amount: u.Q, solution: u.Q,
+            per_area: u.Q | None, points: int | None, weight: u.Q | None) -> c.Check:
+    """A cap that applies, checked: `amount` and `solution` are the dose and the agent's solution over the
+    cap's scope (one point, or the session); a cap on the number of injections is held against `points`."""
+    actual: u.Q | None
+    if limit.counts_injections:
+        actual, reason = (None if points is None else u.Q(float(points), u.DIMENSIONLESS)), None
+    else:
+        actual, reason = caps.compared_with(limit, amount, solution, per_area, weight)
+    return c.evaluate(agent_id, limit, actual, reason, confidence, caps.for_patient(limit, weight))
+
+
+# ---- the numbers of one plan ---------------------------------------------------------------------------
+
+
+def finish(prepared: Prepared, session: Session, size: GridSize, strict: bool = False) -> PlanResult:
+    """The numbers of one session on its prepared shape: volumes, doses, checks, capacity, and the warnings
+    that quote them."""
+    cocktail = session.cocktail
+    technique = session.technique
+    weight = session.weight
+    area, points = size.area, size.points
+    concentrations = prepared.mix.concentrations
+    session_volume = technique.volume_per_point * float(points)
+
+    results = []
+    warnings: list[c.Warning] = []
+    for prep in prepared.components:
+        agent = prep.agent
+        dose = prep.concentration * session_volume
+        per_area = dose / area if area is not None else None
+        per_kg = dose / weight if weight is not None else None
+        solution = session_volume if prep.share == 1.0 else session_volume * prep.share  # x × 1.0 is x
+        checks = []
+        for use in prep.limits:
+            check = use.check
+            if check is None:
+                limit = use.limit
+                if use.weighed:
+                    check = applicability(agent, limit, use.confidence, concentrations, prepared.regions, weight)
+                if check is None:
+                    if limit.scope == m.Scope.POINT:
+                        check = measure(agent.id, limit, use.confidence, prep.point_dose, prep.point_volume,
+                                        per_area, points, weight)
+                    else:
+                        check = measure(agent.id, limit, use.confidence, dose, solution, per_area, points, weight)
             checks.append(check)
         warnings += c.limit_warnings(checks, agent.name)
-        warnings += c.caps_not_applied(agent, checks)
-        stock = stock_concentration(comp, agents) if cocktail.mixed_from_stocks else None
-        results.append(ComponentResult(agent, conc, dose, per_point, per_area, per_kg, solution, tuple(checks),
-                                       share, stock, comp.volume))
+        warnings += c.caps_not_applied(agent, checks) if prep.not_applied is None else prep.not_applied
+        results.append(ComponentResult(agent, prep.concentration, dose, prep.point_dose, per_area, per_kg, solution,
+                                       tuple(checks), prep.share, prep.stock, prep.stock_volume))
 
     max_points = technique.max_points
     if max_points is not None and points > max_points:
         warnings.append(c.Warning("technique-over", m.Severity.HARD,
                                   f"{points} injection points is over the technique's maximum of {max_points}",
                                   source=technique.source))
-    capacity = compute_capacity(results, technique, session.weight)
-    warnings += context_warnings(session, list(agents.values()), library)
-    reference = practice.reference_share(cocktail, session_volume, mix.concentrations)
+    capacity = compute_capacity(results, prepared, technique, weight, size.cell)
+    warnings += prepared.context
+    reference = practice.reference_share(cocktail, session_volume, concentrations)
     warnings += practice.reference_warnings(reference, cocktail)
-    warnings += practice.technique_warnings(session, library)
+    warnings += practice.technique_warnings(technique, prepared.usual)
     code = c.exit_code(warnings, strict)
     return PlanResult(session, area, points, session_volume, tuple(results), capacity, tuple(warnings), code,
-                      mix.total, exact, reference)
+                      prepared.mix.total, size.exact, reference)
 
 
 def treated_regions(session: Session, library: m.Library) -> frozenset[str] | None:
     """The regions (scalp, face, body) of the treated areas, for region-conditioned caps; None when one of
     them is not known (a measured area of a cocktail with no default area): such caps then apply."""
+    return site_regions(tuple(a.site for a in session.areas), session.cocktail, library)
+
+
+def site_regions(sites: tuple[str | None, ...], cocktail: m.Cocktail, library: m.Library) -> frozenset[str] | None:
+    """treated_regions of the areas' sites (the cocktail's default area when there is none)."""
     regions = set()
-    for site in [a.site for a in session.areas] or [session.cocktail.area]:
+    for site in sites or (cocktail.area,):
         area = library.areas.get(site) if site else None
         if area is None:
             return None
@@ -230,28 +421,30 @@ def treated_regions(session: Session, library: m.Library) -> frozenset[str] | No
     return frozenset(regions)
 
 
-def context_warnings(session: Session, agents: list[m.Agent], library: m.Library) -> list[c.Warning]:
+def context_warnings(shape: Shape, agents: list[m.Agent], library: m.Library) -> list[c.Warning]:
     """Everything around the numbers: regulatory status, off-label sites, assumptions, patient, admixture."""
+    cocktail = shape.cocktail
     warnings: list[c.Warning] = []
     # with --points and no area, the treated site is the cocktail's default area (for off-label checks)
-    sites = [a.site for a in session.areas] or [session.cocktail.area]
+    sites = list(shape.sites) or [cocktail.area]
     warnings += c.regulatory_warnings(agents, sites)
-    warnings += c.admixture_warnings(session.cocktail, library.agents)
-    components = {comp.agent: comp for comp in session.cocktail.components}
-    warnings += vocabulary.patient_warnings(agents, session.patient, library, components)
-    for area in session.areas:
+    warnings += c.admixture_warnings(cocktail, library.agents)
+    components = {comp.agent: comp for comp in cocktail.components}
+    warnings += vocabulary.patient_warnings(agents, shape.patient, library, components, shape.today)
+    for area in shape.areas:
         if area.basis == "assumption":
+            assert area.assumed_size is not None
             warnings.append(c.Warning(
                 "assumption", m.Severity.SOFT,
-                f"the size of '{area.name or area.id}' ({u.format_quantity(area.surface)}) is an assumption, "
+                f"the size of '{area.name or area.id}' ({u.format_quantity(area.assumed_size)}) is an assumption, "
                 "not a measurement: measure the patient and give --area"))
-    used = [f"agent '{a.id}' " for a in agents] + [f"cocktail '{session.cocktail.id}' "]
-    used += [f"area '{a.id}' " for a in session.areas if a.id]
+    used = [f"agent '{a.id}' " for a in agents] + [f"cocktail '{cocktail.id}' "]
+    used += [f"area '{a.id}' " for a in shape.areas if a.id]
     for note in library.overrides:
         if any(note.startswith(prefix) for prefix in used):
             warnings.append(c.Warning("library-override", m.Severity.INFO, note))
-    if session.cocktail.technique.note and session.technique == session.cocktail.technique:
-        warnings.append(c.Warning("technique-note", m.Severity.INFO, f"technique: {session.cocktail.technique.note}"))
+    if cocktail.technique.note and shape.default_technique:
+        warnings.append(c.Warning("technique-note", m.Severity.INFO, f"technique: {cocktail.technique.note}"))
     return warnings
 
 
@@ -260,29 +453,27 @@ def _confidence(library: m.Library, source_id: str | None, agent: m.Agent) -> st
     return source.confidence if source else None
 
 
-def compute_capacity(results: list[ComponentResult] | tuple[ComponentResult, ...], technique: m.Technique,
-                     weight: u.Q | None) -> Capacity:
+def compute_capacity(results: list[ComponentResult], prepared: Prepared, technique: m.Technique,
+                     weight: u.Q | None, cell: u.Q) -> Capacity:
     """The largest whole number of points within every hard cap, and which cap binds first."""
     terms: list[CapacityTerm] = []
     unknown = []
-    vpp = technique.volume_per_point
-    for result in results:
-        for check in result.checks:
-            limit = check.limit
-            if limit.severity != m.Severity.HARD or check.status == m.CheckStatus.NOT_APPLICABLE:
+    for result, prep in zip(results, prepared.components, strict=True):
+        for check, use in zip(result.checks, prep.limits, strict=True):
+            if not use.hard or check.status == m.CheckStatus.NOT_APPLICABLE:
                 continue
-            if not caps.grows_with_points(limit):
+            limit = use.limit
+            if not use.grows:
                 # independent of the number of points: a breach allows no points at all
                 if check.status == m.CheckStatus.OVER:
                     terms.append(CapacityTerm(result.agent.id, check, 0))
                 continue
-            per_point = per_point_actual(limit, result, vpp, weight)
+            per_point, allowed = use.increment or point_increment(limit, prep.point_dose, prep.point_volume, weight)
             if per_point is None:
                 unknown.append(f"{result.agent.id} {limit.scope} {u.format_quantity(limit.max)}")
                 continue
-            if per_point.value <= 0:
+            if allowed is None:
                 continue
-            allowed = u.whole_floor(limit.max.value / per_point.value)
             mine = caps.for_patient(limit, weight)
             if mine is not None and weight is not None:
                 terms.append(CapacityTerm(result.agent.id, check, allowed, mine, per_point * weight))
@@ -295,17 +486,23 @@ def compute_capacity(results: list[ComponentResult] | tuple[ComponentResult, ...
     reason = None
     if unknown:
         reason = "not counted (needs the patient's weight): " + "; ".join(unknown)
-    cell = cell_area(technique)
     if best is None:
         return Capacity(None, None, None, reason or "no hard cap limits the number of points", tuple(terms),
                         technique.max_points, cell)
     return Capacity(best, cell * float(best), binding, reason, tuple(terms), technique.max_points, cell)
 
 
-def per_point_actual(limit: m.Limit, result: ComponentResult, vpp: u.Q, weight: u.Q | None) -> u.Q | None:
-    """What one point adds to the number a session cap is compared with (None: per-area, or no weight)."""
+def point_increment(limit: m.Limit, point_dose: u.Q, point_volume: u.Q,
+                    weight: u.Q | None) -> tuple[u.Q | None, int | None]:
+    """What one point adds to the number a session cap is compared with (None: per-area, or no weight), and
+    the whole points the cap allows (None when a point adds nothing)."""
+    per_point: u.Q | None
     if limit.counts_injections:
-        return u.Q(1.0, u.DIMENSIONLESS)
-    if limit.basis == "per-area":
-        return None
-    return caps.compared_with(limit, result.dose_per_point, vpp * result.share, None, weight)[0]
+        per_point = u.Q(1.0, u.DIMENSIONLESS)
+    elif limit.basis == "per-area":
+        per_point = None
+    else:
+        per_point = caps.compared_with(limit, point_dose, point_volume, None, weight)[0]
+    if per_point is None or per_point.value <= 0:
+        return per_point, None
+    return per_point, u.whole_floor(limit.max.value / per_point.value)

@@ -8,7 +8,6 @@ Both are soft: above the published session is `above-reference`, outside the usu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from mesocalc import units as u
 from mesocalc.core import model as m
@@ -72,17 +71,18 @@ def reference_warnings(found: ReferenceShare | None, cocktail: m.Cocktail) -> li
                     f"{cocktail.name}: above the published session; {found.text()}", source=found.source)]
 
 
-def technique_range(session: Any, library: m.Library) -> tuple[m.TechniqueRange, str] | None:
-    """The usual range that governs this session: the cocktail's, else its area's, else the area's region's."""
-    cocktail: m.Cocktail = session.cocktail
+def technique_range(cocktail: m.Cocktail, sites: tuple[str | None, ...],
+                    library: m.Library) -> tuple[m.TechniqueRange, str] | None:
+    """The usual range that governs a session of this cocktail on these treated sites: the cocktail's, else
+    its area's, else the area's region's."""
     if cocktail.technique_range is not None:
         return cocktail.technique_range, f"cocktail '{cocktail.id}'"
-    sites = [a.site for a in session.areas if a.site] or ([cocktail.area] if cocktail.area else [])
-    for site in sites:
+    named = [site for site in sites if site] or ([cocktail.area] if cocktail.area else [])
+    for site in named:
         area = library.areas.get(site)
         if area is not None and area.technique_range is not None:
             return area.technique_range, f"area '{area.id}'"
-    for site in sites:
+    for site in named:
         area = library.areas.get(site)
         region = library.regions.get(area.region) if area is not None else None
         if region is not None and region.technique_range is not None:
@@ -90,12 +90,11 @@ def technique_range(session: Any, library: m.Library) -> tuple[m.TechniqueRange,
     return None
 
 
-def technique_warnings(session: Any, library: m.Library) -> list[Warning]:
-    found = technique_range(session, library)
+def technique_warnings(technique: m.Technique, found: tuple[m.TechniqueRange, str] | None) -> list[Warning]:
+    """This technique outside the usual range `found` (technique_range) governing its session."""
     if found is None:
         return []
     usual, owner = found
-    technique: m.Technique = session.technique
     basis = usual.source if usual.basis == "sourced" and usual.source else "an assumption"
     out = []
     for what, value, bounds in (("volume per point", technique.volume_per_point, usual.volume_per_point),

@@ -180,12 +180,13 @@ def stock_excipients(agent: m.Agent, component: m.Component | None) -> tuple[tup
 
 
 def patient_warnings(agents: list[m.Agent], patient: m.Patient | None, library: m.Library,
-                     components: Mapping[str, m.Component] | None = None) -> list[Warning]:
+                     components: Mapping[str, m.Component] | None = None,
+                     today: datetime.date | None = None) -> list[Warning]:
     """Contraindications, cautions, allergies and sensitivities of this patient against these agents, and
-    every term of the patient file that matched nothing."""
+    every term of the patient file that matched nothing (an age from a birth date on `today`, default now)."""
     if patient is None:
         return []
-    found = resolve(patient, library)
+    found = resolve(patient, library, today)
     out: list[Warning] = []
     for field, term, near in found.unmatched:
         hint = f"nearest known terms: {', '.join(near)}" if near else \

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # annotations only: a plan document need not import compound,
     from mesocalc.core.practice import ReferenceShare
     from mesocalc.library.check import LibraryCheck
     from mesocalc.render.explain import Step
-    from mesocalc.request.plan import AreaUse
+    from mesocalc.request.plan import AreaUse, Session
     from mesocalc.units import Q
 
 VERSION = 1
@@ -106,27 +106,15 @@ def check_doc(result: LibraryCheck) -> dict[str, Any]:
 
 def plan_doc(result: PlanResult) -> dict[str, Any]:
     session = result.session
-    technique = session.technique
-    tech: dict[str, Any] = {
-        "grid": technique.grid,
-        "spacing": technique.spacing.to_json(),
-        "volume_per_point": technique.volume_per_point.to_json(),
-        "max_points": technique.max_points,
-    }
-    if technique.depth is not None:
-        tech["depth"] = technique.depth.to_json()
-    if session.overrides:
-        tech["overridden"] = list(session.overrides)
     doc: dict[str, Any] = {
         "kind": "plan",
         "version": VERSION,
         "cocktail": {"id": session.cocktail.id, "name": session.cocktail.name},
         "area": result.area.to_json() if result.area is not None else None,
         "areas": [area_use_item(a) for a in session.areas],
-        "technique": tech,
+        "technique": technique_item(session),
         "points": result.points,
-        "points_from": "reference" if session.points_from_reference else
-        "option" if session.points is not None else "grid",
+        "points_from": points_from(session),
         "total_volume": result.session_volume.to_json(),
         "weight": session.weight.to_json() if session.weight is not None else None,
         "patient": session.patient.id if session.patient is not None else None,
@@ -143,23 +131,47 @@ def plan_doc(result: PlanResult) -> dict[str, Any]:
     return doc
 
 
+def technique_item(session: Session) -> dict[str, Any]:
+    """The plan's `technique`: the cocktail's, with the options that changed it named."""
+    technique = session.technique
+    tech: dict[str, Any] = {
+        "grid": technique.grid,
+        "spacing": technique.spacing.to_json(),
+        "volume_per_point": technique.volume_per_point.to_json(),
+        "max_points": technique.max_points,
+    }
+    if technique.depth is not None:
+        tech["depth"] = technique.depth.to_json()
+    if session.overrides:
+        tech["overridden"] = list(session.overrides)
+    return tech
+
+
+def points_from(session: Session) -> str:
+    return "reference" if session.points_from_reference else "option" if session.points is not None else "grid"
+
+
 def capacity_doc(capacity: Capacity) -> dict[str, Any]:
     """The plan's `capacity`: the largest number of points, and the cap (or the technique) that binds."""
-    limited_by: dict[str, Any] | None = None
-    if capacity.binding is not None:
-        limit = capacity.binding.check.limit
-        limited_by = {"agent": capacity.binding.agent, "scope": limit.scope, "basis": limit.basis,
-                      "max": limit_quantity(limit, limit.max), "source": limit.source}
-    elif capacity.limited_by_technique:
-        limited_by = {"technique": "max_points", "max_points": capacity.technique_max}
     out: dict[str, Any] = {
         "max_points": capacity.max_points,
         "max_area": capacity.max_area.to_json() if capacity.max_area else None,
-        "limited_by": limited_by,
+        "limited_by": limited_by(capacity),
     }
     if capacity.unbounded_reason:
         out["note"] = capacity.unbounded_reason
     return out
+
+
+def limited_by(capacity: Capacity) -> dict[str, Any] | None:
+    """What decides the capacity: the binding cap, the technique's maximum, or nothing (None)."""
+    if capacity.binding is not None:
+        limit = capacity.binding.check.limit
+        return {"agent": capacity.binding.agent, "scope": limit.scope, "basis": limit.basis,
+                "max": limit_quantity(limit, limit.max), "source": limit.source}
+    if capacity.limited_by_technique:
+        return {"technique": "max_points", "max_points": capacity.technique_max}
+    return None
 
 
 def agent_item(agent: m.Agent, library: m.Library) -> dict[str, Any]:
@@ -300,6 +312,13 @@ def component_item(comp: ComponentResult) -> dict[str, Any]:
         "solution_volume": comp.solution_volume.to_json(),
         "checks": [check_item(ch) for ch in comp.checks],
     }
+    out.update(component_tail(comp))
+    return out
+
+
+def component_tail(comp: ComponentResult) -> dict[str, Any]:
+    """What follows an agent's checks: its stock (a cocktail given as parts), and notes on the agent."""
+    out: dict[str, Any] = {}
     if comp.stock is not None:
         out["stock"] = comp.stock.to_json()
     if not comp.agent.limits:
@@ -318,9 +337,14 @@ def check_item(check: Check) -> dict[str, Any]:
         "actual": limit_quantity(check.limit, check.actual) if check.actual is not None else None,
         "fraction": check.fraction,
         "status": check.status,
-        "severity": check.limit.severity,
-        "source": check.limit.source,
     }
+    out.update(check_notes(check))
+    return out
+
+
+def check_notes(check: Check) -> dict[str, Any]:
+    """What follows a check's numbers: the cap's severity and source, and the notes on it."""
+    out: dict[str, Any] = {"severity": check.limit.severity, "source": check.limit.source}
     if check.confidence:
         out["confidence"] = check.confidence
     if check.limit.condition_text():

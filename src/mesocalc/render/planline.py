@@ -1,0 +1,301 @@
+"""A plan's JSON line written straight from its result: `dumps(plan_doc(result))`, byte for byte, faster.
+
+`plan --batch` writes one plan document per request line. Built as dicts, passed through the rounding
+pass and encoded, a 4 KB plan costs about 120 µs; most of that text never changes from line to line of a
+batch (the cocktail's name, every cap's scope, source, condition and note). This writer keeps the text of
+those parts, encoded once per model object, and writes only the numbers and statuses of each line:
+
+- the fixed parts are encoded by `jsondoc` itself (the same part functions and the same encoder), once per
+  cocktail, technique, agent, cap and area preset, and remembered by the object (bounded);
+- a number is written as `dumps` writes it: an int as itself, a float rounded to 15 significant digits
+  and then in Python's shortest form (jsondoc.without_noise), remembered by value (bounded);
+- anything out of the ordinary (a value that is not finite, a float subclass) is written by `dumps`
+  itself, so it fails or formats exactly as it always has.
+
+`plan_doc` stays the definition of the document. tests/render/test_planline.py compares the two on
+thousands of seeded plans of every built-in cocktail, and `PlanLines` compares them again on the first
+plan of each cocktail it meets (if they ever differ, it writes every plan of the run with `dumps`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from json.encoder import encode_basestring  # the C string encoder `dumps` uses (ensure_ascii=False)
+from math import isfinite
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from mesocalc.render import jsondoc as j
+from mesocalc.units import unit_string
+
+if TYPE_CHECKING:
+    from mesocalc.core.checks import Check, Warning
+    from mesocalc.core.plan import Capacity, ComponentResult, PlanResult
+    from mesocalc.core.practice import ReferenceShare
+    from mesocalc.request.plan import AreaUse, Session
+    from mesocalc.units import Q
+
+CACHE_SIZE = 4096  # entries per cache; a cache is emptied beyond this, so memory stays flat
+T = TypeVar("T")
+
+
+class _Unwritable(Exception):
+    """A value this writer does not write itself (not finite, or of an unusual type): `dumps` writes it."""
+
+
+_NUMBERS: dict[float, str] = {}
+
+
+def number(value: Any) -> str:
+    """A JSON number (or null, true, false) exactly as `dumps` writes it."""
+    if type(value) is float:
+        written = _NUMBERS.get(value)
+        return written if written is not None else _float(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    raise _Unwritable
+
+
+def _float(value: float) -> str:
+    if not isfinite(value):
+        raise _Unwritable
+    written = float.__repr__(value)
+    # Python writes the shortest digits that read back as the value. Up to 15 significant digits (16
+    # characters at most with the point, sign or exponent) those digits are also the value rounded to 15
+    # (a double holds any 15-digit decimal exactly: DBL_DIG), so the rounding would change nothing.
+    if len(written) > 16:
+        rounded = float(f"{value:.15g}")
+        if not isfinite(rounded):  # within the last 15-digit step below the largest double: dumps refuses it
+            raise _Unwritable
+        written = float.__repr__(rounded)
+    if value:  # 0.0 and -0.0 are one key: neither is remembered (each keeps its sign)
+        if len(_NUMBERS) >= CACHE_SIZE:
+            _NUMBERS.clear()
+        _NUMBERS[value] = written
+    return written
+
+
+def text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+_UNITS: dict[Any, str] = {}
+
+
+def quantity(q: Q | None, injections: bool = False) -> str:
+    """{"value", "unit"} as Q.to_json gives it (a count of injections in `injections`, as limit_quantity)."""
+    if q is None:
+        return "null"
+    value = q.value
+    written = _NUMBERS.get(value) if type(value) is float else None
+    if written is None:
+        written = number(value)
+    if injections:
+        return '{"value": ' + written + ', "unit": "injections"}'
+    unit = _UNITS.get(q.dims)
+    if unit is None:
+        unit = _UNITS[q.dims] = ', "unit": ' + encode_basestring(unit_string(q.dims)) + "}"
+    return '{"value": ' + written + unit
+
+
+def encoded(value: Any) -> str:
+    """A fixed part of the document, encoded by `dumps` (with its rounding)."""
+    return j.dumps(value)
+
+
+def _remembered(cache: dict[Any, tuple[Any, str]], key: Any, owner: Any, make: Callable[[], str]) -> str:
+    # Keyed by id(owner) (plus what else the text depends on): the entry holds the owner, so the id cannot
+    # be reused by another object while the entry lives, and `is` confirms the hit.
+    hit = cache.get(key)
+    if hit is not None and hit[0] is owner:
+        return hit[1]
+    made = make()
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()
+    cache[key] = (owner, made)
+    return made
+
+
+_FIXED: dict[Any, tuple[Any, str]] = {}
+
+
+def _inner(doc_text: str) -> str:
+    """The members of an encoded object, without its braces: `{"a": 1}` -> `"a": 1`."""
+    return doc_text[1:-1]
+
+
+def plan_line(result: PlanResult) -> str:
+    """`dumps(plan_doc(result))`, written from the fixed parts' text and this plan's numbers."""
+    try:
+        return _plan_line(result)
+    except _Unwritable:
+        return j.dumps(j.plan_doc(result))
+
+
+def _plan_line(result: PlanResult) -> str:
+    session = result.session
+    cocktail = session.cocktail
+    technique = session.technique
+    head = _remembered(_FIXED, ("cocktail", id(cocktail)), cocktail, lambda: _inner(encoded(
+        {"kind": "plan", "version": j.VERSION, "cocktail": {"id": cocktail.id, "name": cocktail.name}})))
+    tech = _remembered(_FIXED, ("technique", id(technique), session.overrides), technique,
+                       lambda: _technique(session)) if technique is cocktail.technique else _technique(session)
+    parts = [
+        "{", head,
+        ', "area": ', quantity(result.area),
+        ', "areas": [', ", ".join(_area_use(a) for a in session.areas), "]",
+        ', "technique": ', tech,
+        ', "points": ', number(result.points),
+        ', "points_from": ', encode_basestring(j.points_from(session)),
+        ', "total_volume": ', quantity(result.session_volume),
+        ', "weight": ', quantity(session.weight),
+        ', "patient": ', text(session.patient.id if session.patient is not None else None),
+        ', "components": [', ", ".join(_component(c) for c in result.components), "]",
+        ', "capacity": ', _capacity(result.capacity),
+        ', "warnings": [', ", ".join(_warning(w) for w in result.warnings), "]",
+        ', "ok": ', number(result.ok),
+        ', "exit_code": ', number(result.exit_code),
+    ]
+    if result.mix_total is not None:
+        parts += ', "mix_volume": ', quantity(result.mix_total)
+    if result.reference is not None:
+        parts += ', "reference": ', _reference(result.reference)
+    parts.append("}")
+    return "".join(parts)
+
+
+def _area_use(area: AreaUse) -> str:
+    out = ['{"id": ', text(area.id), ', "surface": ', quantity(area.surface), ', "basis": ',
+           encode_basestring(area.basis)]
+    if area.name:
+        out += ', "name": ', encode_basestring(area.name)
+    if area.site and area.site != area.id:
+        out += ', "site": ', encode_basestring(area.site)
+    if area.width is not None and area.height is not None:
+        out += ', "width": ', quantity(area.width), ', "height": ', quantity(area.height)
+    if area.source:
+        out += ', "source": ', encode_basestring(area.source)
+    out.append("}")
+    return "".join(out)
+
+
+def _technique(session: Session) -> str:
+    technique = session.technique
+    out = ['{"grid": ', encode_basestring(technique.grid), ', "spacing": ', quantity(technique.spacing),
+           ', "volume_per_point": ', quantity(technique.volume_per_point),
+           ', "max_points": ', number(technique.max_points)]
+    if technique.depth is not None:
+        out += ', "depth": ', quantity(technique.depth)
+    if session.overrides:
+        out += ', "overridden": [', ", ".join(map(encode_basestring, session.overrides)), "]"
+    out.append("}")
+    return "".join(out)
+
+
+def _reference(ref: ReferenceShare) -> str:
+    doses = ", ".join('{"agent": ' + encode_basestring(agent) + ', "dose": ' + quantity(dose)
+                      + ', "reference_dose": ' + quantity(published) + "}" for agent, dose, published in ref.doses)
+    return "".join(('{"volume": ', quantity(ref.volume), ', "points": ', number(ref.points),
+                    ', "source": ', text(ref.source), ', "share": ', number(ref.share), ', "doses": [', doses, "]}"))
+
+
+def _component(comp: ComponentResult) -> str:
+    agent = comp.agent
+    head = _remembered(_FIXED, ("agent", id(agent)), agent,
+                       lambda: '{"agent": ' + text(agent.id) + ', "name": ' + text(agent.name))
+    tail = _remembered(_FIXED, ("agent-tail", id(agent), comp.stock), agent,
+                       lambda: _inner(encoded(j.component_tail(comp))))
+    return "".join((
+        head,
+        ', "concentration": ', quantity(comp.concentration),
+        ', "dose": ', quantity(comp.dose),
+        ', "dose_per_point": ', quantity(comp.dose_per_point),
+        ', "dose_per_area": ', quantity(comp.dose_per_area),
+        ', "dose_per_kg": ', quantity(comp.dose_per_kg),
+        ', "solution_volume": ', quantity(comp.solution_volume),
+        ', "checks": [', ", ".join(_check(ch) for ch in comp.checks), "]",
+        ", " + tail if tail else "", "}",
+    ))
+
+
+_CHECKS: dict[Any, tuple[Any, str, str, bool]] = {}
+
+
+def _check(check: Check) -> str:
+    limit = check.limit
+    key = (id(limit), check.status, check.confidence, check.reason)
+    fixed = _CHECKS.get(key)
+    if fixed is None or fixed[0] is not limit:
+        fixed = _fixed_check(key, check)
+    actual = check.actual
+    return "".join((fixed[1], quantity(actual, fixed[3]) if actual is not None else "null",
+                    ', "fraction": ', number(check.fraction), fixed[2]))
+
+
+def _fixed_check(key: Any, check: Check) -> tuple[Any, str, str, bool]:
+    """The text before a check's actual (scope, basis, cap) and after its fraction (status, notes)."""
+    limit = check.limit
+    injections = limit.counts_injections
+    head = ('{"scope": ' + encode_basestring(limit.scope) + ', "basis": ' + encode_basestring(limit.basis)
+            + ', "max": ' + quantity(limit.max, injections) + ', "actual": ')
+    tail = ', "status": ' + encode_basestring(check.status) + ", " + _inner(encoded(j.check_notes(check))) + "}"
+    if len(_CHECKS) >= CACHE_SIZE:
+        _CHECKS.clear()
+    fixed = _CHECKS[key] = (limit, head, tail, injections)
+    return fixed
+
+
+def _capacity(capacity: Capacity) -> str:
+    binding = capacity.binding
+    if binding is not None:
+        limit = binding.check.limit
+        limited_by = _remembered(_FIXED, ("binding", id(limit), binding.agent), limit,
+                                 lambda: encoded(j.limited_by(capacity)))
+    else:
+        limited_by = encoded(j.limited_by(capacity))
+    out = ['{"max_points": ', number(capacity.max_points), ', "max_area": ', quantity(capacity.max_area),
+           ', "limited_by": ', limited_by]
+    if capacity.unbounded_reason:
+        out += ', "note": ', encode_basestring(capacity.unbounded_reason)
+    out.append("}")
+    return "".join(out)
+
+
+def _warning(warning: Warning) -> str:
+    out = ['{"code": ', encode_basestring(warning.code), ', "severity": ', encode_basestring(warning.severity),
+           ', "message": ', encode_basestring(warning.message)]
+    if warning.agent:
+        out += ', "agent": ', encode_basestring(warning.agent)
+    if warning.source:
+        out += ', "source": ', encode_basestring(warning.source)
+    out.append("}")
+    return "".join(out)
+
+
+class PlanLines:
+    """Writes the plan lines of one run; the first plan of each cocktail is also written by `dumps`, and
+    the two must agree (else every later plan of the run is written by `dumps`: slower, never different)."""
+
+    def __init__(self) -> None:
+        self.trusted = True
+        self._seen: set[int] = set()
+        self._kept: list[Any] = []  # the cocktails compared, so their ids stay theirs
+
+    def __call__(self, result: PlanResult) -> str:
+        if not self.trusted:
+            return j.dumps(j.plan_doc(result))
+        cocktail = result.session.cocktail
+        if id(cocktail) in self._seen:
+            return plan_line(result)
+        reference = j.dumps(j.plan_doc(result))
+        if plan_line(result) != reference:
+            self.trusted = False
+        elif len(self._seen) < CACHE_SIZE:
+            self._seen.add(id(cocktail))
+            self._kept.append(cocktail)
+        return reference
