@@ -11,7 +11,9 @@ so that a per-kg cap can never be compared with a dose or a concentration by mis
 Every unit string a user or a file gives is parsed by pint, with a registry built from
 `pharmacy_units.txt` alone. Each distinct unit string is parsed once: the result (a factor to the
 canonical unit and the dimension vector) is remembered in memory and in a small cache file, so that
-a start-up that has seen its unit strings before never imports pint.
+a start-up that has seen its unit strings before never imports pint. A quantity of the plain form
+(`10.007 cm^2`) is read by one regex and that memory of its unit (_parse_plain); any other form by the
+general reader, and both end in the same checks (_quantity).
 """
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ def compare(text: str, kind: u.Kind, minimum: str) -> bool:
 def test_the_quick_reader_gives_what_the_general_reader_gives_for_seeded_random_text() -> None:
     rng = random.Random(SEED)
     taken = values = 0
-    for _ in range(6000):
+    for _ in range(5000):
         text = random_text(rng)
         if rng.random() < 0.3:
             cache.typed_units.clear()  # from the unit reader itself as often as from the memo
@@ -154,7 +154,7 @@ def test_corpus_quantities_are_read_alike() -> None:
 
 def test_parse_quantity_is_the_general_reader_with_a_memo() -> None:
     rng = random.Random(SEED + 1)
-    for _ in range(1500):
+    for _ in range(800):
         text, kind, minimum = random_text(rng), rng.choice(KINDS), rng.choice(MINIMUMS)
         u._PARSED.pop((text, kind, minimum), None)
         general = outcome(u._parse_quantity, text, kind, minimum)

@@ -190,7 +190,7 @@ def resolve_scalp(text: str, library: m.Library) -> AreaUse:
     notation.check_length(text, where, "--scalp")
     scalp = library.areas.get("scalp")
     share = _SHARE.fullmatch(text.strip())
-    if text.strip().lower() == "whole" or share:
+    if share or text.strip().lower() == "whole":
         if scalp is None:
             raise input_error("the library has no 'scalp' area", where, code="unknown-area")
         if not share:
