@@ -480,7 +480,7 @@ def compute_capacity(results: list[ComponentResult], prepared: Prepared, techniq
         for index in prep.counted:
             check, use = result.checks[index], prep.limits[index]
             limit = use.limit
-            if not counts_for_capacity(limit, check):
+            if use.weighed and not counts_for_capacity(limit, check):  # prepare could not tell: asked now
                 continue
             if not use.grows:
                 # independent of the number of points: a breach allows no points at all
