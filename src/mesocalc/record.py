@@ -64,7 +64,7 @@ class Record:
         # positionally is the common case (the library cache decodes that way), one dict update.
         names = self._init_names
         if not kwargs and len(args) == len(names):
-            self.__dict__.update(zip(names, args, strict=True))
+            self.__dict__.update(zip(names, args, strict=False))  # as many as names: checked just above
             return
         spec = self._init_spec
         if len(args) > len(spec):

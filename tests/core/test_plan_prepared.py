@@ -14,7 +14,7 @@ from typing import Any
 
 from mesocalc import units as u
 from mesocalc.core import model as m
-from mesocalc.core.plan import PlanResult, Shape, compute, prepare
+from mesocalc.core.plan import PlanResult, Shape, compute, prepare, shape_of
 from mesocalc.errors import MesocalcError
 from mesocalc.render.jsondoc import dumps, plan_doc
 from mesocalc.request import plan as rq
@@ -217,3 +217,35 @@ def test_an_input_error_of_the_grid_comes_first_as_before(library):
     session = rq.resolve_session(cocktail, rq.SessionOptions(("1e12 cm^2",)), library)
     kind, message = outcome(session, library, False)
     assert kind == "error" and "injection points" in message
+
+
+def test_a_shape_keys_its_quantities_by_exact_value(library):
+    # 0.2 mL written 0.2 or as a whole number 1 vs 1.0 are equal numbers but print differently: never one shape
+    cocktail = library.cocktails["submental-dca"]
+    session = rq.resolve_session(cocktail, rq.SessionOptions(("25 cm^2",)), library)
+    whole = replace(session, technique=replace(session.technique, volume_per_point=u.Q(1, u.VOLUME)))
+    decimal = replace(session, technique=replace(session.technique, volume_per_point=u.Q(1.0, u.VOLUME)))
+    assert shape_of(whole, library) != shape_of(decimal, library)
+    # another line of the same cocktail on another measured area is the same shape
+    other = rq.resolve_session(cocktail, rq.SessionOptions(("31.5 cm^2",)), library)
+    assert shape_of(other, library) == shape_of(session, library)
+
+
+def test_the_batch_prepares_each_shape_once(library, monkeypatch):
+    from mesocalc.cli import batch
+
+    calls = []
+
+    def counting(shape: Shape, lib: m.Library) -> Any:
+        calls.append(shape)
+        return prepare(shape, lib)
+
+    monkeypatch.setattr(batch, "prepare", counting)
+    planner = batch.BatchPlanner(library)
+    for number, area in enumerate(("10 cm^2", "12.5 cm^2", "17.25 cm^2", "90 cm^2"), start=1):
+        planner.plan(f'{{"cocktail": "submental-dca", "area": "{area}"}}', number)
+    planner.plan('{"cocktail": "submental-dca", "area": "20 cm^2", "weight": "70 kg"}', 5)
+    assert len(calls) == 1  # areas and weights are numbers of the plan, not of its shape
+    planner.plan('{"cocktail": "mesohair-minoxidil", "scalp": "40%", "spacing": "1.2 cm"}', 6)
+    planner.plan('{"cocktail": "mesohair-minoxidil", "scalp": "45%", "spacing": "1.3 cm"}', 7)
+    assert len(calls) == 2  # nor is the spacing

@@ -84,8 +84,8 @@ class BatchPlanner:
         self._cocktail = _memo(lambda text: rq.find_cocktail(text, library))
         self._session = _memo(self._resolve)
         self._write = PlanLines()
-        # the part of a plan that depends on its shape only (cocktail, sites, patient): lines that differ in
-        # their numbers alone share it
+        # the part of a plan that depends on its shape only (cocktail, volume per point, sites, patient): lines that
+        # differ in their numbers alone share it
         self._prepared = _memo(lambda shape: prepare(shape, library))
 
     def _resolve(self, cocktail_text: str, options: rq.SessionOptions) -> rq.Session:

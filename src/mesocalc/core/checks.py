@@ -87,7 +87,8 @@ def limit_warnings(checks: list[Check], agent_name: str) -> list[Warning]:
         if check.status != over and check.status != unchecked:
             continue  # within its cap, or not applicable: nothing to say
         limit = check.limit
-        when = f" ({limit.condition_text()})" if limit.condition_text() else ""
+        condition = limit.condition_text()
+        when = f" ({condition})" if condition else ""
         if check.status == m.CheckStatus.OVER and check.actual is not None and limit.counts_injections:
             out.append(Warning(
                 "limit-over", m.Severity(limit.severity),
@@ -95,11 +96,11 @@ def limit_warnings(checks: list[Check], agent_name: str) -> list[Warning]:
                 f"cap of {quantity_text(limit, limit.max)}{when}", check.agent, limit.source))
         elif check.status == m.CheckStatus.OVER and check.actual is not None:
             actual, cap = distinct(check.actual, limit.max)
+            fraction = check.fraction or 0
             out.append(Warning(
                 "limit-over", m.Severity(limit.severity),
                 f"{agent_name}: {limit.scope} {limit.basis} {actual} is over the "
-                f"{limit.severity} cap of {cap}{when}"
-                f" ({format_percent(check.fraction or 0, 1 if (check.fraction or 0) < 1.01 else 0)})",
+                f"{limit.severity} cap of {cap}{when} ({format_percent(fraction, 1 if fraction < 1.01 else 0)})",
                 check.agent, limit.source))
         elif check.status == m.CheckStatus.UNCHECKED:
             out.append(Warning(
@@ -192,8 +193,11 @@ def admixture_warnings(cocktail: m.Cocktail, agents: Mapping[str, m.Agent]) -> l
 
 
 def exit_code(warnings: list[Warning], strict: bool) -> int:
-    if any(w.severity == m.Severity.HARD for w in warnings):
-        return 1
-    if strict and any(w.severity == m.Severity.SOFT for w in warnings):
-        return 1
-    return 0
+    """1 for a hard warning, or with `strict` a soft one; else 0 (info notes never count)."""
+    hard, soft = m.Severity.HARD, m.Severity.SOFT
+    softened = False
+    for warning in warnings:  # one pass (every plan of a batch asks)
+        if warning.severity == hard:
+            return 1
+        softened = softened or warning.severity == soft
+    return 1 if strict and softened else 0

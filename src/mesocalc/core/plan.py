@@ -2,6 +2,11 @@
 
 Pure functions of model objects (no Typer, no Rich, no YAML).
 
+A plan is `finish(prepare(shape))`: `prepare` works out what the session's shape decides (the cocktail's mix,
+which caps apply, the checks and capacity terms that need none of the plan's numbers, the warnings around the
+numbers), `finish` the numbers (area, points, volumes, doses, the other checks, capacity, the warnings that
+quote numbers). There is one path: `compute` is the two in a row, and a batch remembers `prepare` by shape.
+
 Conventions (SPEC §4):
 - square grid: points = ceil(area / spacing²); hex grid: points = ceil(area × 2 / (√3 × spacing²)),
   cell-centred, so 25 cm² at 1 cm gives 25 points, as the Kybella label's 2 mg/cm² implies;
@@ -201,7 +206,9 @@ class Shape:
         self.default_technique = default_technique  # the cocktail's own technique, whose note is shown
         self.patient = patient
         self.today = today  # the date a patient's age is worked out on (birth_date)
-        self._key = (id(cocktail), volume_per_point, areas, default_technique, id(patient), today)
+        # quantities by their exact value: 2 and 2.0, or 0.0 and -0.0, are equal but written differently
+        sizes = tuple(_exactly(area.assumed_size) for area in areas if area.assumed_size is not None)
+        self._key = (id(cocktail), _exactly(volume_per_point), areas, sizes, default_technique, id(patient), today)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Shape) and self._key == other._key
@@ -212,6 +219,10 @@ class Shape:
     @property
     def sites(self) -> tuple[str | None, ...]:
         return tuple(area.site for area in self.areas)
+
+
+def _exactly(q: u.Q) -> tuple[str, u.Dims]:
+    return repr(q.value), q.dims
 
 
 class AreaShape(NamedTuple):
@@ -247,7 +258,6 @@ class LimitUse:
     check: c.Check | None  # its check when this shape decides it: not applicable, the concentration, a point
     #                        cap on the per-point dose or volume; else each plan checks it
     weighed: bool  # whether the cap applies depends on the body weight (asked again by each plan)
-    hard: bool
     grows: bool  # caps.grows_with_points
     increment: tuple[u.Q | None, int | None] | None  # what one point adds and the points allowed (capacity),
     #                                                  when they do not depend on the body weight
@@ -264,6 +274,7 @@ class PreparedComponent:
     stock_volume: u.Q | None
     limits: tuple[LimitUse, ...]
     not_applied: tuple[c.Warning, ...] | None  # caps-not-applied, unless a cap's `when` weighs the weight
+    counted: tuple[int, ...]  # the positions in `limits` of the caps that may count toward the capacity
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +288,7 @@ class Prepared:
     components: tuple[PreparedComponent, ...]
     context: tuple[c.Warning, ...]  # regulatory, admixture, patient, assumption, override, technique notes
     usual: tuple[m.TechniqueRange, str] | None  # the usual technique range that governs this shape
+    published: practice.Published | None  # the published session of a regimen cocktail
 
 
 def prepare(shape: Shape, library: m.Library) -> Prepared:
@@ -304,29 +316,35 @@ def prepare(shape: Shape, library: m.Library) -> Prepared:
             confidence = _confidence(library, limit.source, agent)
             weighed = limit.when_site is not None and limit.when_site.depends_on_weight
             check = None if weighed else applicability(agent, limit, confidence, mix.concentrations, regions, None)
-            if check is None and not weighed and limit.scope == m.Scope.POINT and not limit.counts_injections \
-                    and not caps.needs_weight(limit) and not caps.needs_area(limit):
+            if check is None and not weighed and _per_point_only(limit):
                 check = measure(agent.id, limit, confidence, point_dose, point_volume, None, None, None)
             uses.append(_use(limit, confidence, check, weighed, point_dose, point_volume))
         not_applied = None
         if not any(use.weighed for use in uses):
             not_applied = tuple(c.caps_not_applied(agent, [use.check for use in uses]))
         stock = stock_concentration(comp, agents) if cocktail.mixed_from_stocks else None
+        counted = tuple(index for index, use in enumerate(uses) if counts_for_capacity(use.limit, use.check))
         components.append(PreparedComponent(agent, conc, share, point_dose, point_volume, stock, comp.volume,
-                                            tuple(uses), not_applied))
+                                            tuple(uses), not_applied, counted))
     context = context_warnings(shape, list(agents.values()), library)
     usual = practice.technique_range(cocktail, shape.sites, library)
-    return Prepared(shape, mix, regions, tuple(components), tuple(context), usual)
+    published = practice.published_session(cocktail, mix.concentrations)
+    return Prepared(shape, mix, regions, tuple(components), tuple(context), usual, published)
 
 
 def _use(limit: m.Limit, confidence: str | None, check: c.Check | None, weighed: bool, point_dose: u.Q,
          point_volume: u.Q) -> LimitUse:
-    hard = limit.severity == m.Severity.HARD
     grows = caps.grows_with_points(limit)
     increment = None
-    if hard and grows and not caps.needs_weight(limit):
+    if limit.severity == m.Severity.HARD and grows and not caps.needs_weight(limit):
         increment = point_increment(limit, point_dose, point_volume, None)
-    return LimitUse(limit, confidence, check, weighed, hard, grows, increment)
+    return LimitUse(limit, confidence, check, weighed, grows, increment)
+
+
+def _per_point_only(limit: m.Limit) -> bool:
+    """A point cap held against the dose or the volume of one point: the same for every plan of a shape."""
+    return limit.scope == m.Scope.POINT and not limit.counts_injections and not caps.needs_weight(limit) \
+        and not caps.needs_area(limit)
 
 
 def applicability(agent: m.Agent, limit: m.Limit, confidence: str | None, concentrations: dict[str, u.Q],
@@ -396,7 +414,7 @@ def finish(prepared: Prepared, session: Session, size: GridSize, strict: bool = 
                                   source=technique.source))
     capacity = compute_capacity(results, prepared, technique, weight, size.cell)
     warnings += prepared.context
-    reference = practice.reference_share(cocktail, session_volume, concentrations)
+    reference = practice.reference_share(prepared.published, session_volume, concentrations)
     warnings += practice.reference_warnings(reference, cocktail)
     warnings += practice.technique_warnings(technique, prepared.usual)
     code = c.exit_code(warnings, strict)
@@ -459,10 +477,11 @@ def compute_capacity(results: list[ComponentResult], prepared: Prepared, techniq
     terms: list[CapacityTerm] = []
     unknown = []
     for result, prep in zip(results, prepared.components, strict=True):
-        for check, use in zip(result.checks, prep.limits, strict=True):
-            if not use.hard or check.status == m.CheckStatus.NOT_APPLICABLE:
-                continue
+        for index in prep.counted:
+            check, use = result.checks[index], prep.limits[index]
             limit = use.limit
+            if use.weighed and not counts_for_capacity(limit, check):  # prepare could not tell: asked now
+                continue
             if not use.grows:
                 # independent of the number of points: a breach allows no points at all
                 if check.status == m.CheckStatus.OVER:
@@ -490,6 +509,11 @@ def compute_capacity(results: list[ComponentResult], prepared: Prepared, techniq
         return Capacity(None, None, None, reason or "no hard cap limits the number of points", tuple(terms),
                         technique.max_points, cell)
     return Capacity(best, cell * float(best), binding, reason, tuple(terms), technique.max_points, cell)
+
+
+def counts_for_capacity(limit: m.Limit, check: c.Check | None) -> bool:
+    """Whether a cap counts toward the capacity: a hard cap that applies (None: its check is not made yet)."""
+    return limit.severity == m.Severity.HARD and (check is None or check.status != m.CheckStatus.NOT_APPLICABLE)
 
 
 def point_increment(limit: m.Limit, point_dose: u.Q, point_volume: u.Q,

@@ -55,13 +55,32 @@ class ReferenceShare(Record):
                 f"{u.format_percent(self.share)} of it ({doses})")
 
 
-def reference_share(cocktail: m.Cocktail, session_volume: u.Q, concentrations: dict[str, u.Q]) -> ReferenceShare | None:
+@dataclass(frozen=True, slots=True)
+class Published:
+    """The published session of a regimen cocktail and each agent's dose in it (what a session is held against)."""
+
+    volume: u.Q
+    points: int | None
+    source: str | None
+    doses: dict[str, u.Q]  # agent -> its dose in the published session
+
+
+def published_session(cocktail: m.Cocktail, concentrations: dict[str, u.Q]) -> Published | None:
     volume = reference_volume(cocktail)
     if volume is None or cocktail.reference is None or volume.value <= 0:
         return None
-    doses = tuple((agent, conc * session_volume, conc * volume) for agent, conc in concentrations.items())
-    return ReferenceShare(volume, cocktail.reference.points, cocktail.reference.source,
-                          session_volume.value / volume.value, doses)
+    return Published(volume, cocktail.reference.points, cocktail.reference.source,
+                     {agent: conc * volume for agent, conc in concentrations.items()})
+
+
+def reference_share(published: Published | None, session_volume: u.Q,
+                    concentrations: dict[str, u.Q]) -> ReferenceShare | None:
+    """This session against the published one (published_session of the same final concentrations)."""
+    if published is None:
+        return None
+    doses = tuple((agent, conc * session_volume, published.doses[agent]) for agent, conc in concentrations.items())
+    return ReferenceShare(published.volume, published.points, published.source,
+                          session_volume.value / published.volume.value, doses)
 
 
 def reference_warnings(found: ReferenceShare | None, cocktail: m.Cocktail) -> list[Warning]:
