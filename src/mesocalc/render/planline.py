@@ -226,7 +226,30 @@ def _component(comp: ComponentResult) -> str:
 _CHECKS: dict[Any, tuple[Any, str, str, bool]] = {}
 
 
+_WRITTEN: dict[int, tuple[Any, str]] = {}  # checks and warnings written, by identity (see _same_as_before)
+
+
+def _same_as_before(obj: Any) -> str | None:
+    """The text of a check or warning written before, if this is that very object. A plan's prepared part
+    (core/plan.py prepare: not-applicable and per-point checks, the warnings around the numbers) is one set
+    of objects shared by every plan of its shape; the entry holds its object, so the id stays its own."""
+    known = _WRITTEN.get(id(obj))
+    return known[1] if known is not None and known[0] is obj else None
+
+
+def _written(obj: Any, text: str) -> str:
+    if len(_WRITTEN) >= CACHE_SIZE:
+        _WRITTEN.clear()
+    _WRITTEN[id(obj)] = (obj, text)
+    return text
+
+
 def _check(check: Check) -> str:
+    known = _same_as_before(check)
+    return known if known is not None else _written(check, _new_check(check))
+
+
+def _new_check(check: Check) -> str:
     limit = check.limit
     key = (id(limit), check.status, check.confidence, check.reason)
     fixed = _CHECKS.get(key)
@@ -267,6 +290,11 @@ def _capacity(capacity: Capacity) -> str:
 
 
 def _warning(warning: Warning) -> str:
+    known = _same_as_before(warning)
+    return known if known is not None else _written(warning, _new_warning(warning))
+
+
+def _new_warning(warning: Warning) -> str:
     out = ['{"code": ', encode_basestring(warning.code), ', "severity": ', encode_basestring(warning.severity),
            ', "message": ', encode_basestring(warning.message)]
     if warning.agent:
