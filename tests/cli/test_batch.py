@@ -160,3 +160,21 @@ def test_a_repeated_request_gives_the_same_line_and_a_repeated_error_its_own_lin
     assert lines[0] == lines[2] == lines[4] and json.loads(lines[0])["points"] == 25
     assert [json.loads(lines[i])["line"] for i in (1, 3)] == [2, 4]
     assert cli("plan", "--batch", "-", "--json", input=good + "\n").stdout.strip() == lines[0]
+
+
+def test_a_patient_file_is_read_once_per_batch_whatever_the_lines_around_it(cli, write, monkeypatch):
+    from mesocalc.request import plan as rq
+
+    patient = write("patient.yaml", "kind: patient\nid: batch-patient\nweight: 62 kg\nconditions: [pregnancy]\n")
+    reads: list[str] = []
+    real = rq.load_patient
+    monkeypatch.setattr(rq, "load_patient", lambda text, library: reads.append(text) or real(text, library))
+    requests = [json.dumps({"cocktail": "mesohair-dutasteride", "scalp": f"{10 + i}%", "patient": str(patient)})
+                for i in range(40)]
+    run = cli("plan", "--batch", "-", input="\n".join(requests) + "\n")
+    docs = lines(run.stdout)
+    assert reads == [str(patient)]
+    # every line still has the patient: 62 kg, and dutasteride's pregnancy contraindication (exit 1)
+    assert all(d["patient"] == "batch-patient" and d["weight"] == {"value": 62.0, "unit": "kg"} for d in docs)
+    assert all(any(w["code"] == "contraindication" for w in d["warnings"]) for d in docs)
+    assert run.exit_code == 1

@@ -9,11 +9,13 @@ A request's keys are named like the plan options: `{"cocktail": "submental-dca",
 "weight": "70 kg"}`. Blank lines are skipped (they produce no output line); every other line produces
 exactly one output line, and an error object carries the input line number.
 
-Identical text is resolved once per batch: cocktail ids and files, areas, patients, and quantity strings
-(spacing, volume per point, weight) are memoised for the run, because a batch typically repeats a few
-cocktails and sites many times. So is the part of a plan that depends on its shape only (core/plan.py
-`prepare`: the cocktail's mix, which caps apply, the context warnings); the numbers are computed for
-every line.
+Identical text is resolved once per batch: cocktail ids and files and patients are memoised for the run,
+because a batch typically repeats a few cocktails and patients many times (units and area ids are
+remembered by units.py and notation.py). So is the part of a plan that depends on its shape only
+(core/plan.py `prepare`: the cocktail's mix, which caps apply, the context warnings). A session is resolved
+and its numbers computed for every line: remembering the sessions of lines that never repeat cost more
+than resolving them again (a line repeated word for word is answered from the line memo).
+Each plan line is written by render/planline.py: the text `dumps(plan_doc(...))` gives, written faster.
 
 The front end of `plan --batch`, beside cli.py: request lines are read with the request functions the
 CLI uses (request.py), planned by the same core function, and written by the same JSON renderer
@@ -82,19 +84,20 @@ class BatchPlanner:
         self.library = library
         self.strict = strict
         self._cocktail = _memo(lambda text: rq.find_cocktail(text, library))
-        self._session = _memo(self._resolve)
+        patients = _memo(lambda text: rq.load_patient(text, library))  # a patient file is read once per batch
+        self._patient: Callable[[str, m.Library], m.Patient] = lambda text, _library: patients(text)
         self._write = PlanLines()
         # the part of a plan that depends on its shape only (cocktail, volume per point, sites, patient): lines that
         # differ in their numbers alone share it
         self._prepared = _memo(lambda shape: prepare(shape, library))
 
     def _resolve(self, cocktail_text: str, options: rq.SessionOptions) -> rq.Session:
-        return rq.resolve_session(self._cocktail(cocktail_text), options, self.library)
+        return rq.resolve_session(self._cocktail(cocktail_text), options, self.library, self._patient)
 
     def plan(self, text: str, number: int) -> PlanResult:
         """The plan of one request line; an input problem raises MesocalcError."""
         cocktail, options, strict = self.read_request(text, number)
-        return compute(self._session(cocktail, options), self.library, strict, self._prepared)
+        return compute(self._resolve(cocktail, options), self.library, strict, self._prepared)
 
     def plan_line(self, text: str, number: int) -> tuple[dict[str, Any], int]:
         """The output document of one input line and its exit code (2 for an error object)."""
@@ -314,7 +317,13 @@ class _Run:
                         self.emit(*self.answer(number, text))
                         continue
                     self.flush()  # nothing buffered is copied into the workers
+                    import gc
+
                     from mesocalc.system.workers import Pool
+
+                    # what exists now (the library, the memos) is left out of the workers' cycle collections:
+                    # a collection writes to every object it walks, which would copy the shared pages in each
+                    gc.freeze()
 
                     self.pool = Pool(jobs, self.answer_chunk)
                 self.chunk.append((number, text))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
@@ -248,7 +249,10 @@ def load_patient(text: str, library: m.Library) -> m.Patient:
     return patients[0]
 
 
-def resolve_session(cocktail: m.Cocktail, options: SessionOptions, library: m.Library) -> Session:
+def resolve_session(cocktail: m.Cocktail, options: SessionOptions, library: m.Library,
+                    patients: Callable[[str, m.Library], m.Patient] | None = None) -> Session:
+    """The session a cocktail and the options describe. `patients` reads a patient (default load_patient; a
+    batch passes one that remembers each file it has read)."""
     technique = cocktail.technique
     changed: tuple[str, ...] = ()
     if options.spacing is not None or options.volume_per_point is not None or options.grid is not None:
@@ -272,7 +276,7 @@ def resolve_session(cocktail: m.Cocktail, options: SessionOptions, library: m.Li
 
             points_from_reference = reference_points(cocktail)
 
-    patient = load_patient(options.patient, library) if options.patient else None
+    patient = (patients or load_patient)(options.patient, library) if options.patient else None
     weight = None
     if options.weight is not None:
         weight = u.body_weight_kg(u.parse_quantity(options.weight, u.WEIGHT_KIND, _AT["--weight"]))
