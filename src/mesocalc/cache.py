@@ -313,6 +313,10 @@ def content_key(*parts: bytes | str) -> str:
     except ImportError:  # pragma: no cover - other interpreters
         from hashlib import blake2b
     digest = blake2b(digest_size=20)  # over part, NUL, part, NUL, ...: one update (40,000 parts for a big library)
+    if len(parts) == 1:  # one text (a big library's warnings, megabytes): hashed without copies of it
+        digest.update(parts[0].encode() if isinstance(parts[0], str) else parts[0])
+        digest.update(b"\0")
+        return digest.hexdigest()[:20]
     digest.update(b"\0".join([part.encode() if isinstance(part, str) else part for part in parts]) + b"\0")
     return digest.hexdigest()[:20]
 

@@ -56,6 +56,7 @@ TABLES = {kind.name: kind.table for kind in kinds.REGISTRY}
 LAZY = ("agents", "cocktails")
 # no problems: one list shared by the 20,000 file and document records of a big library (never added to)
 NONE: list[Problem] = []
+NO_ROWS: list[list[Any]] = []  # the same for the 40,000 cross-checks of a big library that find nothing
 # how many documents were parsed and validated by the last load (tests assert on it, not on time)
 STATS = {"parsed_files": 0, "validated_documents": 0, "checked_documents": 0, "from_index": 0}
 
@@ -643,6 +644,8 @@ class Build:
                     return False
             return True
 
+        shared: dict[str, str] = {}  # one text for the same look-ups (10,000 agents naming one condition)
+
         def part(table: str, key: str, name: str, check: Any) -> list[Problem]:
             doc = tables[table][key]
             ident = f"{table}\0{key}\0{name}"
@@ -653,11 +656,12 @@ class Build:
             STATS["checked_documents"] += 1
             log.clear()
             found: list[Problem] = check(watched, getattr(library, table)[key])
-            rows = self._rows(found) if found else []
+            rows = self._rows(found) if found else NO_ROWS
             if any("\n" in dep for dep in log):  # not an id (ids hold no newline): say it read everything
                 log.update(f"{table}\0*" for table in TABLES.values())
                 log.difference_update([dep for dep in log if "\n" in dep])
-            self.checks[ident] = [doc.sig, "\n".join(sorted(log)), rows]
+            deps = "\n".join(sorted(log))
+            self.checks[ident] = [doc.sig, shared.setdefault(deps, deps), rows]
             return rows  # type: ignore[return-value]  # as recalled ones: Problems only if shown
 
         aliases = {table: {key: Stub(doc) for key, doc in tables[table].items()} for table in LAZY}
