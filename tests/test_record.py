@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from dataclasses import field
 
 import pytest
@@ -48,3 +49,16 @@ def test_a_record_refuses_wrong_arguments_and_stays_frozen() -> None:
         problem.code = "other"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         del problem.message
+
+
+def test_a_location_has_no_instance_dict_and_survives_pickling() -> None:
+    """Location is slotted (ten per document of a big library); a batch worker's answers are pickled."""
+    here = Location("agents/lidocaine.yaml", 3, "limits[0].max")
+    assert not hasattr(here, "__dict__")
+    assert pickle.loads(pickle.dumps(here, pickle.HIGHEST_PROTOCOL)) == here
+    problem = Problem("unknown-agent", "unknown agent 'x'", here, "did you mean 'lidocaine'?", "warning")
+    assert pickle.loads(pickle.dumps(problem, pickle.HIGHEST_PROTOCOL)) == problem
+    assert dataclasses.replace(here, line=4) == Location("agents/lidocaine.yaml", 4, "limits[0].max")
+    assert [f.name for f in dataclasses.fields(Location)] == ["file", "line", "key"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        here.line = 5  # type: ignore[misc]

@@ -720,11 +720,17 @@ class Build:
             index["small"] = text
             # the warnings apart, named by their content: a plan does not read them (check does)
             rows = [p if type(p) is list else self._rows([p])[0] for p in problems]
-            text = json.dumps(rows, separators=(",", ":")) if rows else ""
-            warnings = f"{compiled.FORMAT}-warnings-{cache.content_key(text)}.json" if text else None
+
+            def warning_parts() -> Iterator[str]:  # json.dumps(rows) a few hundred rows at a time (megabytes)
+                for start in range(0, len(rows), 500):
+                    text = json.dumps(rows[start:start + 500], separators=(",", ":"))
+                    yield ("[" if start == 0 else ",") + text[1:-1]
+                yield "]"
+
+            warnings = f"{compiled.FORMAT}-warnings-{cache.text_key(warning_parts())}.json" if rows else None
             index["warnings"] = warnings
             if warnings is not None:
-                cache.write_text(warnings, text)
+                cache.write_parts(warnings, warning_parts())
             cache.write_json(_index_name(layers.key), index)
         build = {"format": FORMAT, "files": files, "checks": self.checks, "chunks": chunks, "warnings": warnings,
                  "tables": {table: {key: doc.sig for key, doc in docs.items()} for table, docs in tables.items()}}
