@@ -527,11 +527,20 @@ class Build:
         problems = list(self.problems)
         for f in self.files:
             problems += f.problems
+        tables, overrides = self._tables(problems)
+        library = self._library(tables, overrides)
+        problems += self._cross_check(library, tables)
+        clean = not any(_severity(p) == "error" for p in problems)
+        self._store(tables, overrides, problems if clean else None, library)
+        return library, problems
+
+    def _tables(self, problems: list[Problem]) -> tuple[dict[str, dict[str, Doc]], list[list[str]]]:
+        """The documents by table and id, a later layer's replacing an earlier one's (the overrides: kind, id,
+        new file, old file); each document's problems, and a duplicate id within a layer's, added to problems."""
         tables: dict[str, dict[str, Doc]] = {table: {} for table in TABLES.values()}
-        origin: dict[tuple[str, str], Location] = {}
         overrides: list[list[str]] = []
         for layer in range(len(self.layers.dirs)):
-            seen_here: dict[tuple[str, str], Location] = {}
+            seen_here: dict[str, dict[str, Doc]] = {table: {} for table in TABLES.values()}  # by table and id
             for f in self.files:
                 if f.layer != layer:
                     continue
@@ -539,24 +548,19 @@ class Build:
                     problems += doc.problems
                     if doc.kind is None:
                         continue
-                    key = (doc.kind, doc.id)
-                    where = Location(f.label, doc.line)
-                    if key in seen_here:
-                        first = seen_here[key]
+                    table = TABLES[doc.kind]
+                    first = seen_here[table].get(doc.id)
+                    if first is not None:
                         problems.append(Problem("duplicate-id", f"{doc.kind} id '{doc.id}' is defined twice in one "
-                                                f"layer (also at {first.prefix()})",
-                                                Location(where.file, where.line, "id")))
+                                                f"layer (also at {Location(first.file, first.line).prefix()})",
+                                                Location(f.label, doc.line, "id")))
                         continue
-                    seen_here[key] = where
-                    if key in origin:
-                        overrides.append([doc.kind, doc.id, where.file or "", origin[key].file or ""])
-                    origin[key] = where
-                    tables[TABLES[doc.kind]][doc.id] = doc
-        library = self._library(tables, overrides)
-        problems += self._cross_check(library, tables)
-        clean = not any(_severity(p) == "error" for p in problems)
-        self._store(tables, overrides, problems if clean else None, library)
-        return library, problems
+                    seen_here[table][doc.id] = doc
+                    before = tables[table].get(doc.id)  # from an earlier layer
+                    if before is not None:
+                        overrides.append([doc.kind, doc.id, f.label or "", before.file or ""])
+                    tables[table][doc.id] = doc
+        return tables, overrides
 
     # ---- documents
 
@@ -632,7 +636,7 @@ class Build:
                               if before.get(key) != (docs[key].sig if key in docs else None)}
         touched = {table for table, keys in changed.items() if keys}
         old_checks = self.old.get("checks", {})
-        self.checks: dict[str, list[Any]] = {}
+        self.checks: dict[str, list[Any] | tuple[str, str, list[Any]]] = {}  # stored as JSON lists
         log: set[str] = set()
         fields: dict[str, Any] = {table: Watch(table, getattr(library, table), log) for table in TABLES.values()}
         watched = m.Library(**fields)
@@ -661,7 +665,7 @@ class Build:
                 log.update(f"{table}\0*" for table in TABLES.values())
                 log.difference_update([dep for dep in log if "\n" in dep])
             deps = "\n".join(sorted(log))
-            self.checks[ident] = [doc.sig, shared.setdefault(deps, deps), rows]
+            self.checks[ident] = (doc.sig, shared.setdefault(deps, deps), rows)  # a tuple: 40,000 of them
             return rows  # type: ignore[return-value]  # as recalled ones: Problems only if shown
 
         aliases = {table: {key: Stub(doc) for key, doc in tables[table].items()} for table in LAZY}
