@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from hashlib import blake2b
 
 from mesocalc import __version__
 
@@ -310,13 +311,28 @@ def write_json(name: str, data: Any) -> None:
 
 
 def content_key(*parts: bytes | str) -> str:
-    try:  # CPython's built-in BLAKE2: no OpenSSL load (~2.5 ms of start-up saved)
-        from _blake2 import blake2b
-    except ImportError:  # pragma: no cover - other interpreters
-        from hashlib import blake2b
-    digest = blake2b(digest_size=20)  # over part, NUL, part, NUL, ...: one update (40,000 parts for a big library)
+    if len(parts) == 1:
+        return text_key(parts)
+    digest = _blake2b()  # over part, NUL, part, NUL, ...: one update (40,000 parts for a big library)
     digest.update(b"\0".join([part.encode() if isinstance(part, str) else part for part in parts]) + b"\0")
     return digest.hexdigest()[:20]
+
+
+def text_key(pieces: Iterable[bytes | str]) -> str:
+    """content_key of one text given in pieces, never whole in memory (a big library's warnings: megabytes)."""
+    digest = _blake2b()
+    for piece in pieces:
+        digest.update(piece.encode() if isinstance(piece, str) else piece)
+    digest.update(b"\0")
+    return digest.hexdigest()[:20]
+
+
+def _blake2b() -> blake2b:
+    try:  # CPython's built-in BLAKE2: no OpenSSL load (~2.5 ms of start-up saved)
+        from _blake2 import blake2b as made
+    except ImportError:  # pragma: no cover - other interpreters
+        from hashlib import blake2b as made
+    return made(digest_size=20)
 
 
 # ----------------------------------------------------------------------------------------------

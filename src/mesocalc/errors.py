@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import field
 from typing import Any
 
-from mesocalc.record import Record, record
+from mesocalc.record import Record, record, slotted_record
 
 
-@record
+@slotted_record
 class Location(Record):
     """Where in an input a value came from: a file and line, and the key path inside it."""
 

@@ -288,3 +288,27 @@ def test_a_builtin_record_whose_chunk_has_gone_is_validated_afresh(clinic, tmp_p
     uncached = _uncached(other)
     assert not result.errors
     assert all(result.library.agents[key] == uncached.library.agents[key] for key in uncached.library.agents)
+
+
+def test_a_thousand_warnings_are_stored_and_read_back_as_a_run_without_cache_gives_them(clinic, tmp_path):
+    """1,001 agents in one file, each naming a condition the vocabulary does not know (a soft warning): the
+    warnings entry is written a few hundred at a time (pack.Build._store), named by the digest of its whole
+    text, and read back by the next run in the order a run without any cache gives."""
+    import json
+
+    from mesocalc.library import pack
+
+    agents = [AGENT.format(id=f"clinic-extra-{i}", name=f"Extra {i}", mg=1, cap=100)
+              + f"contraindications:\n  - {{condition: made-up-condition-{i}, source: clinic-note}}\n"
+              for i in range(1001)]
+    (clinic / "extra.yaml").write_text("---\n".join(agents))
+    first = load_library([str(clinic)])
+    second = load_library([str(clinic)])
+    assert pack.STATS["from_index"] == 1
+    expected = [p.text() for p in _uncached(clinic).problems]
+    assert sum("made-up-condition" in text for text in expected) == 1001
+    assert [p.text() for p in first.problems] == [p.text() for p in second.problems] == expected
+    (stored,) = (tmp_path / "cache").glob("validated-5-warnings-*.json")
+    text = stored.read_bytes().split(b"\n", 1)[1].decode()
+    assert stored.name == f"validated-5-warnings-{cache.content_key(text)}.json"
+    assert len(json.loads(text)) == len(expected)

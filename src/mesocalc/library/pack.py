@@ -56,6 +56,7 @@ TABLES = {kind.name: kind.table for kind in kinds.REGISTRY}
 LAZY = ("agents", "cocktails")
 # no problems: one list shared by the 20,000 file and document records of a big library (never added to)
 NONE: list[Problem] = []
+NO_ROWS: list[list[Any]] = []  # the same for the 40,000 cross-checks of a big library that find nothing
 # how many documents were parsed and validated by the last load (tests assert on it, not on time)
 STATS = {"parsed_files": 0, "validated_documents": 0, "checked_documents": 0, "from_index": 0}
 
@@ -526,11 +527,20 @@ class Build:
         problems = list(self.problems)
         for f in self.files:
             problems += f.problems
+        tables, overrides = self._tables(problems)
+        library = self._library(tables, overrides)
+        problems += self._cross_check(library, tables)
+        clean = not any(_severity(p) == "error" for p in problems)
+        self._store(tables, overrides, problems if clean else None, library)
+        return library, problems
+
+    def _tables(self, problems: list[Problem]) -> tuple[dict[str, dict[str, Doc]], list[list[str]]]:
+        """The documents by table and id, a later layer's replacing an earlier one's (the overrides: kind, id,
+        new file, old file); each document's problems, and a duplicate id within a layer's, added to problems."""
         tables: dict[str, dict[str, Doc]] = {table: {} for table in TABLES.values()}
-        origin: dict[tuple[str, str], Location] = {}
         overrides: list[list[str]] = []
         for layer in range(len(self.layers.dirs)):
-            seen_here: dict[tuple[str, str], Location] = {}
+            seen_here: dict[str, dict[str, Doc]] = {table: {} for table in TABLES.values()}  # by table and id
             for f in self.files:
                 if f.layer != layer:
                     continue
@@ -538,24 +548,19 @@ class Build:
                     problems += doc.problems
                     if doc.kind is None:
                         continue
-                    key = (doc.kind, doc.id)
-                    where = Location(f.label, doc.line)
-                    if key in seen_here:
-                        first = seen_here[key]
+                    table = TABLES[doc.kind]
+                    first = seen_here[table].get(doc.id)
+                    if first is not None:
                         problems.append(Problem("duplicate-id", f"{doc.kind} id '{doc.id}' is defined twice in one "
-                                                f"layer (also at {first.prefix()})",
-                                                Location(where.file, where.line, "id")))
+                                                f"layer (also at {Location(first.file, first.line).prefix()})",
+                                                Location(f.label, doc.line, "id")))
                         continue
-                    seen_here[key] = where
-                    if key in origin:
-                        overrides.append([doc.kind, doc.id, where.file or "", origin[key].file or ""])
-                    origin[key] = where
-                    tables[TABLES[doc.kind]][doc.id] = doc
-        library = self._library(tables, overrides)
-        problems += self._cross_check(library, tables)
-        clean = not any(_severity(p) == "error" for p in problems)
-        self._store(tables, overrides, problems if clean else None, library)
-        return library, problems
+                    seen_here[table][doc.id] = doc
+                    before = tables[table].get(doc.id)  # from an earlier layer
+                    if before is not None:
+                        overrides.append([doc.kind, doc.id, f.label or "", before.file or ""])
+                    tables[table][doc.id] = doc
+        return tables, overrides
 
     # ---- documents
 
@@ -631,7 +636,7 @@ class Build:
                               if before.get(key) != (docs[key].sig if key in docs else None)}
         touched = {table for table, keys in changed.items() if keys}
         old_checks = self.old.get("checks", {})
-        self.checks: dict[str, list[Any]] = {}
+        self.checks: dict[str, list[Any] | tuple[str, str, list[Any]]] = {}  # stored as JSON lists
         log: set[str] = set()
         fields: dict[str, Any] = {table: Watch(table, getattr(library, table), log) for table in TABLES.values()}
         watched = m.Library(**fields)
@@ -643,6 +648,8 @@ class Build:
                     return False
             return True
 
+        shared: dict[str, str] = {}  # one text for the same look-ups (10,000 agents naming one condition)
+
         def part(table: str, key: str, name: str, check: Any) -> list[Problem]:
             doc = tables[table][key]
             ident = f"{table}\0{key}\0{name}"
@@ -653,11 +660,12 @@ class Build:
             STATS["checked_documents"] += 1
             log.clear()
             found: list[Problem] = check(watched, getattr(library, table)[key])
-            rows = self._rows(found) if found else []
+            rows = self._rows(found) if found else NO_ROWS
             if any("\n" in dep for dep in log):  # not an id (ids hold no newline): say it read everything
                 log.update(f"{table}\0*" for table in TABLES.values())
                 log.difference_update([dep for dep in log if "\n" in dep])
-            self.checks[ident] = [doc.sig, "\n".join(sorted(log)), rows]
+            deps = "\n".join(sorted(log))
+            self.checks[ident] = (doc.sig, shared.setdefault(deps, deps), rows)  # a tuple: 40,000 of them
             return rows  # type: ignore[return-value]  # as recalled ones: Problems only if shown
 
         aliases = {table: {key: Stub(doc) for key, doc in tables[table].items()} for table in LAZY}
@@ -716,11 +724,17 @@ class Build:
             index["small"] = text
             # the warnings apart, named by their content: a plan does not read them (check does)
             rows = [p if type(p) is list else self._rows([p])[0] for p in problems]
-            text = json.dumps(rows, separators=(",", ":")) if rows else ""
-            warnings = f"{compiled.FORMAT}-warnings-{cache.content_key(text)}.json" if text else None
+
+            def warning_parts() -> Iterator[str]:  # json.dumps(rows) a few hundred rows at a time (megabytes)
+                for start in range(0, len(rows), 500):
+                    text = json.dumps(rows[start:start + 500], separators=(",", ":"))
+                    yield ("[" if start == 0 else ",") + text[1:-1]
+                yield "]"
+
+            warnings = f"{compiled.FORMAT}-warnings-{cache.text_key(warning_parts())}.json" if rows else None
             index["warnings"] = warnings
             if warnings is not None:
-                cache.write_text(warnings, text)
+                cache.write_parts(warnings, warning_parts())
             cache.write_json(_index_name(layers.key), index)
         build = {"format": FORMAT, "files": files, "checks": self.checks, "chunks": chunks, "warnings": warnings,
                  "tables": {table: {key: doc.sig for key, doc in docs.items()} for table, docs in tables.items()}}

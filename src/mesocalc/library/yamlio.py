@@ -155,7 +155,7 @@ def _plain(node: Any, path: str, lines: dict[str, int], depth: int, counter: lis
                 counter[0] += 1
                 lines.setdefault(child, value_node.start_mark.line + 1)
                 value = str(value_node.value)
-                result[key] = intern(value) if len(value) <= 24 else value
+                result[key] = _share(value) if len(value) <= 24 else value
                 continue
             result[key] = _plain(value_node, child, lines, depth + 1, counter, name)
         return result
@@ -199,4 +199,16 @@ def _scalar(node: Any, name: str, line: int, path: str) -> Any:
         return None
     # strings (short ones such as "session" or "hard" shared: a big library repeats them), and timestamps kept
     # as text (dates are parsed where they are used)
-    return intern(value) if len(value) <= 24 else value
+    return _share(value) if len(value) <= 24 else value
+
+
+# Short texts repeat across a library's files ("session", "hard", a source id): one string for each, from the
+# last few thousand distinct ones (words that repeat come back at once; most ids do not repeat). Not
+# sys.intern: its table keeps the size of everything ever interned (3.8 MB after a 20,000-file library).
+_SHARED: dict[str, str] = {}
+
+
+def _share(value: str) -> str:
+    if len(_SHARED) >= 4096:
+        _SHARED.clear()
+    return _SHARED.setdefault(value, value)

@@ -1,0 +1,64 @@
+"""Records (record.py): however a record is built, it holds the same fields in the same order, and stays frozen."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from dataclasses import field
+
+import pytest
+
+from mesocalc.errors import Location, Problem
+from mesocalc.record import Record, record
+
+
+@record
+class Dose(Record):
+    agent: str
+    amount: float
+    unit: str = "mg"
+    notes: list[str] = field(default_factory=list, compare=False)
+    where: Location = field(default_factory=Location, compare=False)
+
+
+def test_positional_keyword_and_default_fields_build_the_same_record() -> None:
+    here = Location("agents/lidocaine.yaml", 3, "limits[0].max")
+    given = [Dose("lidocaine", 4.5, "mg", [], here), Dose("lidocaine", 4.5, unit="mg", notes=[], where=here),
+             Dose(agent="lidocaine", amount=4.5, where=here), Dose("lidocaine", 4.5, where=here)]
+    for dose in given:
+        assert vars(dose) == {"agent": "lidocaine", "amount": 4.5, "unit": "mg", "notes": [], "where": here}
+        assert list(vars(dose)) == ["agent", "amount", "unit", "notes", "where"]
+        assert dose == given[0] and hash(dose) == hash(given[0])  # over agent, amount, unit
+    assert given[2].notes is not given[3].notes  # a default factory makes one value per record
+    assert dataclasses.replace(given[0], amount=7.0).amount == 7.0
+    assert Dose("lidocaine", 4.5, where=Location("other.yaml")) == given[0]  # `where` is not compared
+    assert Dose("lidocaine", 4.5, "mcg") != given[0]
+    assert repr(Location("a.yaml", 2)) == "Location(file='a.yaml', line=2, key=None)"
+
+
+def test_a_record_refuses_wrong_arguments_and_stays_frozen() -> None:
+    with pytest.raises(TypeError, match="missing argument 'amount'"):
+        Dose("lidocaine")
+    with pytest.raises(TypeError, match="unexpected or repeated arguments: agent"):
+        Dose("lidocaine", 4.5, agent="procaine")
+    with pytest.raises(TypeError, match="takes 5 arguments, 6 given"):
+        Dose("lidocaine", 4.5, "mg", [], Location(), "extra")
+    problem = Problem("unknown-agent", "unknown agent 'x'")
+    assert problem.where == Location() and problem.severity == "error"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        problem.code = "other"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del problem.message
+
+
+def test_a_location_has_no_instance_dict_and_survives_pickling() -> None:
+    """Location is slotted (ten per document of a big library); a batch worker's answers are pickled."""
+    here = Location("agents/lidocaine.yaml", 3, "limits[0].max")
+    assert not hasattr(here, "__dict__")
+    assert pickle.loads(pickle.dumps(here, pickle.HIGHEST_PROTOCOL)) == here
+    problem = Problem("unknown-agent", "unknown agent 'x'", here, "did you mean 'lidocaine'?", "warning")
+    assert pickle.loads(pickle.dumps(problem, pickle.HIGHEST_PROTOCOL)) == problem
+    assert dataclasses.replace(here, line=4) == Location("agents/lidocaine.yaml", 4, "limits[0].max")
+    assert [f.name for f in dataclasses.fields(Location)] == ["file", "line", "key"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        here.line = 5  # type: ignore[misc]
