@@ -62,3 +62,20 @@ def test_a_location_has_no_instance_dict_and_survives_pickling() -> None:
     assert [f.name for f in dataclasses.fields(Location)] == ["file", "line", "key"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         here.line = 5  # type: ignore[misc]
+
+
+def test_a_record_class_with_post_init_runs_it_as_a_dataclass_would() -> None:
+    """Problem and Location bound what they quote in __post_init__ (issue 12: a 99,000-character input never
+    comes back 99,000 characters long); @record builds them without the dataclass __init__ that calls it."""
+    from mesocalc.textsafe import EXCERPT, MESSAGE
+
+    typed = "x" * 99_000
+    problem = Problem("unknown-cocktail", f"unknown cocktail '{typed}'", Location(typed, 1, typed), hint=typed)
+    assert len(problem.message) <= MESSAGE + 60 and problem.message.startswith("unknown cocktail 'xxx")  # + cut note
+    assert problem.hint is not None and len(problem.hint) <= MESSAGE + 60
+    assert problem.where.file is not None and len(problem.where.file) <= 4 * EXCERPT + 30  # + "… (99,000 characters)"
+    assert problem.where.file.endswith("(99,000 characters)")
+    assert problem.where.key is not None and problem.where.key.endswith("(99,000 characters)")
+    # by keyword, by position and through dataclasses.replace alike
+    assert Location(file=typed) == Location(typed) == dataclasses.replace(Location("short"), file=typed)
+    assert Location("agents/lidocaine.yaml", 3, "limits[0].max").file == "agents/lidocaine.yaml"  # short: kept

@@ -72,6 +72,13 @@ def _with_spec(cls: type[T]) -> type[T]:
         spec.append((f.name, f.default, f.default_factory))
     cls._init_spec = tuple(spec)  # type: ignore[attr-defined]
     cls._init_names = tuple(name for name, _, _ in spec)  # type: ignore[attr-defined]
+    post_init = getattr(cls, "__post_init__", None)
+    if post_init is not None:  # as a dataclass's own __init__ would, after the fields are set
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            Record.__init__(self, *args, **kwargs)
+            post_init(self)
+
+        cls.__init__ = __init__  # type: ignore[misc]
     return cls
 
 
