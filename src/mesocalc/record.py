@@ -78,7 +78,7 @@ def _with_spec(cls: type[T]) -> type[T]:
             Record.__init__(self, *args, **kwargs)
             post_init(self)
 
-        cls.__init__ = __init__  # type: ignore[misc]
+        cls.__init__ = __init__  # type: ignore[method-assign]
     return cls
 
 
