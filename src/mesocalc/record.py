@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from operator import attrgetter
-from typing import Any, TypeVar, dataclass_transform
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 _COMPARED: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
 _MISSING = dataclasses.MISSING
@@ -86,6 +86,9 @@ class Record:
     __slots__ = ()
     _init_spec: tuple[tuple[str, Any, Any], ...] = ()
     _init_names: tuple[str, ...] = ()
+    # A class made for each plan and soon dropped (a check, a warning, a plan's result) fills its instance
+    # dict in one update: ~1 µs for 11 fields instead of ~2 field by field, where memory does not count.
+    _short_lived: ClassVar[bool] = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Each field set with object.__setattr__ (a frozen class's own refuses): the values stay in the
@@ -95,7 +98,10 @@ class Record:
         # positionally is the common case (the library cache decodes that way).
         names = self._init_names
         if not kwargs and len(args) == len(names):
-            for name, value in zip(names, args, strict=False):  # as many as names: checked just above
+            if self._short_lived:
+                self.__dict__.update(zip(names, args, strict=False))  # as many as names: checked just above
+                return
+            for name, value in zip(names, args, strict=False):
                 _SET(self, name, value)
             return
         spec = self._init_spec

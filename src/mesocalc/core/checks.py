@@ -7,6 +7,7 @@ whatever unit path the numbers took.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 from mesocalc.core import model as m
 from mesocalc.record import Record, record
@@ -15,6 +16,8 @@ from mesocalc.units import Q, at_most, format_percent, format_quantity, group_th
 
 @record
 class Warning(Record):
+    _short_lived: ClassVar[bool] = True  # made for each plan (record.Record)
+
     code: str  # limit-over, limit-unchecked, technique-over, contraindication, caution, regulatory, ...
     severity: m.Severity  # hard (fails the plan), soft (a warning), info (a note; not counted by --strict)
     message: str
@@ -25,6 +28,8 @@ class Warning(Record):
 @record
 class Check(Record):
     """One limit held against one number: ok, over, or unchecked (with the reason)."""
+
+    _short_lived: ClassVar[bool] = True  # made for each plan (record.Record)
 
     agent: str
     limit: m.Limit

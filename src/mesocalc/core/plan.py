@@ -22,7 +22,7 @@ import datetime
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from mesocalc import units as u
 from mesocalc.core import caps, practice, vocabulary
@@ -91,6 +91,8 @@ def stock_concentration(comp: m.Component, agents: dict[str, m.Agent]) -> u.Q:
 
 @record
 class ComponentResult(Record):
+    _short_lived: ClassVar[bool] = True  # made for each plan (record.Record)
+
     agent: m.Agent
     concentration: u.Q
     dose: u.Q
@@ -119,6 +121,8 @@ class CapacityTerm(Record):
 class Capacity(Record):
     """The largest whole number of points within every hard cap, and what decided it."""
 
+    _short_lived: ClassVar[bool] = True  # made for each plan (record.Record)
+
     max_points: int | None
     max_area: u.Q | None  # max_points × the cell area
     binding: CapacityTerm | None  # the first cap allowing the fewest points; None when the technique binds
@@ -134,6 +138,8 @@ class Capacity(Record):
 
 @record
 class PlanResult(Record):
+    _short_lived: ClassVar[bool] = True  # made for each plan (record.Record)
+
     session: Session
     area: u.Q | None
     points: int
