@@ -212,3 +212,20 @@ def test_jobs_without_a_batch_or_out_of_range_is_a_usage_error(cli, args, messag
     run = cli(*args, input="")
     assert run.exit_code == 2
     assert message in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "ascii"])
+def test_workers_write_in_the_output_encoding_as_one_process_does(env, tmp_path, encoding):
+    # 11 points on 10.007 cm^2: 2.2 mg/cm² is over the 2 mg/cm² soft cap, a message with "²" on every line;
+    # an output that cannot show it gets its ASCII form (system/streams.py) from the workers too
+    requests = [json.dumps({"cocktail": "submental-dca", "area": f"{10 + i / 1000:.3f} cm^2"}) for i in range(600)]
+    batch_file = tmp_path / "batch.jsonl"
+    batch_file.write_text("\n".join(requests) + "\n", encoding="utf-8")
+    outputs = []
+    for jobs in ("1", "2"):
+        done = subprocess.run([sys.executable, "-m", "mesocalc", "plan", "--batch", str(batch_file), "--jobs", jobs],
+                              capture_output=True, env={**env, "PYTHONIOENCODING": encoding}, timeout=300)
+        assert done.returncode == 0 and done.stderr == b""
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert ("mg/cm²".encode(encoding) if encoding != "ascii" else b"mg/cm^2 is over") in outputs[0]

@@ -249,6 +249,7 @@ class _Run:
         self.worst_so_far = worst_so_far
         self.stream = stream
         self.pending: list[str] = []  # output lines (or a chunk's lines as one text) not yet written
+        self.pending_bytes: list[bytes] = []  # the workers' chunks, encoded (all lines after the workers start)
         self.pending_lines = 0
         self.worst = 0
         self.done: dict[str, tuple[str, int]] = {}  # a repeated request line: its output line, remembered
@@ -258,10 +259,29 @@ class _Run:
 
     def flush(self) -> None:
         if self.pending:
-            self.out.write("\n".join(self.pending) + "\n")
+            self.out.write("\n".join(self.pending))
+            self.out.write("\n")
             self.pending.clear()
             self.pending_lines = 0
+        if self.pending_bytes:
+            self._write_bytes(b"".join(self.pending_bytes))
+            self.pending_bytes.clear()
+            self.pending_lines = 0
         self.out.flush()
+
+    def _write_bytes(self, data: bytes) -> None:
+        """Chunks answered by workers come encoded as the output encodes (`_encoded`): written to the byte
+        stream under the text one (after what the text one holds), or decoded again for a text-only one."""
+        binary = getattr(self.out, "buffer", None)
+        if binary is None:
+            self.out.write(data.decode(*self._encoding))
+            return
+        self.out.flush()
+        binary.write(data)
+
+    @property
+    def _encoding(self) -> tuple[str, str]:
+        return getattr(self.out, "encoding", None) or "utf-8", getattr(self.out, "errors", None) or "strict"
 
     def before_read(self) -> None:
         """Before a read: the lines planned so far are written if the read may wait for input."""
@@ -289,10 +309,12 @@ class _Run:
         self.done[text] = (line, code)
         return line, code, []
 
-    def answer_chunk(self, chunk: list[tuple[int, str]]) -> tuple[str, list[int], list[str]]:
-        """A chunk's lines planned (in a worker): its output lines as one text, their codes, its messages."""
+    def answer_chunk(self, chunk: list[tuple[int, str]]) -> tuple[bytes, list[int], list[str]]:
+        """A chunk's lines planned (in a worker): its output lines encoded as the output encodes them (each
+        ending with a newline: encoded once, here, not again by the parent), their codes, its messages."""
         answers = [self.answer(number, text) for number, text in chunk]
-        return ("\n".join(line for line, _, _ in answers), [code for _, code, _ in answers],
+        text = "".join(line + "\n" for line, _, _ in answers)
+        return (text.encode(*self._encoding), [code for _, code, _ in answers],
                 [message for _, _, messages in answers for message in messages])
 
     def emit(self, line: str, code: int, messages: list[str]) -> None:
@@ -357,7 +379,7 @@ class _Run:
             self.worst = max(self.worst, *codes)
             if self.worst_so_far is not None:
                 self.worst_so_far(self.worst)
-            self.pending.append(text)
+            self.pending_bytes.append(text)
             self.pending_lines += len(codes)
             if self.pending_lines >= FLUSH_EVERY:
                 self.flush()
