@@ -236,7 +236,7 @@ def run_stream(stream: BinaryIO, planner: BatchPlanner, out: TextIO, err: TextIO
     return runner.all(lines, available_jobs() if jobs is None else jobs)
 
 
-PARALLEL_AFTER = 256  # lines planned here before workers are started: a short batch never forks
+PARALLEL_AFTER = 128  # lines planned here before workers are started: a short batch never forks
 CHUNK_LINES = 64  # lines per chunk given to a worker
 
 Answer = tuple[str, int, list[str]]  # an output line, its exit code, the messages for standard error
