@@ -229,3 +229,17 @@ def test_workers_write_in_the_output_encoding_as_one_process_does(env, tmp_path,
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
     assert ("mg/cm²".encode(encoding) if encoding != "ascii" else b"mg/cm^2 is over") in outputs[0]
+
+
+def test_lines_repeated_word_for_word_are_answered_by_the_parent_with_workers_running(library, pools):
+    # 300 distinct requests, then each of them again and again: after the first round (its first 128 lines
+    # planned by the parent, the rest by workers) the parent knows every answer (its memo of encoded lines),
+    # so the later chunks never go to a worker
+    # (an error line names its line number, so it is never remembered: these requests are all valid)
+    rng = random.Random(SEED + 5)
+    distinct = [json.dumps({"cocktail": rng.choice(sorted(library.cocktails)), "area": f"{10 + i * 0.37:.2f} cm^2"})
+                for i in range(300)]
+    requests = distinct + [rng.choice(distinct) for _ in range(1400)]
+    assert _shared(library, requests) == _alone(library, requests)
+    chunks = -(-(len(requests) - batch.PARALLEL_AFTER) // batch.CHUNK_LINES)
+    assert 0 < pools[0].given < chunks  # some chunks went to workers, the all-known ones did not

@@ -25,6 +25,7 @@ CLI uses (request.py), planned by the same core function, and written by the sam
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any, BinaryIO, TextIO, TypeVar
@@ -248,14 +249,19 @@ class _Run:
         self.planner, self.out, self.err = planner, out, err
         self.worst_so_far = worst_so_far
         self.stream = stream
-        self.pending: list[str] = []  # output lines (or a chunk's lines as one text) not yet written
-        self.pending_bytes: list[bytes] = []  # the workers' chunks, encoded (all lines after the workers start)
+        self.pending: list[str] = []  # output lines planned here, not yet written
+        self.pending_bytes: list[bytes] = []  # output lines encoded (every line once the workers have started)
         self.pending_lines = 0
         self.worst = 0
         self.done: dict[str, tuple[str, int]] = {}  # a repeated request line: its output line, remembered
         self.pool: Any = None
-        self.chunk: list[tuple[int, str]] = []
-        self.given: dict[int, list[tuple[int, str]]] = {}  # the chunks a worker holds, by sequence number
+        # with workers: the chunk being filled (each line with its answer if the parent knows it already), the
+        # chunks in the order they are written (each with the pool's sequence number of its lines to plan,
+        # None if every line was known), the answers received, and the lines answered before, encoded
+        self.chunk: list[tuple[int, str, tuple[bytes, int] | None]] = []
+        self.order: deque[tuple[int | None, list[tuple[int, str, tuple[bytes, int] | None]]]] = deque()
+        self.answered: dict[int, Any] = {}
+        self.known: dict[str, tuple[bytes, int]] = {}
 
     def flush(self) -> None:
         if self.pending:
@@ -270,8 +276,8 @@ class _Run:
         self.out.flush()
 
     def _write_bytes(self, data: bytes) -> None:
-        """Chunks answered by workers come encoded as the output encodes (`_encoded`): written to the byte
-        stream under the text one (after what the text one holds), or decoded again for a text-only one."""
+        """Chunks answered by workers come encoded as the output encodes them (answer_chunk): written to the
+        byte stream under the text one (after what the text one holds), or decoded again for a text-only one."""
         binary = getattr(self.out, "buffer", None)
         if binary is None:
             self.out.write(data.decode(*self._encoding))
@@ -309,12 +315,12 @@ class _Run:
         self.done[text] = (line, code)
         return line, code, []
 
-    def answer_chunk(self, chunk: list[tuple[int, str]]) -> tuple[bytes, list[int], list[str]]:
-        """A chunk's lines planned (in a worker): its output lines encoded as the output encodes them (each
-        ending with a newline: encoded once, here, not again by the parent), their codes, its messages."""
+    def answer_chunk(self, chunk: list[tuple[int, str]]) -> tuple[list[bytes], list[int], list[str]]:
+        """A chunk's lines planned (in a worker): each output line encoded as the output encodes it, with its
+        newline (encoded once, here, not again by the parent), their codes, and the chunk's messages."""
         answers = [self.answer(number, text) for number, text in chunk]
-        text = "".join(line + "\n" for line, _, _ in answers)
-        return (text.encode(*self._encoding), [code for _, code, _ in answers],
+        encoding, errors = self._encoding
+        return ([(line + "\n").encode(encoding, errors) for line, _, _ in answers], [code for _, code, _ in answers],
                 [message for _, _, messages in answers for message in messages])
 
     def emit(self, line: str, code: int, messages: list[str]) -> None:
@@ -348,7 +354,11 @@ class _Run:
                     gc.freeze()
 
                     self.pool = Pool(jobs, self.answer_chunk)
-                self.chunk.append((number, text))
+                    encoding, errors = self._encoding
+                    self.known = {key: ((line + "\n").encode(encoding, errors), code)
+                                  for key, (line, code) in self.done.items()}
+                known = self.known.get(text)
+                self.chunk.append((number, text, known))
                 if len(self.chunk) >= CHUNK_LINES:
                     self._give()
                     self._write_answers(wait=False)
@@ -365,24 +375,53 @@ class _Run:
         return self.worst
 
     def _give(self) -> None:
-        if self.chunk:
-            self.given[self.pool.given] = self.chunk
-            self.pool.give(self.chunk)
-            self.chunk = []
+        """Close the chunk being filled: its lines not answered already go to a worker, and it takes its place
+        in the order of writing."""
+        if not self.chunk:
+            return
+        lines = [(number, text) for number, text, known in self.chunk if known is None]
+        sequence = None
+        if lines:
+            sequence = self.pool.given
+            self.pool.give(lines)
+        self.order.append((sequence, self.chunk))
+        self.chunk = []
 
     def _write_answers(self, wait: bool) -> None:
+        """Write the chunks answered so far, in input order (with `wait`: every chunk given)."""
         for sequence, answer in self.pool.answers(wait):
-            chunk = self.given.pop(sequence)
-            text, codes, messages = answer if answer is not None else self.answer_chunk(chunk)  # a worker died
-            for message in messages:
-                self.err.write(message)
-            self.worst = max(self.worst, *codes)
-            if self.worst_so_far is not None:
-                self.worst_so_far(self.worst)
-            self.pending_bytes.append(text)
-            self.pending_lines += len(codes)
-            if self.pending_lines >= FLUSH_EVERY:
-                self.flush()
+            self.answered[sequence] = answer
+        while self.order:
+            sequence, chunk = self.order[0]
+            if sequence is not None and sequence not in self.answered:
+                return
+            self.order.popleft()
+            answer = self.answered.pop(sequence) if sequence is not None else None
+            if sequence is not None and answer is None:  # its worker died: planned here
+                answer = self.answer_chunk([(number, text) for number, text, known in chunk if known is None])
+            self._write_chunk(chunk, answer)
+
+    def _write_chunk(self, chunk: list[tuple[int, str, tuple[bytes, int] | None]],
+                     answer: tuple[list[bytes], list[int], list[str]] | None) -> None:
+        lines, codes, messages = answer if answer is not None else ([], [], [])
+        for message in messages:
+            self.err.write(message)
+        planned = iter(zip(lines, codes, strict=True))
+        for _number, text, known in chunk:
+            if known is None:
+                known = next(planned)
+                if known[1] != 2:  # an error names its line: never remembered
+                    if len(self.known) >= LINE_MEMO_SIZE:
+                        self.known.clear()
+                    self.known[text] = known
+            line, code = known
+            self.worst = max(self.worst, code)
+            self.pending_bytes.append(line)
+            self.pending_lines += 1
+        if self.worst_so_far is not None:
+            self.worst_so_far(self.worst)
+        if self.pending_lines >= FLUSH_EVERY:
+            self.flush()
 
 
 def _input_waiting(stream: BinaryIO | None) -> bool:
