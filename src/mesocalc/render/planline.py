@@ -155,9 +155,9 @@ def _plan_line(result: PlanResult) -> str:
         ', "total_volume": ', quantity(result.session_volume),
         ', "weight": ', quantity(session.weight),
         ', "patient": ', text(session.patient.id if session.patient is not None else None),
-        ', "components": [', ", ".join(_component(c) for c in result.components), "]",
+        ', "components": [', ", ".join([_component(c) for c in result.components]), "]",
         ', "capacity": ', _capacity(result.capacity),
-        ', "warnings": [', ", ".join(_warning(w) for w in result.warnings), "]",
+        ', "warnings": [', ", ".join([_warning(w) for w in result.warnings]), "]",
         ', "ok": ', number(result.ok),
         ', "exit_code": ', number(result.exit_code),
     ]
@@ -204,23 +204,40 @@ def _reference(ref: ReferenceShare) -> str:
                     ', "source": ', text(ref.source), ', "share": ', number(ref.share), ', "doses": [', doses, "]}"))
 
 
+_COMPONENTS: dict[Any, tuple[Any, str, str, str]] = {}
+
+
 def _component(comp: ComponentResult) -> str:
-    agent = comp.agent
-    head = _remembered(_FIXED, ("agent", id(agent)), agent,
-                       lambda: '{"agent": ' + text(agent.id) + ', "name": ' + text(agent.name))
-    tail = _remembered(_FIXED, ("agent-tail", id(agent), comp.stock), agent,
-                       lambda: _inner(encoded(j.component_tail(comp))))
+    # the agent, its concentration, per-point dose and stock are a plan shape's own objects (core/plan.py
+    # prepare), shared by the plans of that shape: their text is kept by identity (the entry holds them)
+    owners = (comp.agent, comp.concentration, comp.dose_per_point, comp.stock)
+    key = tuple(map(id, owners))
+    fixed = _COMPONENTS.get(key)
+    if fixed is None or any(a is not b for a, b in zip(fixed[0], owners, strict=True)):
+        fixed = _fixed_component(key, owners, comp)
     return "".join((
-        head,
-        ', "concentration": ', quantity(comp.concentration),
+        fixed[1],
         ', "dose": ', quantity(comp.dose),
-        ', "dose_per_point": ', quantity(comp.dose_per_point),
+        fixed[2],
         ', "dose_per_area": ', quantity(comp.dose_per_area),
         ', "dose_per_kg": ', quantity(comp.dose_per_kg),
         ', "solution_volume": ', quantity(comp.solution_volume),
-        ', "checks": [', ", ".join(_check(ch) for ch in comp.checks), "]",
-        ", " + tail if tail else "", "}",
+        ', "checks": [', ", ".join([_check(ch) for ch in comp.checks]), "]",
+        fixed[3],
     ))
+
+
+def _fixed_component(key: Any, owners: tuple[Any, ...], comp: ComponentResult) -> tuple[Any, str, str, str]:
+    """A component's text before its dose, between dose and per-area dose, and after its checks."""
+    agent = comp.agent
+    head = ('{"agent": ' + text(agent.id) + ', "name": ' + text(agent.name) + ', "concentration": '
+            + quantity(comp.concentration))
+    tail = _inner(encoded(j.component_tail(comp)))
+    if len(_COMPONENTS) >= CACHE_SIZE:
+        _COMPONENTS.clear()
+    fixed = _COMPONENTS[key] = (owners, head, ', "dose_per_point": ' + quantity(comp.dose_per_point),
+                                (", " + tail if tail else "") + "}")
+    return fixed
 
 
 _CHECKS: dict[Any, tuple[Any, str, str, bool]] = {}
@@ -279,8 +296,10 @@ def _capacity(capacity: Capacity) -> str:
         limit = binding.check.limit
         limited_by = _remembered(_FIXED, ("binding", id(limit), binding.agent), limit,
                                  lambda: encoded(j.limited_by(capacity)))
+    elif capacity.limited_by_technique:
+        limited_by = '{"technique": "max_points", "max_points": ' + number(capacity.technique_max) + "}"
     else:
-        limited_by = encoded(j.limited_by(capacity))
+        limited_by = "null"
     out = ['{"max_points": ', number(capacity.max_points), ', "max_area": ', quantity(capacity.max_area),
            ', "limited_by": ', limited_by]
     if capacity.unbounded_reason:
