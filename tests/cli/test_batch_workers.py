@@ -231,15 +231,29 @@ def test_workers_write_in_the_output_encoding_as_one_process_does(env, tmp_path,
     assert ("mg/cm²".encode(encoding) if encoding != "ascii" else b"mg/cm^2 is over") in outputs[0]
 
 
-def test_lines_repeated_word_for_word_are_answered_by_the_parent_with_workers_running(library, pools):
-    # 300 distinct requests, then each of them again and again: after the first round (its first 128 lines
-    # planned by the parent, the rest by workers) the parent knows every answer (its memo of encoded lines),
-    # so the later chunks never go to a worker
-    # (an error line names its line number, so it is never remembered: these requests are all valid)
+def test_lines_repeated_word_for_word_are_answered_by_the_parent_with_workers_running(library, pools, monkeypatch):
+    # 300 distinct requests, then 1,400 lines each repeating one of them. The input comes in two reads, and the
+    # batch is told the second one may wait (as a pipe would), so every line given before it is answered and
+    # written first: from then on the parent knows every answer (its memo of the workers' encoded lines) and
+    # no chunk goes to a worker. (An error line names its line number and is never remembered: these
+    # requests are all valid.)
     rng = random.Random(SEED + 5)
     distinct = [json.dumps({"cocktail": rng.choice(sorted(library.cocktails)), "area": f"{10 + i * 0.37:.2f} cm^2"})
                 for i in range(300)]
     requests = distinct + [rng.choice(distinct) for _ in range(1400)]
-    assert _shared(library, requests) == _alone(library, requests)
-    chunks = -(-(len(requests) - batch.PARALLEL_AFTER) // batch.CHUNK_LINES)
-    assert 0 < pools[0].given < chunks  # some chunks went to workers, the all-known ones did not
+    monkeypatch.setattr(batch, "_input_waiting", lambda stream: False)
+    first, rest = ("".join(t + "\n" for t in part).encode() for part in (distinct, requests[300:]))
+    out, err = io.StringIO(), io.StringIO()
+    code = run_stream(_TwoReads(first, rest), BatchPlanner(library), out, err, jobs=2)
+    assert (out.getvalue(), err.getvalue(), code) == _alone(library, requests)
+    assert pools[0].given == 3  # lines 129-300 only: 64 + 64 + 44, the last chunk given when the read may wait
+
+
+class _TwoReads:
+    """A stream whose lines come in two reads (bounded_lines reads with read1)."""
+
+    def __init__(self, *parts: bytes) -> None:
+        self.parts = list(parts)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.parts.pop(0) if self.parts else b""

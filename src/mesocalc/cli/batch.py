@@ -261,6 +261,7 @@ class _Run:
         self.chunk: list[tuple[int, str, tuple[bytes, int] | None]] = []
         self.order: deque[tuple[int | None, list[tuple[int, str, tuple[bytes, int] | None]]]] = deque()
         self.answered: dict[int, Any] = {}
+        self.texts: dict[int, list[str]] = {}  # the request lines of each chunk given, by sequence number
         self.known: dict[str, tuple[bytes, int]] = {}
 
     def flush(self) -> None:
@@ -383,6 +384,7 @@ class _Run:
         sequence = None
         if lines:
             sequence = self.pool.given
+            self.texts[sequence] = [text for _, text in lines]
             self.pool.give(lines)
         self.order.append((sequence, self.chunk))
         self.chunk = []
@@ -391,6 +393,9 @@ class _Run:
         """Write the chunks answered so far, in input order (with `wait`: every chunk given)."""
         for sequence, answer in self.pool.answers(wait):
             self.answered[sequence] = answer
+            texts = self.texts.pop(sequence)
+            if answer is not None:  # learnt as soon as it comes, even while an earlier chunk is awaited
+                self._learn(texts, answer[0], answer[1])
         while self.order:
             sequence, chunk = self.order[0]
             if sequence is not None and sequence not in self.answered:
@@ -401,20 +406,22 @@ class _Run:
                 answer = self.answer_chunk([(number, text) for number, text, known in chunk if known is None])
             self._write_chunk(chunk, answer)
 
+    def _learn(self, texts: list[str], lines: list[bytes], codes: list[int]) -> None:
+        """Remember the encoded answers of request lines (never an error line: it names its line number)."""
+        for text, line, code in zip(texts, lines, codes, strict=True):
+            if code != 2:
+                if len(self.known) >= LINE_MEMO_SIZE:
+                    self.known.clear()
+                self.known[text] = (line, code)
+
     def _write_chunk(self, chunk: list[tuple[int, str, tuple[bytes, int] | None]],
                      answer: tuple[list[bytes], list[int], list[str]] | None) -> None:
         lines, codes, messages = answer if answer is not None else ([], [], [])
         for message in messages:
             self.err.write(message)
         planned = iter(zip(lines, codes, strict=True))
-        for _number, text, known in chunk:
-            if known is None:
-                known = next(planned)
-                if known[1] != 2:  # an error names its line: never remembered
-                    if len(self.known) >= LINE_MEMO_SIZE:
-                        self.known.clear()
-                    self.known[text] = known
-            line, code = known
+        for _number, _text, known in chunk:
+            line, code = known if known is not None else next(planned)
             self.worst = max(self.worst, code)
             self.pending_bytes.append(line)
             self.pending_lines += 1
