@@ -234,7 +234,10 @@ def run_stream(stream: BinaryIO, planner: BatchPlanner, out: TextIO, err: TextIO
     runner = _Run(planner, out, err, worst_so_far, stream)
     # Undecodable bytes become U+FFFD, so that line is an error object and the batch goes on.
     lines = (raw.decode("utf-8", "replace") for raw in bounded_lines(stream, MAX_LINE_BYTES, runner.before_read))
-    return runner.all(lines, available_jobs() if jobs is None else jobs)
+    import os
+
+    # where processes cannot be forked, every line is planned in this process (whatever --jobs says)
+    return runner.all(lines, available_jobs() if jobs is None else jobs if hasattr(os, "fork") else 1)
 
 
 PARALLEL_AFTER = 128  # lines planned here before workers are started: a short batch never forks
