@@ -29,7 +29,7 @@ SEED = 1616
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False) | st.integers(-10**20, 10**20) | st.booleans() | st.none())
-@settings(max_examples=3000)
+@settings(max_examples=1000)
 def test_a_number_is_written_as_the_rounded_json_number(value: Any) -> None:
     # the same value twice: the second answer comes from the writer's memory of numbers
     assert _written(value) == _written(value) == _reference(value)
@@ -82,7 +82,7 @@ def test_every_plan_of_every_cocktail_is_written_as_plan_doc_writes_it(library: 
     planner = BatchPlanner(library)
     written: set[str] = set()
     with_patient = over = 0
-    for number in range(1, 3001):
+    for number in range(1, 1601):
         try:
             request = json.loads(random_request(rng, cocktails, areas))
         except ValueError:
@@ -102,7 +102,7 @@ def test_every_plan_of_every_cocktail_is_written_as_plan_doc_writes_it(library: 
         with_patient += result.session.patient is not None
         over += result.exit_code == 1
     assert written == set(cocktails)  # every built-in cocktail was written at least once
-    assert with_patient > 100 and over > 100  # patients' warnings and over-cap plans were compared too
+    assert with_patient > 50 and over > 50  # patients' warnings and over-cap plans were compared too
 
 
 def test_a_writer_that_disagrees_makes_the_run_write_every_plan_by_dumps(
