@@ -79,3 +79,17 @@ def test_a_record_class_with_post_init_runs_it_as_a_dataclass_would() -> None:
     # by keyword, by position and through dataclasses.replace alike
     assert Location(file=typed) == Location(typed) == dataclasses.replace(Location("short"), file=typed)
     assert Location("agents/lidocaine.yaml", 3, "limits[0].max").file == "agents/lidocaine.yaml"  # short: kept
+
+
+def test_a_problem_or_location_made_again_keeps_its_excerpt_and_its_count() -> None:
+    """dataclasses.replace makes a record again (the batch puts each problem on its line that way): a text
+    cut once is not cut again, so "(99,000 characters)" and "cut at 600 of 5,000" keep the typed length."""
+    here = Location("f" * 99_000, 1, "k" * 5_000)
+    moved = dataclasses.replace(dataclasses.replace(here, line=2), line=3)
+    assert (moved.file, moved.key) == (here.file, here.key)
+    assert moved.file is not None and moved.file.endswith("… (99,000 characters)")
+    listed = Problem("unknown-cocktail", "known: " + ", ".join(f"cocktail-{i}" for i in range(600)))
+    again = dataclasses.replace(listed, hint="check the library")
+    assert again.message == listed.message and listed.message.endswith("characters)")
+    # "known: " and 600 ids joined by ", " (10 x 10 + 90 x 11 + 500 x 12 characters, 599 x 2): 8,295 in all
+    assert "cut at 600 of 8,295 characters" in listed.message

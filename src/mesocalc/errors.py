@@ -24,7 +24,8 @@ class Location(Record):
 
         for name in ("file", "key"):  # a path or key typed 99,000 characters long is named by an excerpt
             value = getattr(self, name)
-            if value is not None and len(value) > 4 * EXCERPT:
+            # (once: a Location made again from an excerpt, by dataclasses.replace, keeps it as it is)
+            if value is not None and len(value) > 4 * EXCERPT and not _excerpted(value):
                 object.__setattr__(self, name, excerpt(value, 4 * EXCERPT))
 
     def prefix(self) -> str:
@@ -34,6 +35,14 @@ class Location(Record):
         if self.key:
             parts.append(self.key)
         return ": ".join(parts)
+
+
+def _excerpted(value: str) -> bool:
+    """Whether a text is already an excerpt (textsafe.excerpt: "…… (99,000 characters)")."""
+    if not value.endswith(" characters)"):
+        return False
+    marker = value.rfind("… (")
+    return marker >= 0 and value[marker + 3:-len(" characters)")].replace(",", "").isdigit()
 
 
 @record

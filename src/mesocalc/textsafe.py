@@ -73,6 +73,7 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
 
 
 _QUOTED = re.compile(f"'([^']{{{QUOTED + 1},}})'")
+_CUT = re.compile(r"… \(message cut at \d+ of [\d,]+ characters\)\Z")
 
 
 def bounded_message(message: str) -> str:
@@ -81,7 +82,7 @@ def bounded_message(message: str) -> str:
     Messages quote what was typed in single quotes (`unknown cocktail '...'`); a 99,000-character input
     must not come back 99,000 characters long.
     """
-    if len(message) <= QUOTED:
+    if len(message) <= QUOTED or _CUT.search(message):  # short, or cut already (a Problem made again)
         return message
     shortened = _QUOTED.sub(lambda match: f"'{excerpt(match.group(1), QUOTED // 2)}'", message)
     if len(shortened) > MESSAGE:

@@ -115,12 +115,11 @@ class BatchPlanner:
         A plan is written by render/planline.py: the text `dumps(plan_doc(...))` gives, written faster."""
         try:
             result = self.plan(text, number)
+            return self._write(result), result.exit_code, None
         except MesocalcError as exc:
             doc = error_line(number, exc.problems)
         except (Exception, RecursionError, MemoryError) as exc:  # a bug shown on its line; never lose the others
             doc = error_line(number, [internal_problem(exc)])
-        else:
-            return self._write(result), result.exit_code, None
         return dumps(doc), 2, doc
 
     def read_request(self, text: str, number: int) -> tuple[str, rq.SessionOptions, bool]:
