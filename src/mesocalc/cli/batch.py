@@ -25,10 +25,11 @@ CLI uses (request.py), planned by the same core function, and written by the sam
 from __future__ import annotations
 
 import json
+import os
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any, BinaryIO, TextIO, TypeVar
+from typing import Any, BinaryIO, NamedTuple, TextIO, TypeVar
 
 from mesocalc.core import model as m
 from mesocalc.core.plan import PlanResult, compute, prepare
@@ -102,25 +103,26 @@ class BatchPlanner:
 
     def plan_line(self, text: str, number: int) -> tuple[dict[str, Any], int]:
         """The output document of one input line and its exit code (2 for an error object)."""
-        try:
-            result = self.plan(text, number)
-            return plan_doc(result), result.exit_code
-        except MesocalcError as exc:
-            return error_line(number, exc.problems), 2
-        except (Exception, RecursionError, MemoryError) as exc:  # a bug shown on its line; never lose the others
-            return error_line(number, [internal_problem(exc)]), 2
+        answer = self._answer(text, number, plan_doc)
+        return (answer.doc, 2) if isinstance(answer, _Failed) else answer
 
     def line(self, text: str, number: int) -> tuple[str, int, dict[str, Any] | None]:
         """The output line of one input line, its exit code, and the error object when it is one.
         A plan is written by render/planline.py: the text `dumps(plan_doc(...))` gives, written faster."""
+        answer = self._answer(text, number, self._write)
+        if isinstance(answer, _Failed):
+            return dumps(answer.doc), 2, answer.doc
+        return answer[0], answer[1], None
+
+    def _answer(self, text: str, number: int, write: Callable[[PlanResult], T]) -> tuple[T, int] | _Failed:
+        """The plan of one line as `write` gives it, with its exit code; or the line's error object."""
         try:
             result = self.plan(text, number)
-            return self._write(result), result.exit_code, None
+            return write(result), result.exit_code
         except MesocalcError as exc:
-            doc = error_line(number, exc.problems)
+            return _Failed(error_line(number, exc.problems))
         except (Exception, RecursionError, MemoryError) as exc:  # a bug shown on its line; never lose the others
-            doc = error_line(number, [internal_problem(exc)])
-        return dumps(doc), 2, doc
+            return _Failed(error_line(number, [internal_problem(exc)]))
 
     def read_request(self, text: str, number: int) -> tuple[str, rq.SessionOptions, bool]:
         """A request line into (cocktail, session options, strict); any problem is an input error."""
@@ -159,6 +161,12 @@ class BatchPlanner:
                                     Location(key="cocktail")))
         if problems:
             raise MesocalcError(problems)
+
+
+class _Failed(NamedTuple):
+    """A request line that gives no plan: its error object (with the line number)."""
+
+    doc: dict[str, Any]
 
 
 _NOWHERE = Location()
@@ -233,8 +241,6 @@ def run_stream(stream: BinaryIO, planner: BatchPlanner, out: TextIO, err: TextIO
     runner = _Run(planner, out, err, worst_so_far, stream)
     # Undecodable bytes become U+FFFD, so that line is an error object and the batch goes on.
     lines = (raw.decode("utf-8", "replace") for raw in bounded_lines(stream, MAX_LINE_BYTES, runner.before_read))
-    import os
-
     # where processes cannot be forked, every line is planned in this process (whatever --jobs says)
     return runner.all(lines, available_jobs() if jobs is None else jobs if hasattr(os, "fork") else 1)
 

@@ -29,7 +29,7 @@ from typing import Any
 
 IN_FLIGHT = 3  # chunks given to one worker and not yet answered
 PIPE_BYTES = 1 << 20  # the answer pipe's buffer asked for (Linux allows up to 1 MB unprivileged)
-MAX_JOBS = 8
+DEFAULT_JOBS_AT_MOST = 8  # the default (one per core) stops here on a big machine; --jobs may ask for more
 _HEADER = struct.Struct("<Q")
 
 
@@ -41,7 +41,7 @@ def available_jobs() -> int:
         count = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         count = os.cpu_count() or 1
-    return max(1, min(count, MAX_JOBS))
+    return max(1, min(count, DEFAULT_JOBS_AT_MOST))
 
 
 def _write_all(fd: int, data: bytes) -> None:
