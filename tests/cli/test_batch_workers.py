@@ -69,7 +69,7 @@ def test_a_long_batch_shared_with_two_workers_writes_what_one_process_writes(lib
     alone = _alone(library, requests)
     shared = _shared(library, requests)
     assert len(pools) == 1 and len(pools[0].workers) == 0  # one pool, closed at the end
-    assert pools[0].given == -(-(1500 - batch.PARALLEL_AFTER) // batch.CHUNK_LINES)  # the rest went in chunks
+    assert pools[0].given == -(-1500 // batch.CHUNK_LINES)  # every line went in chunks (the first ones read ahead)
     assert shared == alone
     assert alone[2] == 2 and "mesocalc: error: line" in alone[1]  # error lines and their messages compared
 
@@ -246,7 +246,7 @@ def test_lines_repeated_word_for_word_are_answered_by_the_parent_with_workers_ru
     out, err = io.StringIO(), io.StringIO()
     code = run_stream(_TwoReads(first, rest), BatchPlanner(library), out, err, jobs=2)
     assert (out.getvalue(), err.getvalue(), code) == _alone(library, requests)
-    assert pools[0].given == 3  # lines 129-300 only: 64 + 64 + 44, the last chunk given when the read may wait
+    assert pools[0].given == 5  # the 300 lines: 4 x 64 + 44, the last chunk given when the read may wait
 
 
 class _TwoReads:

@@ -197,6 +197,26 @@ def test_a_narrow_terminal_gets_typers_own_help(monkeypatch):
     assert fastpath.parse(["--help"]) == ("help", {})
 
 
+def test_a_batch_on_standard_input_gives_the_same_output_both_ways(monkeypatch, capsys):
+    # `--batch -` (how scripts and the benchmark feed a batch): Click takes `-` as the option's value, so the
+    # fast path does too; a good line, a bad one and a blank one, planned both ways
+    import io
+
+    lines = ('{"cocktail": "submental-dca", "area": "25 cm^2"}\n\n{"cocktail": "nope"}\n'
+             '{"cocktail": "mesohair-dutasteride", "scalp": "40%"}\n')
+    monkeypatch.setenv("COLUMNS", "100")
+    assert fastpath.parse(["plan", "--batch", "-"]) is not None
+    for args in (["plan", "--batch", "-"], ["plan", "--batch", "-", "--jobs", "1"], ["visit", "--batch", "-"]):
+        with monkeypatch.context() as patch:
+            patch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(lines.encode()), encoding="utf-8"))
+            fast = runner.run(args), *capsys.readouterr()
+            patch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(lines.encode()), encoding="utf-8"))
+            patch.setattr(fastpath, "parse", lambda args: None)
+            typer = runner.run(args), *capsys.readouterr()
+        assert fast == typer, args
+        assert fast[1].count("\n") == 3, args  # one output line per request line
+
+
 def test_a_visit_file_gives_the_same_output_both_ways(monkeypatch, capsys, tmp_path):
     # docs/examples.md's 4-item submental visit (the benchmark's visit row), human and JSON, and a bad file
     text = (Path(__file__).resolve().parents[2] / "docs" / "examples.md").read_text(encoding="utf-8")

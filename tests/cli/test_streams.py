@@ -6,6 +6,7 @@ and Ctrl-C ends with one line and exit 130. Never a traceback.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -81,6 +82,22 @@ def test_a_closed_pipe_in_the_middle_of_a_long_batch_ends_quietly(env):
     assert_no_traceback(done)
     assert code(done) == 0 and messages(done) == []
     assert done.stdout.startswith('{"kind": "plan"')
+
+
+def test_a_closed_pipe_ends_a_batch_shared_with_workers_quietly_with_its_verdict(env, tmp_path):
+    # 3,000 distinct lines (a new area each, so the workers plan them): clean ones exit 0, and a first line
+    # over the 100 mg session cap (60 points x 2 mg = 120 mg, kybella-pi) exits 1; never 1 for the pipe
+    clean = "".join(json.dumps({"cocktail": "submental-dca", "area": f"{10 + i / 1000:.3f} cm^2"}) + "\n"
+                    for i in range(3000))
+    # (the reader stops after 1 line, or 300: past the first lines, which used to be written as text)
+    for first, verdict in (("", 0), ('{"cocktail": "submental-dca", "area": "60 cm^2"}\n', 1)):
+        batch = tmp_path / f"batch-{verdict}.jsonl"
+        batch.write_text(first + clean, encoding="utf-8")
+        for read in (1, 300):
+            done = sh(f"cat '{batch}' | mesocalc plan --batch - --jobs 2 | head -{read}", env, stage=1)
+            assert_no_traceback(done)
+            assert (code(done), messages(done)) == (verdict, []), read
+            assert done.stdout.count("\n") == read and done.stdout.startswith('{"kind": "plan"')
 
 
 def test_a_closed_pipe_keeps_the_worst_verdict_of_the_batch_so_far(env):

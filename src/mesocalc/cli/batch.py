@@ -233,8 +233,9 @@ def run_stream(stream: BinaryIO, planner: BatchPlanner, out: TextIO, err: TextIO
     the worst exit code after each line (the CLI ends with it if the reader of the output goes away).
 
     A long batch is shared with `jobs` forked workers (system/workers.py; default: one per core this
-    process may use): after PARALLEL_AFTER lines, chunks of CHUNK_LINES lines go to the workers and the
-    answers are written in input order, the same text as planned here."""
+    process may use): once more than PARALLEL_AFTER lines are read, every line not planned yet goes to
+    the workers in chunks of CHUNK_LINES lines and the answers are written in input order, the same text
+    as planned here."""
     from mesocalc.system.boundedio import bounded_lines
     from mesocalc.system.workers import available_jobs
 
@@ -245,7 +246,8 @@ def run_stream(stream: BinaryIO, planner: BatchPlanner, out: TextIO, err: TextIO
     return runner.all(lines, available_jobs() if jobs is None else jobs if hasattr(os, "fork") else 1)
 
 
-PARALLEL_AFTER = 128  # lines planned here before workers are started: a short batch never forks
+PARALLEL_AFTER = 128  # lines read (ahead) before workers are started: a batch of this many lines or fewer is planned
+#                      here and never forks
 CHUNK_LINES = 64  # lines per chunk given to a worker
 
 Answer = tuple[str, int, list[str]]  # an output line, its exit code, the messages for standard error
@@ -260,6 +262,7 @@ class _Run:
         self.pending: list[str] = []  # output lines planned here, not yet written
         self.pending_bytes: list[bytes] = []  # output lines encoded (every line once the workers have started)
         self.pending_lines = 0
+        self.held: list[tuple[int, str]] = []  # lines read ahead (with their numbers), before the workers start
         self.worst = 0
         self.done: dict[str, tuple[str, int]] = {}  # a repeated request line: its output line, remembered
         self.pool: Any = None
@@ -291,6 +294,10 @@ class _Run:
         if binary is None:
             self.out.write(data.decode(*self._encoding))
             return
+        guarded = getattr(self.out, "write_bytes", None)  # the CLI's stdout (system/streams.py): its errors
+        if guarded is not None:  # are the text's (a closed pipe then ends the batch with its verdict)
+            guarded(data)
+            return
         self.out.flush()
         binary.write(data)
 
@@ -299,13 +306,15 @@ class _Run:
         return getattr(self.out, "encoding", None) or "utf-8", getattr(self.out, "errors", None) or "strict"
 
     def before_read(self) -> None:
-        """Before a read: the lines planned so far are written if the read may wait for input."""
+        """Before a read: the lines read so far are planned and written if the read may wait for input."""
         if self.pool is not None:
             if _input_waiting(self.stream):
                 self._write_answers(wait=False)
                 return
             self._give()
             self._write_answers(wait=True)
+        elif self.held and not _input_waiting(self.stream):
+            self._answer_held()
         self.flush()
 
     def answer(self, number: int, text: str) -> Answer:
@@ -349,28 +358,16 @@ class _Run:
                 text = raw.strip()
                 if not text:
                     continue
-                if self.pool is None:
-                    if jobs < 2 or number <= PARALLEL_AFTER:
-                        self.emit(*self.answer(number, text))
-                        continue
-                    self.flush()  # nothing buffered is copied into the workers
-                    import gc
-
-                    from mesocalc.system.workers import Pool
-
-                    # what exists now (the library, the memos) is left out of the workers' cycle collections:
-                    # a collection writes to every object it walks, which would copy the shared pages in each
-                    gc.freeze()
-
-                    self.pool = Pool(jobs, self.answer_chunk)
-                    encoding, errors = self._encoding
-                    self.known = {key: ((line + "\n").encode(encoding, errors), code)
-                                  for key, (line, code) in self.done.items()}
-                known = self.known.get(text)
-                self.chunk.append((number, text, known))
-                if len(self.chunk) >= CHUNK_LINES:
-                    self._give()
-                    self._write_answers(wait=False)
+                if self.pool is not None:
+                    self._take(number, text)
+                elif jobs < 2:
+                    self.emit(*self.answer(number, text))
+                else:
+                    # read ahead: the workers start as soon as more than PARALLEL_AFTER lines are at hand (the
+                    # lines held are planned here whenever the next read would wait: before_read)
+                    self.held.append((number, text))
+                    if number > PARALLEL_AFTER:
+                        self._start(jobs)
             if self.pool is not None:
                 self._give()
                 self._write_answers(wait=True)
@@ -380,8 +377,40 @@ class _Run:
                     self._write_answers(wait=False)
                 finally:
                     self.pool.close()
+            self._answer_held()  # a short batch (every line read, none planned yet), or lines read before the end
             self.flush()
         return self.worst
+
+    def _answer_held(self) -> None:
+        """Plan here the lines read ahead and not given to workers."""
+        held, self.held = self.held, []
+        for number, text in held:
+            self.emit(*self.answer(number, text))
+
+    def _start(self, jobs: int) -> None:
+        """Fork the workers and give them the lines held so far."""
+        self.flush()  # nothing buffered is copied into the workers
+        import gc
+
+        from mesocalc.system.workers import Pool
+
+        # what exists now (the library, the memos) is left out of the workers' cycle collections: a collection
+        # writes to every object it walks, which would copy the shared pages in each
+        gc.freeze()
+
+        self.pool = Pool(jobs, self.answer_chunk)
+        encoding, errors = self._encoding
+        self.known = {key: ((line + "\n").encode(encoding, errors), code) for key, (line, code) in self.done.items()}
+        held, self.held = self.held, []
+        for number, text in held:
+            self._take(number, text)
+
+    def _take(self, number: int, text: str) -> None:
+        """A line for the workers: into the chunk being filled (with its answer if the parent knows it)."""
+        self.chunk.append((number, text, self.known.get(text)))
+        if len(self.chunk) >= CHUNK_LINES:
+            self._give()
+            self._write_answers(wait=False)
 
     def _give(self) -> None:
         """Close the chunk being filled: its lines not answered already go to a worker, and it takes its place

@@ -3,8 +3,9 @@
 `parse(args)` reads a command line only when it is plain: a command of COMMANDS, then its arguments and
 its options each spelt exactly as declared (`--area VALUE`, `-a VALUE`, `--json`), in any order. Anything
 else returns None and the Typer app reads it as before: `--help`, `--version`, completion, `--opt=value`,
-`-aVALUE`, `--`, a value that starts with `-`, an unknown or repeated option, a missing or extra argument,
-a number that is not plain digits. So every error message and every help text still comes from Typer.
+`-aVALUE`, `--`, a value that starts with `-` (except `-` alone: standard input, as Click takes it), an
+unknown or repeated option, a missing or extra argument, a number that is not plain digits. So every
+error message and every help text still comes from Typer.
 
 What a plain command line means is what the Typer app makes of it: each command's parameters, with the
 defaults Typer passes, are listed here, and tests/cli/test_fastpath.py checks this table against the live
@@ -112,7 +113,7 @@ def parse(args: list[str]) -> tuple[str, dict[str, Any]] | None:
             values[param.name] = True
             continue
         value = next(words, None)
-        if value is None or value[:1] == "-":
+        if value is None or (value[:1] == "-" and value != "-"):  # `-` alone is a value (`--batch -`: stdin)
             return None
         if param.kind == INT:
             if not (value.isascii() and value.isdigit() and len(value) <= 18):  # Click's int(), never its error

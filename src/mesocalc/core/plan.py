@@ -106,9 +106,11 @@ class ComponentResult(Record):
     stock_volume: u.Q | None = None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class CapacityTerm(Record):
     """One hard cap's part in the capacity: the whole points it allows, and the figures that gave them."""
+
+    _short_lived: ClassVar[bool] = True  # made for each plan (record.Record)
 
     agent: str
     check: c.Check

@@ -8,11 +8,12 @@ Both are soft: above the published session is `above-reference`, outside the usu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from mesocalc import units as u
 from mesocalc.core import model as m
 from mesocalc.core.checks import Warning
-from mesocalc.record import Record
+from mesocalc.record import Record, record
 
 
 def reference_volume(cocktail: m.Cocktail) -> u.Q | None:
@@ -38,9 +39,11 @@ def reference_points(cocktail: m.Cocktail) -> int | None:
     return max(1, u.whole_ceil(volume.value / cocktail.technique.volume_per_point.value))
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class ReferenceShare(Record):
     """This session against the published one: session volume and each agent's dose as a share of it."""
+
+    _short_lived: ClassVar[bool] = True  # made for each plan of a regimen cocktail (record.Record)
 
     volume: u.Q
     points: int | None

@@ -63,6 +63,15 @@ def number(value: Any) -> str:
 
 
 def _float(value: float) -> str:
+    # The value rounded to 15 significant digits, as %g writes it. In fixed notation with a point (%g's
+    # fixed range, -4 <= exponent < 15, lies inside repr's, -4 <= exponent < 16), that is the very text of
+    # `dumps`: the shortest digits that read back as the rounded double are these digits, since two distinct
+    # decimals of 15 digits or fewer are always distinct doubles (DBL_DIG = 15); and it is repr's own text
+    # of an unrounded value of 15 digits or fewer. Anything else (an exponent, a whole number, which repr
+    # writes with ".0", inf, nan) takes the general way below.
+    written = f"{value:.15g}"
+    if "." in written and "e" not in written:
+        return _remember(value, written)
     if not isfinite(value):
         raise _Unwritable
     written = float.__repr__(value)
@@ -74,6 +83,10 @@ def _float(value: float) -> str:
         if not isfinite(rounded):  # within the last 15-digit step below the largest double: dumps refuses it
             raise _Unwritable
         written = float.__repr__(rounded)
+    return _remember(value, written)
+
+
+def _remember(value: float, written: str) -> str:
     if value:  # 0.0 and -0.0 are one key: neither is remembered (each keeps its sign)
         if len(_NUMBERS) >= CACHE_SIZE:
             _NUMBERS.clear()

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from mesocalc import notation
 from mesocalc import units as u
@@ -24,6 +24,8 @@ from mesocalc.record import replace as replace_record
 class AreaUse(Record):
     """One treated area of a session: a library preset, a measured surface, or a W x H rectangle."""
 
+    _short_lived: ClassVar[bool] = True  # made for every area of every batch line (record.Record)
+
     surface: u.Q
     basis: str  # sourced | assumption | measured
     id: str | None = None
@@ -34,19 +36,12 @@ class AreaUse(Record):
     source: str | None = None
     note: str | None = None
 
-    # Written out (not Record's generic __init__): made for every area of every batch line, and filling the
-    # instance dict by keyword takes half the time (1.1 -> 0.6 us). tests/units/test_plain_quantities.py checks
-    # that it takes the fields in order with their defaults.
-    def __init__(self, surface: u.Q, basis: str, id: str | None = None, name: str | None = None,
-                 site: str | None = None, width: u.Q | None = None, height: u.Q | None = None,
-                 source: str | None = None, note: str | None = None) -> None:
-        self.__dict__.update(surface=surface, basis=basis, id=id, name=name, site=site, width=width, height=height,
-                             source=source, note=note)
-
 
 @record
 class SessionOptions(HashedRecord):  # a batch's session memo key
     """The options that size a session, as typed (strings), before resolution."""
+
+    _short_lived: ClassVar[bool] = True  # one per batch line (record.Record)
 
     areas: tuple[str, ...] = ()
     scalp: str | None = None
@@ -57,16 +52,12 @@ class SessionOptions(HashedRecord):  # a batch's session memo key
     weight: str | None = None
     patient: str | None = None
 
-    def __init__(self, areas: tuple[str, ...] = (), scalp: str | None = None, spacing: str | None = None,
-                 volume_per_point: str | None = None, grid: str | None = None, points: int | None = None,
-                 weight: str | None = None, patient: str | None = None) -> None:  # one per batch line: see AreaUse
-        self.__dict__.update(areas=areas, scalp=scalp, spacing=spacing, volume_per_point=volume_per_point, grid=grid,
-                             points=points, weight=weight, patient=patient)
-
 
 @record
 class Session(Record):
     """A resolved session request: cocktail, technique after overrides, areas, patient."""
+
+    _short_lived: ClassVar[bool] = True  # one per batch line (record.Record)
 
     cocktail: m.Cocktail
     technique: m.Technique
@@ -76,12 +67,6 @@ class Session(Record):
     patient: m.Patient | None
     overrides: tuple[str, ...] = field(default=())
     points_from_reference: bool = False  # the default plan of a regimen cocktail: its published session
-
-    def __init__(self, cocktail: m.Cocktail, technique: m.Technique, areas: tuple[AreaUse, ...], points: int | None,
-                 weight: u.Q | None, patient: m.Patient | None, overrides: tuple[str, ...] = (),
-                 points_from_reference: bool = False) -> None:  # one per batch line: see AreaUse
-        self.__dict__.update(cocktail=cocktail, technique=technique, areas=areas, points=points, weight=weight,
-                             patient=patient, overrides=overrides, points_from_reference=points_from_reference)
 
 
 _SHARE = re.compile(r"(\d+(?:\.\d+|,\d{1,2})?) ?%")  # 40%, 37.5 %, 37,5 % (a decimal comma, SPEC §2)

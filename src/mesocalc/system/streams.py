@@ -148,6 +148,15 @@ class GuardedOutput:
         except OSError as exc:
             raise OutputError(exc) from exc
 
+    def write_bytes(self, data: bytes) -> None:
+        """Text already encoded as this stream encodes it (a batch's answers from its workers), written to the
+        byte stream under the text one, after what the text one holds; a failure is an OutputError too."""
+        try:
+            self.stream.flush()
+            self.stream.buffer.write(data)
+        except OSError as exc:
+            raise OutputError(exc) from exc
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
 
