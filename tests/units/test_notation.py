@@ -125,6 +125,45 @@ def test_every_finite_value_can_be_shown(value: float, shown: str) -> None:
     assert u.format_number(value) == shown
 
 
+@pytest.mark.parametrize(("value", "volume", "shown"), [
+    (2.675, False, "2.68"),  # the double is 2.67499999...: rounded as written (a tie, half up), not as stored
+    (1.005, True, "1.01"), (0.125, False, "0.125"), (0.0125, True, "0.0125"), (1.125, True, "1.13"),
+    (-2.675, False, "-2.68"), (99.95, False, "100"), (0.0999, True, "0.0999"),
+    (1234.5, False, "1235"),  # one comma before 3 digits is left out (units.group_thousands)
+    (90637612658324.6, True, "90,637,612,658,324.6"),  # 16 places: beyond a double's 15 digits
+])
+def test_a_number_is_rounded_half_up_as_it_is_written(value: float, volume: bool, shown: str) -> None:
+    assert u.format_number(value, volume=volume) == shown
+
+
+def test_200000_seeded_values_are_rounded_as_their_written_decimal() -> None:
+    # format_number rounds the double itself where that is the same (units._half_up); this is the definition:
+    # the repr as a Decimal, rounded half up (random doubles, every decade, decimals times 1/3 or 7, fractions)
+    import math
+    import random
+    import struct
+    from decimal import ROUND_HALF_UP, Decimal
+
+    def written(x: float, volume: bool, digits: int) -> str:
+        magnitude = math.floor(math.log10(abs(x)))
+        decimals = max(0, digits - 1 - magnitude)
+        decimals = max(decimals, 2) if volume else decimals
+        text = f"{Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):,.{decimals}f}"
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+        return "0" if text in ("-0", "") else u.group_thousands(text)
+
+    rng = random.Random(2675)
+    makers = (lambda: struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0],
+              lambda: rng.uniform(-1, 1) * 10 ** rng.randint(-6, 14),
+              lambda: round(rng.uniform(0, 1000), rng.randint(0, 8)) * rng.choice([1, 0.1, 3, 7, 1 / 3, 1000]),
+              lambda: rng.randint(-10**6, 10**6) / rng.choice([1, 2, 8, 10, 100, 1000, 3, 7, 16, 200, 40]))
+    for make in makers:
+        for _ in range(50_000):
+            x, volume, digits = make(), rng.random() < 0.3, rng.choice([3, 3, 6, 9, 12])
+            if x and math.isfinite(x) and -6 <= math.floor(math.log10(abs(x))) < 15:
+                assert u.format_number(x, volume=volume, digits=digits) == written(x, volume, digits), x
+
+
 def test_a_value_shown_in_scientific_form_is_read_back(cli: Any) -> None:
     assert u.parse_quantity(f"{u.format_number(1.234e16)} mg", u.AMOUNT).value == pytest.approx(1.23e16)
     # 1e-15 mg/mL as a ratio strength: 1000 / 1e-15 = 1e18, printed 1:1e+18, and read back as 1e-15 mg/mL
