@@ -106,15 +106,13 @@ def quantity(q: Q | None, injections: bool = False) -> str:
     if q is None:
         return "null"
     value = q.value
-    written = _NUMBERS.get(value) if type(value) is float else None
-    if written is None:
-        written = number(value)
+    written = (_NUMBERS.get(value) or _float(value)) if type(value) is float else number(value)
     if injections:
-        return '{"value": ' + written + ', "unit": "injections"}'
+        return f'{{"value": {written}, "unit": "injections"}}'
     unit = _UNITS.get(q.dims)
     if unit is None:
         unit = _UNITS[q.dims] = ', "unit": ' + encode_basestring(unit_string(q.dims)) + "}"
-    return '{"value": ' + written + unit
+    return f'{{"value": {written}{unit}'
 
 
 def encoded(value: Any) -> str:
@@ -224,11 +222,15 @@ _COMPONENTS: dict[Any, tuple[Any, str, str, str]] = {}
 def _component(comp: ComponentResult) -> str:
     # the agent, its concentration, per-point dose and stock are a plan shape's own objects (core/plan.py
     # prepare), shared by the plans of that shape: their text is kept by identity (the entry holds them)
-    owners = (comp.agent, comp.concentration, comp.dose_per_point, comp.stock)
-    key = tuple(map(id, owners))
+    agent, concentration, per_point, stock = owners = comp.agent, comp.concentration, comp.dose_per_point, comp.stock
+    key = (id(agent), id(concentration), id(per_point), id(stock))
     fixed = _COMPONENTS.get(key)
-    if fixed is None or any(a is not b for a, b in zip(fixed[0], owners, strict=True)):
+    if fixed is None:
         fixed = _fixed_component(key, owners, comp)
+    else:
+        known = fixed[0]
+        if known[0] is not agent or known[1] is not concentration or known[2] is not per_point or known[3] is not stock:
+            fixed = _fixed_component(key, owners, comp)
     return "".join((
         fixed[1],
         ', "dose": ', quantity(comp.dose),
