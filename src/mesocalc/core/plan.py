@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
 from mesocalc import units as u
@@ -30,7 +29,7 @@ from mesocalc.core import checks as c
 from mesocalc.core import geometry as g
 from mesocalc.core import model as m
 from mesocalc.errors import input_error
-from mesocalc.record import Record, record
+from mesocalc.record import Record, record, slotted_record
 from mesocalc.request.plan import Session
 
 
@@ -256,8 +255,8 @@ def shape_of(session: Session, library: m.Library) -> Shape:
     return Shape(session.cocktail, technique.volume_per_point, tuple(areas), default, session.patient, today)
 
 
-@dataclass(frozen=True, slots=True)
-class LimitUse:
+@slotted_record
+class LimitUse(Record):
     """One cap of an agent (its final concentration cap first, then its point and session caps) as a plan of
     this shape meets it."""
 
@@ -271,8 +270,8 @@ class LimitUse:
     #                                                  when they do not depend on the body weight
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedComponent:
+@slotted_record
+class PreparedComponent(Record):
     agent: m.Agent
     concentration: u.Q
     share: float
@@ -285,8 +284,8 @@ class PreparedComponent:
     counted: tuple[int, ...]  # the positions in `limits` of the caps that may count toward the capacity
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
+@slotted_record
+class Prepared(Record):
     """Everything of a plan that depends on its shape alone: the mix, which caps apply, the checks and capacity
     terms that do not depend on the plan's numbers, the warnings around the numbers."""
 

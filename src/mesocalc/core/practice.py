@@ -7,13 +7,12 @@ Both are soft: above the published session is `above-reference`, outside the usu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from mesocalc import units as u
 from mesocalc.core import model as m
 from mesocalc.core.checks import Warning
-from mesocalc.record import Record, record
+from mesocalc.record import Record, record, slotted_record
 
 
 def reference_volume(cocktail: m.Cocktail) -> u.Q | None:
@@ -58,8 +57,8 @@ class ReferenceShare(Record):
                 f"{u.format_percent(self.share)} of it ({doses})")
 
 
-@dataclass(frozen=True, slots=True)
-class Published:
+@slotted_record
+class Published(Record):
     """The published session of a regimen cocktail and each agent's dose in it (what a session is held against)."""
 
     volume: u.Q

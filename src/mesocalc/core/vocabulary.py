@@ -13,12 +13,11 @@ import datetime
 import re
 import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from mesocalc.core import model as m
 from mesocalc.core.checks import Warning
 from mesocalc.errors import Location, Problem
-from mesocalc.record import Record
+from mesocalc.record import Record, record
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 # British and American spellings of the same word match (anaesthetic/anesthetic, sulphite/sulfite,
@@ -65,7 +64,7 @@ def allergy_words(library: m.Library) -> set[str]:
     return words
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record
 class Resolved(Record):
     """A patient's terms as the library knows them."""
 

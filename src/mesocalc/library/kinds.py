@@ -8,14 +8,13 @@ of kinds all read this registry; a new kind is added here first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mesocalc.core import model as m
 from mesocalc.errors import Location
 
 
-@dataclass(frozen=True)
-class DocumentKind:
+class DocumentKind(NamedTuple):
     name: str  # `kind: agent`
     model: type  # the model class a document of this kind becomes
     table: str  # the Library field that holds them by id
