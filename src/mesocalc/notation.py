@@ -12,11 +12,11 @@ parsed at all (the error quotes a short, escaped excerpt).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Generic, TypeVar
 
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error
+from mesocalc.lazyre import lazy
 
 # The longest option value or quantity text mesocalc parses: a quantity with a unit ("0.125 mg/cm^2",
 # "5 cm x 4 cm") is a few dozen characters; anything far longer is a paste accident or an attack.
@@ -45,8 +45,8 @@ def check_length(text: str, where: Location, what: str = "value", limit: int | N
 
 # A number as typed: digits with commas (thousands or a decimal comma), an optional point part and an
 # optional exponent. The comma rule below decides what the commas mean.
-_NUMBER = re.compile(r"[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+_NUMBER = lazy(r"[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_THOUSANDS = lazy(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 
 
 class Number:
@@ -161,8 +161,8 @@ def as_read(text: str) -> str:
 
 # 1:N, where commas or single spaces group N's thousands (`1:100,000`, `1:200 000`), or N in the
 # scientific form mesocalc prints from 1e15 on (`1:1e+18`).
-_RATIO = re.compile(r"1 ?: ?(\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+(?:\.\d+)?(?:[eE]\+?\d+)?)")
-_SLASH_RATIO = re.compile(r"1 ?/ ?\d[\d, ]*")
+_RATIO = lazy(r"1 ?: ?(\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+(?:\.\d+)?(?:[eE]\+?\d+)?)")
+_SLASH_RATIO = lazy(r"1 ?/ ?\d[\d, ]*")
 
 
 def read_ratio(text: str, where: Location) -> float | None:
@@ -181,9 +181,9 @@ def read_ratio(text: str, where: Location) -> float | None:
 
 _SUPERSCRIPTS = str.maketrans({"²": "^2", "³": "^3", "¹": "^1", "·": "*", "⋅": "*"})
 # A power: `^` or `**`, then what follows it (checked to be a whole number).
-_POWER = re.compile(r"\^|\*\*")
-_WHOLE_POWER = re.compile(r" ?[+-]?\d+(?![\d.,])")
-_WORD = re.compile(r"[A-Za-zµμ]+")
+_POWER = lazy(r"\^|\*\*")
+_WHOLE_POWER = lazy(r" ?[+-]?\d+(?![\d.,])")
+_WORD = lazy(r"[A-Za-zµμ]+")
 # Spellings people type for units, by case-folded form: an all-capitals variant is refused with the
 # right spelling (SPEC §2: units are case-sensitive; `MG` is never guessed to be mg).
 _SPELLINGS = {w.casefold(): w for w in (
@@ -237,7 +237,7 @@ def spelling_hint(unit_text: str) -> str | None:
 # A separator between two sides: x, X, × or *, between what ends a side (a digit, a letter, a point,
 # a space) and what starts one (a digit or a point), with optional single spaces around it.
 # (ASCII classes: a Unicode \w class costs milliseconds to compile at every start-up.)
-_SEPARATOR = re.compile(r"(?<=[0-9A-Za-z.µ²³)]) ?[xX×*] ?(?=[+-]?[0-9.])")
+_SEPARATOR = lazy(r"(?<=[0-9A-Za-z.µ²³)]) ?[xX×*] ?(?=[+-]?[0-9.])")
 
 
 def split_dimensions(text: str) -> tuple[str, str] | None:

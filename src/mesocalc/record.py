@@ -46,14 +46,23 @@ def _compared(cls: type) -> Callable[[Any], tuple[Any, ...]]:
 @dataclass_transform(eq_default=False, frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
 def record(cls: type[T]) -> type[T]:
     """A frozen dataclass whose `__init__`, `__setattr__` and `__delattr__` are `Record`'s (no `exec`)."""
+    _named(cls)
     dataclasses.dataclass(init=False, eq=False, repr=False)(cls)
     return _with_spec(cls)
+
+
+def _named(cls: type) -> None:
+    # A class without a docstring is given its name as one: dataclasses would write one from
+    # inspect.signature (about 50 µs a class at import; 14 of core/model.py's records have none).
+    if cls.__doc__ is None:
+        cls.__doc__ = cls.__name__
 
 
 @dataclass_transform(eq_default=False, frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
 def slotted_record(cls: type[T]) -> type[T]:
     """`@record` with `__slots__`: no instance dict (and no cached_property), ~60 bytes less per instance, for a
     class made hundreds of thousands of times (Location: ten per document of a big library)."""
+    _named(cls)
     slotted = dataclasses.dataclass(init=False, eq=False, repr=False, slots=True)(cls)
     slotted.__reduce__ = _rebuilt  # type: ignore[method-assign]  # pickle's own way sets slots through __setattr__
     return _with_spec(slotted)

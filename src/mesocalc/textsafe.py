@@ -16,8 +16,9 @@ Pure: no Rich, no Typer.
 
 from __future__ import annotations
 
-import re
 import unicodedata
+
+from mesocalc.lazyre import lazy
 
 # Shown as they are although str.isprintable() says otherwise: spaces (U+00A0, U+2009 ...) and
 # private-use characters, which a font may draw and which cannot reorder or hide text.
@@ -72,8 +73,8 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
     return f"{visible(text[:limit])}… ({len(text):,} characters)"
 
 
-_QUOTED = re.compile(f"'([^']{{{QUOTED + 1},}})'")
-_CUT = re.compile(r"… \(message cut at \d+ of [\d,]+ characters\)\Z")
+_QUOTED = lazy(f"'([^']{{{QUOTED + 1},}})'")
+_CUT = lazy(r"… \(message cut at \d+ of [\d,]+ characters\)\Z")
 
 
 def bounded_message(message: str) -> str:
@@ -105,7 +106,7 @@ def markdown_text(text: str) -> str:
     return out
 
 
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_XML_INVALID = lazy("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def xml_text(text: str) -> str:

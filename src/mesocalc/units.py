@@ -27,6 +27,7 @@ from typing import Any
 
 from mesocalc import cache, notation
 from mesocalc.errors import Location, input_error
+from mesocalc.lazyre import lazy
 from mesocalc.record import HashedRecord, record
 
 # Dimension exponents, in this order.
@@ -238,10 +239,10 @@ ANY_KIND = Kind(
 # ----------------------------------------------------------------------------------------------
 # Parsing
 
-_UNIT_CHARS = re.compile(r"^[A-Za-zµμ%/*^()·.\s\d_-]*$")
-_PERCENT = re.compile(r"%\s*(w\s*/\s*v|v\s*/\s*v|w\s*/\s*w)?", re.I)
-_BARE_U = re.compile(r"(?<![A-Za-z])[Uu](?![A-Za-z])")
-_GLUED_POWER = re.compile(r"\b([a-zA-Zµμ]+)([23])\b")
+_UNIT_CHARS = lazy(r"^[A-Za-zµμ%/*^()·.\s\d_-]*$")
+_PERCENT = lazy(r"%\s*(w\s*/\s*v|v\s*/\s*v|w\s*/\s*w)?", re.I)
+_BARE_U = lazy(r"(?<![A-Za-z])[Uu](?![A-Za-z])")
+_GLUED_POWER = lazy(r"\b([a-zA-Zµμ]+)([23])\b")
 MAX_TEXT = 80
 # The largest magnitude accepted, in the canonical unit (mg, cm, units, particles, kg, day), and its
 # inverse the smallest non-zero one: far beyond any dose, area or count (1e18 mg is a million tonnes,
@@ -291,7 +292,7 @@ _PARSED: dict[tuple[str, Kind, str], Q] = {}
 # notation.read_ratio finds no ratio (that needs `:` or `/` after a 1), so _parse_plain skips them;
 # everything else goes the general way. tests/units/test_plain_quantities.py compares both over
 # generated text.
-_PLAIN = re.compile(r"([0-9]+(?:\.[0-9]+)?)(?: |(?![eE]))([A-Za-zµμ%].*)")
+_PLAIN = lazy(r"([0-9]+(?:\.[0-9]+)?)(?: |(?![eE]))([A-Za-zµμ%].*)")
 _ANYWHERE = Location()
 
 

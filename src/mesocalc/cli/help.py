@@ -15,6 +15,8 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from mesocalc.lazyre import lazy
+
 # The order a user meets the commands: a session, its preparation, the course, then reference tools.
 COMMAND_ORDER = ("plan", "visit", "compound", "schedule", "record", "history", "lots", "ledger", "convert",
                  "agents", "cocktails", "areas", "products", "check", "schema")
@@ -29,7 +31,7 @@ METAVARS = {
 
 WORDS = {"grid": ("square", "hex"), "storage": ("room", "fridge", "freezer"), "category": ("1", "2", "3")}
 
-_DOCUMENT = re.compile(r"^kind:\s*([\w-]+)\s*$|^id:\s*['\"]?([^\s'\"#]+)", re.MULTILINE)
+_DOCUMENT = lazy(r"^kind:\s*([\w-]+)\s*$|^id:\s*['\"]?([^\s'\"#]+)", re.MULTILINE)
 
 
 def _library_dirs(ctx: typer.Context) -> list[Path]:

@@ -10,16 +10,16 @@ Age terms (e.g. under-18) come from `age` or `birth_date`, only for conditions w
 from __future__ import annotations
 
 import datetime
-import re
 import weakref
 from collections.abc import Iterable, Mapping
 
 from mesocalc.core import model as m
 from mesocalc.core.checks import Warning
 from mesocalc.errors import Location, Problem
+from mesocalc.lazyre import lazy
 from mesocalc.record import Record, record
 
-_SEPARATORS = re.compile(r"[\s_\-]+")
+_SEPARATORS = lazy(r"[\s_\-]+")
 # British and American spellings of the same word match (anaesthetic/anesthetic, sulphite/sulfite,
 # methaemoglobinaemia/methemoglobinemia, paediatric/pediatric, goitre/goiter).
 _SPELLINGS = (("anaesth", "anesth"), ("aemia", "emia"), ("haem", "hem"), ("sulph", "sulf"), ("paed", "ped"),

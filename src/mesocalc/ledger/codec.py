@@ -10,17 +10,17 @@ reads (record, history, lots, ...) are shaped in render/ledger_json.py.
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime
 from typing import Any
 
 from mesocalc.errors import Location, input_error
+from mesocalc.lazyre import lazy
 from mesocalc.ledger import content as ct
 from mesocalc.ledger.db import SCHEMA_VERSION
 from mesocalc.ledger.store import StoredSession, Void
 
 EXPORT_VERSION = 1
-UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+UUID = lazy(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 # ---- writing ----------------------------------------------------------------------------------

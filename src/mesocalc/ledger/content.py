@@ -18,7 +18,6 @@ import calendar
 import hashlib
 import json
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,13 +25,14 @@ from typing import Any
 
 from mesocalc import units as u
 from mesocalc.errors import Location, input_error
+from mesocalc.lazyre import lazy
 from mesocalc.record import Record, record
 
 DUPLICATE_WINDOW_HOURS = 12  # the same content for the same patient within 12 h is a possible duplicate
 MAX_TEXT = 500  # notes, reasons, names
 MAX_ID = 64  # patient ids, lots
-_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*$")
-_EXPIRY = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+_PRINTABLE = lazy(r"^[^\x00-\x1f\x7f]*$")
+_EXPIRY = lazy(r"^\d{4}-\d{2}(-\d{2})?$")
 
 
 # ---- typed fields -----------------------------------------------------------------------------

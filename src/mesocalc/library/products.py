@@ -14,12 +14,13 @@ from typing import Any
 from mesocalc import units as u
 from mesocalc.core import model as m
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean
+from mesocalc.lazyre import lazy
 from mesocalc.library.validate import Reader, _join, _unique, read_source
 
 SITE_KEYS = ("region", "weight_below", "weight_at_least")
 
-_WW = re.compile(r"^\s*(\S+?)\s*%\s*w\s*/\s*w\s*$", re.I)
-_PER_GRAM = re.compile(r"^\s*(.+?)\s*/\s*g\s*$")
+_WW = lazy(r"^\s*(\S+?)\s*%\s*w\s*/\s*w\s*$", re.I)
+_PER_GRAM = lazy(r"^\s*(.+?)\s*/\s*g\s*$")
 PRODUCT_COMPONENT_KEYS = {"agent", "concentration", "source", "note"}
 PRODUCT_LIMIT_KEYS = {"scope", "max", "severity", "source", "note"}
 AMOUNT_OF_PRODUCT = {"mass": u.Kind("an amount of product (g)", (u.MASS,), "60 g"),

@@ -13,13 +13,14 @@ from typing import Any, TypeVar
 from mesocalc import units as u
 from mesocalc.core import model as m
 from mesocalc.errors import MesocalcError, Problem, did_you_mean
+from mesocalc.lazyre import lazy
 from mesocalc.library import kinds
 from mesocalc.library.yamlio import RawDocument
 
 T = TypeVar("T")
 
-ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-INTERVAL_RE = re.compile(r"^\s*(\d+)\s*(day|days|week|weeks|month|months)\s*$", re.I)
+ID_RE = lazy(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+INTERVAL_RE = lazy(r"^\s*(\d+)\s*(day|days|week|weeks|month|months)\s*$", re.I)
 
 KINDS = kinds.NAMES
 
@@ -42,7 +43,7 @@ CONDITION_KEYS = {"kind", "id", "name", "synonyms", "source", "note", "age_under
 REGION_KEYS = {"kind", "id", "name", "technique_range", "note", "sources"}
 RANGE_KEYS = {"volume_per_point", "spacing", "basis", "source", "note"}
 REFERENCE_KEYS = {"volume", "points", "source", "note"}
-INJECTIONS_RE = re.compile(r"^\s*(\d+)\s*injections?\s*$")
+INJECTIONS_RE = lazy(r"^\s*(\d+)\s*injections?\s*$")
 BEYOND_USE_KEYS = {"kind", "id", "name", "rules", "note", "sources"}
 BEYOND_USE_RULE_KEYS = {"category", "storage", "limit", "confirmed", "condition", "source", "note"}
 MEASURABILITY_KEYS = {"kind", "id", "name", "min_volume", "basis", "source", "note", "sources"}

@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 from rich.cells import cell_len
 from rich.text import Text
 
+from mesocalc.lazyre import lazy
 from mesocalc.render.words import NUMBER_UNIT_SPACE
 
 if TYPE_CHECKING:
@@ -249,7 +250,7 @@ SHORT_PAIR = 24  # a pair up to this long (`Actual 0.833 mg/kg`) shares a line; 
 
 
 # spaces (and the colour codes after them) at the end of a line
-_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)(?=\n)")
+_TRAILING = lazy(r"[ \t]+((?:\x1b\[[0-9;]*m)*)(?=\n)")
 
 
 def strip_trailing_spaces(text: str) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
+from mesocalc.lazyre import lazy
 
 # the space between a digit and the unit (a letter, %, °, µ) that follows it
-NUMBER_UNIT_SPACE = re.compile(r"(?<=\d) (?=[^\W\d_]|[%°µ])")
+NUMBER_UNIT_SPACE = lazy(r"(?<=\d) (?=[^\W\d_]|[%°µ])")
 
 
 def glue_units(text: str, joiner: str) -> str:

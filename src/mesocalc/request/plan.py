@@ -6,7 +6,6 @@ Shared by the plan, compound and schedule commands, and by batch lines. Pure: no
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import field, replace
 from pathlib import Path
@@ -16,6 +15,7 @@ from mesocalc import notation
 from mesocalc import units as u
 from mesocalc.core import model as m
 from mesocalc.errors import Location, MesocalcError, Problem, input_error
+from mesocalc.lazyre import lazy
 from mesocalc.record import HashedRecord, Record, record
 from mesocalc.record import replace as replace_record
 
@@ -69,7 +69,7 @@ class Session(Record):
     points_from_reference: bool = False  # the default plan of a regimen cocktail: its published session
 
 
-_SHARE = re.compile(r"(\d+(?:\.\d+|,\d{1,2})?) ?%")  # 40%, 37.5 %, 37,5 % (a decimal comma, SPEC §2)
+_SHARE = lazy(r"(\d+(?:\.\d+|,\d{1,2})?) ?%")  # 40%, 37.5 %, 37,5 % (a decimal comma, SPEC §2)
 
 
 def find_cocktail(text: str, library: m.Library) -> m.Cocktail:

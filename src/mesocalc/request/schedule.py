@@ -17,9 +17,10 @@ from mesocalc import notation
 from mesocalc import units as u
 from mesocalc.core import model as m
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error
+from mesocalc.lazyre import lazy
 
 HISTORY_KEYS = ("date", "volume", "doses", "phase", "note")
-_PHASE = re.compile(r"(\d+) +every +(\S.*)", re.I)
+_PHASE = lazy(r"(\d+) +every +(\S.*)", re.I)
 
 
 def parse_date(text: object, where: Location) -> date:
