@@ -296,6 +296,7 @@ class Prepared(Record):
     context: tuple[c.Warning, ...]  # regulatory, admixture, patient, assumption, override, technique notes
     usual: tuple[m.TechniqueRange, str] | None  # the usual technique range that governs this shape
     published: practice.Published | None  # the published session of a regimen cocktail
+    usual_warnings: tuple[c.Warning, ...]  # the cocktail's own technique against `usual` (most plans use it)
 
 
 def prepare(shape: Shape, library: m.Library) -> Prepared:
@@ -336,7 +337,8 @@ def prepare(shape: Shape, library: m.Library) -> Prepared:
     context = context_warnings(shape, list(agents.values()), library)
     usual = practice.technique_range(cocktail, shape.sites, library)
     published = practice.published_session(cocktail, mix.concentrations)
-    return Prepared(shape, mix, regions, tuple(components), tuple(context), usual, published)
+    usual_warnings = tuple(practice.technique_warnings(cocktail.technique, usual))
+    return Prepared(shape, mix, regions, tuple(components), tuple(context), usual, published, usual_warnings)
 
 
 def _use(limit: m.Limit, confidence: str | None, check: c.Check | None, weighed: bool, point_dose: u.Q,
@@ -423,7 +425,8 @@ def finish(prepared: Prepared, session: Session, size: GridSize, strict: bool = 
     warnings += prepared.context
     reference = practice.reference_share(prepared.published, session_volume, concentrations)
     warnings += practice.reference_warnings(reference, cocktail)
-    warnings += practice.technique_warnings(technique, prepared.usual)
+    warnings += prepared.usual_warnings if technique is cocktail.technique else \
+        practice.technique_warnings(technique, prepared.usual)
     code = c.exit_code(warnings, strict)
     return PlanResult(session, area, points, session_volume, tuple(results), capacity, tuple(warnings), code,
                       prepared.mix.total, size.exact, reference)
