@@ -153,32 +153,30 @@ def _plan_line(result: PlanResult) -> str:
     session = result.session
     cocktail = session.cocktail
     technique = session.technique
-    head = _remembered(_FIXED, ("cocktail", id(cocktail)), cocktail, lambda: _inner(encoded(
-        {"kind": "plan", "version": j.VERSION, "cocktail": {"id": cocktail.id, "name": cocktail.name}})))
+    known = _FIXED.get(("cocktail", id(cocktail)))
+    head = known[1] if known is not None and known[0] is cocktail else _remembered(
+        _FIXED, ("cocktail", id(cocktail)), cocktail, lambda: _inner(encoded(
+            {"kind": "plan", "version": j.VERSION, "cocktail": {"id": cocktail.id, "name": cocktail.name}})))
     tech = _remembered(_FIXED, ("technique", id(technique), session.overrides), technique,
                        lambda: _technique(session)) if technique is cocktail.technique else _technique(session)
-    parts = [
-        "{", head,
-        ', "area": ', quantity(result.area),
-        ', "areas": [', ", ".join(_area_use(a) for a in session.areas), "]",
-        ', "technique": ', tech,
-        ', "points": ', number(result.points),
-        ', "points_from": ', encode_basestring(j.points_from(session)),
-        ', "total_volume": ', quantity(result.session_volume),
-        ', "weight": ', quantity(session.weight),
-        ', "patient": ', text(session.patient.id if session.patient is not None else None),
-        ', "components": [', ", ".join([_component(c) for c in result.components]), "]",
-        ', "capacity": ', _capacity(result.capacity),
-        ', "warnings": [', ", ".join([_warning(w) for w in result.warnings]), "]",
-        ', "ok": ', number(result.ok),
-        ', "exit_code": ', number(result.exit_code),
-    ]
+    patient = session.patient
+    areas = session.areas
+    line = (
+        f'{{{head}, "area": {quantity(result.area)}, '
+        f'"areas": [{_area_use(areas[0]) if len(areas) == 1 else ", ".join(map(_area_use, areas))}], '
+        f'"technique": {tech}, "points": {number(result.points)}, '
+        f'"points_from": {encode_basestring(j.points_from(session))}, '
+        f'"total_volume": {quantity(result.session_volume)}, "weight": {quantity(session.weight)}, '
+        f'"patient": {text(patient.id if patient is not None else None)}, '
+        f'"components": [{", ".join(map(_component, result.components))}], '
+        f'"capacity": {_capacity(result.capacity)}, "warnings": [{", ".join(map(_warning, result.warnings))}], '
+        f'"ok": {number(result.ok)}, "exit_code": {number(result.exit_code)}'
+    )
     if result.mix_total is not None:
-        parts += ', "mix_volume": ', quantity(result.mix_total)
+        line += f', "mix_volume": {quantity(result.mix_total)}'
     if result.reference is not None:
-        parts += ', "reference": ', _reference(result.reference)
-    parts.append("}")
-    return "".join(parts)
+        line += f', "reference": {_reference(result.reference)}'
+    return line + "}"
 
 
 def _area_use(area: AreaUse) -> str:
