@@ -180,18 +180,16 @@ def _plan_line(result: PlanResult) -> str:
 
 
 def _area_use(area: AreaUse) -> str:
-    out = ['{"id": ', text(area.id), ', "surface": ', quantity(area.surface), ', "basis": ',
-           encode_basestring(area.basis)]
+    out = f'{{"id": {text(area.id)}, "surface": {quantity(area.surface)}, "basis": {encode_basestring(area.basis)}'
     if area.name:
-        out += ', "name": ', encode_basestring(area.name)
+        out += f', "name": {encode_basestring(area.name)}'
     if area.site and area.site != area.id:
-        out += ', "site": ', encode_basestring(area.site)
+        out += f', "site": {encode_basestring(area.site)}'
     if area.width is not None and area.height is not None:
-        out += ', "width": ', quantity(area.width), ', "height": ', quantity(area.height)
+        out += f', "width": {quantity(area.width)}, "height": {quantity(area.height)}'
     if area.source:
-        out += ', "source": ', encode_basestring(area.source)
-    out.append("}")
-    return "".join(out)
+        out += f', "source": {encode_basestring(area.source)}'
+    return out + "}"
 
 
 def _technique(session: Session) -> str:
@@ -229,16 +227,9 @@ def _component(comp: ComponentResult) -> str:
         known = fixed[0]
         if known[0] is not agent or known[1] is not concentration or known[2] is not per_point or known[3] is not stock:
             fixed = _fixed_component(key, owners, comp)
-    return "".join((
-        fixed[1],
-        ', "dose": ', quantity(comp.dose),
-        fixed[2],
-        ', "dose_per_area": ', quantity(comp.dose_per_area),
-        ', "dose_per_kg": ', quantity(comp.dose_per_kg),
-        ', "solution_volume": ', quantity(comp.solution_volume),
-        ', "checks": [', ", ".join([_check(ch) for ch in comp.checks]), "]",
-        fixed[3],
-    ))
+    return (f'{fixed[1]}, "dose": {quantity(comp.dose)}{fixed[2]}, "dose_per_area": {quantity(comp.dose_per_area)}, '
+            f'"dose_per_kg": {quantity(comp.dose_per_kg)}, "solution_volume": {quantity(comp.solution_volume)}, '
+            f'"checks": [{", ".join(map(_check, comp.checks))}]{fixed[3]}')
 
 
 def _fixed_component(key: Any, owners: tuple[Any, ...], comp: ComponentResult) -> tuple[Any, str, str, str]:
@@ -287,8 +278,8 @@ def _new_check(check: Check) -> str:
     if fixed is None or fixed[0] is not limit:
         fixed = _fixed_check(key, check)
     actual = check.actual
-    return "".join((fixed[1], quantity(actual, fixed[3]) if actual is not None else "null",
-                    ', "fraction": ', number(check.fraction), fixed[2]))
+    return (f'{fixed[1]}{quantity(actual, fixed[3]) if actual is not None else "null"}, '
+            f'"fraction": {number(check.fraction)}{fixed[2]}')
 
 
 def _fixed_check(key: Any, check: Check) -> tuple[Any, str, str, bool]:
@@ -314,12 +305,11 @@ def _capacity(capacity: Capacity) -> str:
         limited_by = '{"technique": "max_points", "max_points": ' + number(capacity.technique_max) + "}"
     else:
         limited_by = "null"
-    out = ['{"max_points": ', number(capacity.max_points), ', "max_area": ', quantity(capacity.max_area),
-           ', "limited_by": ', limited_by]
+    out = (f'{{"max_points": {number(capacity.max_points)}, "max_area": {quantity(capacity.max_area)}, '
+           f'"limited_by": {limited_by}')
     if capacity.unbounded_reason:
-        out += ', "note": ', encode_basestring(capacity.unbounded_reason)
-    out.append("}")
-    return "".join(out)
+        out += f', "note": {encode_basestring(capacity.unbounded_reason)}'
+    return out + "}"
 
 
 def _warning(warning: Warning) -> str:
@@ -328,14 +318,13 @@ def _warning(warning: Warning) -> str:
 
 
 def _new_warning(warning: Warning) -> str:
-    out = ['{"code": ', encode_basestring(warning.code), ', "severity": ', encode_basestring(warning.severity),
-           ', "message": ', encode_basestring(warning.message)]
+    out = (f'{{"code": {encode_basestring(warning.code)}, "severity": {encode_basestring(warning.severity)}, '
+           f'"message": {encode_basestring(warning.message)}')
     if warning.agent:
-        out += ', "agent": ', encode_basestring(warning.agent)
+        out += f', "agent": {encode_basestring(warning.agent)}'
     if warning.source:
-        out += ', "source": ', encode_basestring(warning.source)
-    out.append("}")
-    return "".join(out)
+        out += f', "source": {encode_basestring(warning.source)}'
+    return out + "}"
 
 
 class PlanLines:
