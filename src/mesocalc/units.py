@@ -589,10 +589,15 @@ def display(q: Q) -> tuple[float, str]:
         return value, "mg" + per
     if dims == LENGTH and 0 < abs(value) < 1:
         return value * 10, "mm"
+    return value, _pretty_unit(dims)
+
+
+@memoised
+def _pretty_unit(dims: Dims) -> str:
     unit = unit_string(dims)
     for raw, pretty in _PRETTY.items():
         unit = unit.replace(raw, pretty)
-    return value, unit
+    return unit
 
 
 _PER_MASS = {dims_div(MASS, VOLUME): "/mL", dims_div(MASS, AREA): "/cm²", MASS: ""}  # mg or mcg, per what
@@ -603,9 +608,9 @@ def format_quantity(q: Q, digits: int = 3) -> str:
     # batch. Only a non-zero finite float with whole-number dimensions is a key whose equality means the
     # same text (0.0 and -0.0 are equal keys, and so are 2 and 2.0, which format differently).
     value = q.value
-    if type(value) is float and value and math.isfinite(value) and type(digits) is int \
-            and set(map(type, q.dims)) == _WHOLE:
-        key = (value, q.dims, digits)
+    dims = q.dims
+    if type(value) is float and value and math.isfinite(value) and type(digits) is int and _whole(dims):
+        key = (value, dims, digits)
         text = _FORMATTED.get(key)
         if text is None:
             text = _format_quantity(q, digits)
@@ -618,7 +623,15 @@ def format_quantity(q: Q, digits: int = 3) -> str:
 
 _FORMATTED: dict[tuple[float, Dims, int], str] = {}
 _FORMATTED_SIZE = 4096
-_WHOLE = {int}
+
+
+def _whole(dims: Dims) -> bool:
+    """Whether every exponent is an int (dims with a float exponent are equal keys to int ones, yet may be
+    written otherwise; never memoised for that reason)."""
+    for exponent in dims:  # noqa: SIM110 (a loop, not all(...): no generator made per quantity formatted)
+        if type(exponent) is not int:
+            return False
+    return True
 
 
 def _format_quantity(q: Q, digits: int) -> str:
