@@ -32,7 +32,7 @@ from dataclasses import replace
 from typing import Any, BinaryIO, NamedTuple, TextIO, TypeVar
 
 from mesocalc.core import model as m
-from mesocalc.core.plan import PlanResult, compute, prepare
+from mesocalc.core.plan import PlanResult, Prepared, Shape, compute, prepare
 from mesocalc.errors import Location, MesocalcError, Problem, did_you_mean, input_error, internal_problem
 from mesocalc.render.jsondoc import dumps, error_doc, plan_doc
 from mesocalc.render.planline import PlanLines
@@ -91,7 +91,17 @@ class BatchPlanner:
         self._write = PlanLines()
         # the part of a plan that depends on its shape only (cocktail, volume per point, sites, patient): lines that
         # differ in their numbers alone share it
-        self._prepared = _memo(lambda shape: prepare(shape, library))
+        self._shapes: dict[Any, Prepared] = {}
+
+    def _prepared(self, shape: Shape) -> Prepared:
+        """prepare(shape), remembered by the shape's key (each entry holds its shape: see Shape.key)."""
+        known = self._shapes.get(shape.key)
+        if known is None:
+            known = prepare(shape, self.library)
+            if len(self._shapes) >= MEMO_SIZE:
+                self._shapes.clear()
+            self._shapes[shape.key] = known
+        return known
 
     def _resolve(self, cocktail_text: str, options: rq.SessionOptions) -> rq.Session:
         return rq.resolve_session(self._cocktail(cocktail_text), options, self.library, self._patient)

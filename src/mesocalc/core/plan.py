@@ -203,7 +203,7 @@ class Shape:
     by value costs more than preparing it), which is safe for a memo key: the shape holds them, so no other
     object can take their id while it lives."""
 
-    __slots__ = ("_key", "areas", "cocktail", "default_technique", "patient", "today", "volume_per_point")
+    __slots__ = ("areas", "cocktail", "default_technique", "key", "patient", "today", "volume_per_point")
 
     def __init__(self, cocktail: m.Cocktail, volume_per_point: u.Q, areas: tuple[AreaShape, ...],
                  default_technique: bool, patient: m.Patient | None, today: datetime.date | None) -> None:
@@ -215,13 +215,15 @@ class Shape:
         self.today = today  # the date a patient's age is worked out on (birth_date)
         # quantities by their exact value: 2 and 2.0, or 0.0 and -0.0, are equal but written differently
         sizes = tuple(_exactly(area.assumed_size) for area in areas if area.assumed_size is not None)
-        self._key = (id(cocktail), _exactly(volume_per_point), areas, sizes, default_technique, id(patient), today)
+        # what equal shapes share: a memo may key on it (a plain tuple, hashed and compared in C) as long as
+        # it keeps the shape (the ids in it are then the cocktail's and the patient's own)
+        self.key = (id(cocktail), _exactly(volume_per_point), areas, sizes, default_technique, id(patient), today)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Shape) and self._key == other._key
+        return isinstance(other, Shape) and self.key == other.key
 
     def __hash__(self) -> int:
-        return hash(self._key)
+        return hash(self.key)
 
     @property
     def sites(self) -> tuple[str | None, ...]:
