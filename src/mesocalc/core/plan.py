@@ -299,6 +299,10 @@ class Prepared(Record):
     usual: tuple[m.TechniqueRange, str] | None  # the usual technique range that governs this shape
     published: practice.Published | None  # the published session of a regimen cocktail
     usual_warnings: tuple[c.Warning, ...]  # the cocktail's own technique against `usual` (most plans use it)
+    # Plans of this shape that compare the same number with a cap share that check and its warnings (finish:
+    # _checked, _warned); bounded, and only ever read by finish. A batch keeps the shape, so its plans share them.
+    measured: dict[tuple[int, float, u.Dims, tuple[float, u.Dims] | None], c.Check]
+    warned: dict[int, tuple[c.Check, list[c.Warning]]]
 
 
 def prepare(shape: Shape, library: m.Library) -> Prepared:
@@ -340,7 +344,7 @@ def prepare(shape: Shape, library: m.Library) -> Prepared:
     usual = practice.technique_range(cocktail, shape.sites, library)
     published = practice.published_session(cocktail, mix.concentrations)
     usual_warnings = tuple(practice.technique_warnings(cocktail.technique, usual))
-    return Prepared(shape, mix, regions, tuple(components), tuple(context), usual, published, usual_warnings)
+    return Prepared(shape, mix, regions, tuple(components), tuple(context), usual, published, usual_warnings, {}, {})
 
 
 def _use(limit: m.Limit, confidence: str | None, check: c.Check | None, weighed: bool, point_dose: u.Q,
@@ -370,12 +374,63 @@ def measure(agent_id: str, limit: m.Limit, confidence: str | None, amount: u.Q, 
             per_area: u.Q | None, points: int | None, weight: u.Q | None) -> c.Check:
     """A cap that applies, checked: `amount` and `solution` are the dose and the agent's solution over the
     cap's scope (one point, or the session); a cap on the number of injections is held against `points`."""
-    actual: u.Q | None
-    if limit.counts_injections:
-        actual, reason = (None if points is None else u.Q(float(points), u.DIMENSIONLESS)), None
-    else:
-        actual, reason = caps.compared_with(limit, amount, solution, per_area, weight)
+    actual, reason = _compared(limit, amount, solution, per_area, points, weight)
     return c.evaluate(agent_id, limit, actual, reason, confidence, caps.for_patient(limit, weight))
+
+
+def _compared(limit: m.Limit, amount: u.Q, solution: u.Q, per_area: u.Q | None, points: int | None,
+              weight: u.Q | None) -> tuple[u.Q | None, str | None]:
+    """The number `limit` is held against (caps.compared_with; the points for a cap on injections), or None
+    and the reason."""
+    if limit.counts_injections:
+        return (None if points is None else u.Q(float(points), u.DIMENSIONLESS)), None
+    return caps.compared_with(limit, amount, solution, per_area, weight)
+
+
+MEASURED_SIZE = 1024  # checks (and warnings) a shape remembers; emptied beyond this, so memory stays flat
+
+
+def _checked(prepared: Prepared, use: LimitUse, agent_id: str, amount: u.Q, solution: u.Q, per_area: u.Q | None,
+             points: int | None, weight: u.Q | None) -> c.Check:
+    """measure(...) for a cap of this shape; the very same Check again when a plan before compared the same
+    number (and, for a per-kg cap, the same cap for the patient): plans of one shape that reach the same dose
+    share it, so its warnings (_warned) and its JSON text (render/planline.py) are written once.
+
+    Only a non-zero float is a key: 0.0 and -0.0, or 2 and 2.0, are equal keys but are written differently."""
+    limit = use.limit
+    actual, reason = _compared(limit, amount, solution, per_area, points, weight)
+    mine = caps.for_patient(limit, weight)
+    if actual is None or type(actual.value) is not float or not actual.value or \
+            (mine is not None and (type(mine.value) is not float or not mine.value)):
+        return c.evaluate(agent_id, limit, actual, reason, use.confidence, mine)
+    key = (id(use), actual.value, actual.dims, None if mine is None else (mine.value, mine.dims))
+    memo = prepared.measured  # the shape holds its uses: id(use) is this use's own while the memo lives
+    known = memo.get(key)
+    if known is None:
+        known = c.evaluate(agent_id, limit, actual, reason, use.confidence, mine)
+        if len(memo) >= MEASURED_SIZE:
+            memo.clear()
+        memo[key] = known
+    return known
+
+
+def _warned(prepared: Prepared, checks: list[c.Check], agent_name: str) -> list[c.Warning]:
+    """c.limit_warnings(checks, agent_name), each check's warnings made once per check object (a check shared
+    by plans of this shape, from prepare or _checked, has the same warnings every time)."""
+    out: list[c.Warning] = []
+    over, unchecked = m.CheckStatus.OVER, m.CheckStatus.UNCHECKED
+    memo = prepared.warned
+    for check in checks:
+        if check.status != over and check.status != unchecked:
+            continue  # nothing to say (limit_warnings says nothing either)
+        known = memo.get(id(check))
+        if known is None or known[0] is not check:  # the entry holds its check: the id is that check's
+            known = (check, c.limit_warnings([check], agent_name))
+            if len(memo) >= MEASURED_SIZE:
+                memo.clear()
+            memo[id(check)] = known
+        out += known[1]
+    return out
 
 
 # ---- the numbers of one plan ---------------------------------------------------------------------------
@@ -408,12 +463,12 @@ def finish(prepared: Prepared, session: Session, size: GridSize, strict: bool = 
                     check = applicability(agent, limit, use.confidence, concentrations, prepared.regions, weight)
                 if check is None:
                     if limit.scope == m.Scope.POINT:
-                        check = measure(agent.id, limit, use.confidence, prep.point_dose, prep.point_volume,
-                                        per_area, points, weight)
+                        check = _checked(prepared, use, agent.id, prep.point_dose, prep.point_volume, per_area,
+                                         points, weight)
                     else:
-                        check = measure(agent.id, limit, use.confidence, dose, solution, per_area, points, weight)
+                        check = _checked(prepared, use, agent.id, dose, solution, per_area, points, weight)
             checks.append(check)
-        warnings += c.limit_warnings(checks, agent.name)
+        warnings += _warned(prepared, checks, agent.name)
         warnings += c.caps_not_applied(agent, checks) if prep.not_applied is None else prep.not_applied
         results.append(ComponentResult(agent, prep.concentration, dose, prep.point_dose, per_area, per_kg, solution,
                                        tuple(checks), prep.share, prep.stock, prep.stock_volume))
