@@ -251,22 +251,29 @@ def test_the_batch_prepares_each_shape_once(library, monkeypatch):
     assert len(calls) == 2  # nor is the spacing
 
 
+def planned_with_one_memo(library: m.Library, cocktail_id: str, areas: tuple[str, ...]) -> list[PlanResult]:
+    """The plans of `cocktail_id` on each area (cm²), one after the other with one memo of prepare (as a
+    batch plans them); each equal, and written the same, to the plan computed alone."""
+    memo: dict[Any, Any] = {}
+
+    def remembered(shape: Shape) -> Any:
+        return memo.setdefault(shape.key, prepare(shape, library))
+
+    cocktail = library.cocktails[cocktail_id]
+    plans = [compute(rq.resolve_session(cocktail, rq.SessionOptions((f"{area} cm^2",)), library), library, False,
+                     remembered) for area in areas]
+    alone = [compute(plan.session, library) for plan in plans]
+    assert plans == alone and [dumps(plan_doc(p)) for p in plans] == [dumps(plan_doc(p)) for p in alone]
+    return plans
+
+
 def test_plans_of_one_shape_comparing_the_same_number_share_the_check_and_its_warnings(library):
     # submental-dca (kybella-pi: 10 mg/mL, 0.2 mL a point on a 1 cm grid) on 10.001 and on 10.002 cm²: 11 points
     # each (ceil of the area over 1 cm²), so 2.2 mL and 22 mg both times. The session caps (100 mg, 10 mL, 50
     # injections) compare the same numbers: the second plan gets the first plan's very checks. The 2 mg/cm² cap
     # compares 22 / 10.001 and 22 / 10.002 mg/cm² (2.1998 and 2.1996, both over the soft cap): a check and a
     # warning each.
-    memo: dict[Any, Any] = {}
-
-    def remembered(shape: Shape) -> Any:
-        return memo.setdefault(shape.key, prepare(shape, library))
-
-    cocktail = library.cocktails["submental-dca"]
-    plans = [compute(rq.resolve_session(cocktail, rq.SessionOptions((f"{area} cm^2",)), library), library, False,
-                     remembered) for area in ("10.001", "10.002")]
-    alone = [compute(plan.session, library) for plan in plans]
-    assert plans == alone and [dumps(plan_doc(p)) for p in plans] == [dumps(plan_doc(p)) for p in alone]
+    plans = planned_with_one_memo(library, "submental-dca", ("10.001", "10.002"))
     first, second = (plan.components[0].checks for plan in plans)
     for one, two in zip(first, second, strict=True):
         if one.limit.basis == "per-area" and one.limit.scope == m.Scope.SESSION:
@@ -282,15 +289,7 @@ def test_a_shared_check_over_its_cap_gives_the_same_warning_object(library):
     # pcdc-abdomen (21 mg/mL deoxycholic acid, 0.3 mL a point, 1.5 cm grid: 2.25 cm² a point) on 50.01 and on
     # 50.02 cm²: 23 points each (50.01 / 2.25 = 22.2, up), 6.9 mL, 144.9 mg of deoxycholic acid, over the
     # 100 mg soft cap (kybella-pi's maximum recommended dose) both times: one check, one warning, both plans
-    memo: dict[Any, Any] = {}
-
-    def remembered(shape: Shape) -> Any:
-        return memo.setdefault(shape.key, prepare(shape, library))
-
-    cocktail = library.cocktails["pcdc-abdomen"]
-    plans = [compute(rq.resolve_session(cocktail, rq.SessionOptions((f"{area} cm^2",)), library), library, False,
-                     remembered) for area in ("50.01", "50.02")]
-    assert plans == [compute(plan.session, library) for plan in plans]
+    plans = planned_with_one_memo(library, "pcdc-abdomen", ("50.01", "50.02"))
     assert plans[0].points == plans[1].points == 23
     dca = [next(comp for comp in plan.components if comp.agent.id == "deoxycholic-acid") for plan in plans]
     assert abs(dca[0].dose.value - 144.9) < 1e-9
