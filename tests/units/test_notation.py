@@ -136,9 +136,10 @@ def test_a_number_is_rounded_half_up_as_it_is_written(value: float, volume: bool
     assert u.format_number(value, volume=volume) == shown
 
 
-def test_200000_seeded_values_are_rounded_as_their_written_decimal() -> None:
+def test_80000_seeded_values_are_rounded_as_their_written_decimal() -> None:
     # format_number rounds the double itself where that is the same (units._half_up); this is the definition:
-    # the repr as a Decimal, rounded half up (random doubles, every decade, decimals times 1/3 or 7, fractions)
+    # the repr as a Decimal, rounded half up (random doubles, every decade, decimals times 1/3 or 7, fractions;
+    # 20,000 of each here, 3,000,000 with other seeds when units._half_up came in, none different)
     import math
     import random
     import struct
@@ -158,7 +159,7 @@ def test_200000_seeded_values_are_rounded_as_their_written_decimal() -> None:
               lambda: round(rng.uniform(0, 1000), rng.randint(0, 8)) * rng.choice([1, 0.1, 3, 7, 1 / 3, 1000]),
               lambda: rng.randint(-10**6, 10**6) / rng.choice([1, 2, 8, 10, 100, 1000, 3, 7, 16, 200, 40]))
     for make in makers:
-        for _ in range(50_000):
+        for _ in range(20_000):
             x, volume, digits = make(), rng.random() < 0.3, rng.choice([3, 3, 6, 9, 12])
             if x and math.isfinite(x) and -6 <= math.floor(math.log10(abs(x))) < 15:
                 assert u.format_number(x, volume=volume, digits=digits) == written(x, volume, digits), x
