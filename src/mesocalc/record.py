@@ -9,9 +9,10 @@ about 1×F of start-up (measured with `python -X importtime` and cProfile). Two 
   come from `Record`; `__init__` and the frozen `__setattr__` are still generated (classes created many
   times per plan, where a generated `__init__` is the fastest);
 - `@record` on a `Record` subclass: a frozen dataclass (fields, defaults, `dataclasses.fields` and
-  `dataclasses.replace` as usual, and type-checked as one) with nothing generated at all: one `__init__`
+  `dataclasses.replace` as usual, and type-checked as one) with nothing generated at import: one `__init__`
   and the frozen `__setattr__`/`__delattr__` are `Record`'s own. For the library's classes, built once
-  per command;
+  per command. A class marked `_short_lived` (made for every plan or batch line: checks, warnings,
+  results, sessions) gets an `__init__` written for its fields the first time one is made (_dict_init);
 - `@slotted_record`: the same with `__slots__` (no instance dict, no cached_property), for a class made
   hundreds of thousands of times by a big library (Location).
 """
