@@ -312,3 +312,20 @@ def test_a_thousand_warnings_are_stored_and_read_back_as_a_run_without_cache_giv
     text = stored.read_bytes().split(b"\n", 1)[1].decode()
     assert stored.name == f"validated-5-warnings-{cache.content_key(text)}.json"
     assert len(json.loads(text)) == len(expected)
+
+
+def test_every_file_status_is_the_one_its_path_gives(tmp_path, monkeypatch):
+    # the status key of a layer (pack._stat_all: names looked up from the folder's descriptor) is made of
+    # os.stat of each path, whatever the layer: a folder with a sub-folder and a link to a file, ".", one file
+    from mesocalc.library import pack
+
+    folder = tmp_path / "lib"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("a.yaml", "sub/b.yml", "target.yaml"):
+        (folder / name).write_text(f"# {name}\n", encoding="utf-8")
+    (folder / "link.yaml").symlink_to(folder / "target.yaml")
+    monkeypatch.chdir(folder)
+    for layer in (folder, Path("."), folder / "a.yaml"):
+        names, _, infos, _, _ = pack.Layers([layer]).layers[0]
+        assert infos == [os.stat(name) for name in names], layer
+        assert len(names) == (1 if layer.name == "a.yaml" else 4)
