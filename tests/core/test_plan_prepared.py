@@ -298,3 +298,19 @@ def test_a_shared_check_over_its_cap_gives_the_same_warning_object(library):
     assert amount[0] is amount[1]
     said = [[w for w in plan.warnings if w.code == "limit-over" and "100 mg" in w.message] for plan in plans]
     assert len(said[0]) == 1 and said[0][0] is said[1][0]
+
+
+def test_an_override_equal_to_the_cocktails_technique_keeps_its_note(library):
+    # submental-dca's own technique is the label's 1 cm grid and 0.2 mL a point (kybella-pi): --spacing 1 cm
+    # (or 10 mm) changes nothing, so the technique's note is still shown; 1.1 cm is another technique
+    cocktail = library.cocktails["submental-dca"]
+
+    def codes(**options: Any) -> list[str]:
+        session = rq.resolve_session(cocktail, rq.SessionOptions(("25 cm^2",), **options), library)
+        return [w.code for w in compute(session, library).warnings]
+
+    assert "technique-note" in codes()
+    assert "technique-note" in codes(spacing="1 cm") and "technique-note" in codes(spacing="10 mm")
+    assert "technique-note" in codes(volume_per_point="0.2 mL", grid="square")
+    assert "technique-note" not in codes(spacing="1.1 cm")
+    assert "technique-note" not in codes(volume_per_point="0.1 mL")

@@ -251,8 +251,11 @@ def shape_of(session: Session, library: m.Library) -> Shape:
         assumed = a.basis == "assumption"
         areas.append(AreaShape(a.site, a.id if assumed or overridden else None, a.name if assumed else None, a.basis,
                                a.surface if assumed else None))
-    technique = session.technique
-    default = technique is session.cocktail.technique or technique == session.cocktail.technique
+    technique, own = session.technique, session.cocktail.technique
+    # the cocktail's own technique, or one equal to it; an override (--spacing, --volume-per-point, --grid)
+    # changes one of the first three fields, which settles it without comparing the whole record
+    default = technique is own or (technique.spacing == own.spacing and technique.volume_per_point ==
+                                   own.volume_per_point and technique.grid == own.grid and technique == own)
     today = datetime.date.today() if session.patient is not None else None
     return Shape(session.cocktail, technique.volume_per_point, tuple(areas), default, session.patient, today)
 
