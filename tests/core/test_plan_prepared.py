@@ -314,3 +314,16 @@ def test_an_override_equal_to_the_cocktails_technique_keeps_its_note(library):
     assert "technique-note" in codes(volume_per_point="0.2 mL", grid="square")
     assert "technique-note" not in codes(spacing="1.1 cm")
     assert "technique-note" not in codes(volume_per_point="0.1 mL")
+
+
+def test_plans_of_one_shape_and_session_volume_share_the_published_session_share(library):
+    # mesohair-dutasteride (0.05 mL a point on a 1 cm grid; published session 1 mL, Saceda-Corralo 2017) on
+    # 70.1 and 70.2 cm²: 71 points each, 3.55 mL, 355 % of the published session both times: one reference
+    # share and one above-reference warning for both plans (each plan equal to the plan computed alone)
+    plans = planned_with_one_memo(library, "mesohair-dutasteride", ("70.1", "70.2"))
+    assert plans[0].points == plans[1].points == 71
+    assert plans[0].reference is plans[1].reference and abs(plans[0].reference.share - 3.55) < 1e-9
+    above = [[w for w in plan.warnings if w.code == "above-reference"] for plan in plans]
+    assert len(above[0]) == 1 and above[0][0] is above[1][0]
+    other = planned_with_one_memo(library, "mesohair-dutasteride", ("70.1", "71.5"))  # 71 and 72 points
+    assert other[0].reference is not other[1].reference

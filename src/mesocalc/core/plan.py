@@ -306,6 +306,8 @@ class Prepared(Record):
     # _checked, _warned); bounded, and only ever read by finish. A batch keeps the shape, so its plans share them.
     measured: dict[tuple[int, float, u.Dims, tuple[float, u.Dims] | None], c.Check]
     warned: dict[int, tuple[c.Check, list[c.Warning]]]
+    # the published session's share and warnings by session volume (_reference)
+    references: dict[tuple[float, u.Dims], tuple[practice.ReferenceShare | None, list[c.Warning]]]
 
 
 def prepare(shape: Shape, library: m.Library) -> Prepared:
@@ -347,7 +349,8 @@ def prepare(shape: Shape, library: m.Library) -> Prepared:
     usual = practice.technique_range(cocktail, shape.sites, library)
     published = practice.published_session(cocktail, mix.concentrations)
     usual_warnings = tuple(practice.technique_warnings(cocktail.technique, usual))
-    return Prepared(shape, mix, regions, tuple(components), tuple(context), usual, published, usual_warnings, {}, {})
+    return Prepared(shape, mix, regions, tuple(components), tuple(context), usual, published, usual_warnings, {}, {},
+                    {})
 
 
 def _use(limit: m.Limit, confidence: str | None, check: c.Check | None, weighed: bool, point_dose: u.Q,
@@ -417,6 +420,27 @@ def _checked(prepared: Prepared, use: LimitUse, agent_id: str, amount: u.Q, solu
     return known
 
 
+def _reference(prepared: Prepared, session_volume: u.Q) -> tuple[practice.ReferenceShare | None, list[c.Warning]]:
+    """This session against the published one of a regimen cocktail, and the warning when it is above it:
+    made once per session volume of this shape (plans of the same points share them; only a non-zero float is
+    a key, as in _checked)."""
+    published = prepared.published
+    if published is None:
+        return None, []
+    value = session_volume.value
+    key = (value, session_volume.dims)
+    memo = prepared.references
+    known = memo.get(key) if type(value) is float and value else None
+    if known is None:
+        reference = practice.reference_share(published, session_volume, prepared.mix.concentrations)
+        known = reference, practice.reference_warnings(reference, prepared.shape.cocktail)
+        if type(value) is float and value:
+            if len(memo) >= MEASURED_SIZE:
+                memo.clear()
+            memo[key] = known
+    return known
+
+
 def _warned(prepared: Prepared, checks: list[c.Check], agent_name: str) -> list[c.Warning]:
     """c.limit_warnings(checks, agent_name), each check's warnings made once per check object (a check shared
     by plans of this shape, from prepare or _checked, has the same warnings every time)."""
@@ -483,8 +507,8 @@ def finish(prepared: Prepared, session: Session, size: GridSize, strict: bool = 
                                   source=technique.source))
     capacity = compute_capacity(results, prepared, technique, weight, size.cell)
     warnings += prepared.context
-    reference = practice.reference_share(prepared.published, session_volume, concentrations)
-    warnings += practice.reference_warnings(reference, cocktail)
+    reference, above = _reference(prepared, session_volume)
+    warnings += above
     warnings += prepared.usual_warnings if technique is cocktail.technique else \
         practice.technique_warnings(technique, prepared.usual)
     code = c.exit_code(warnings, strict)

@@ -206,6 +206,12 @@ def _technique(session: Session) -> str:
 
 
 def _reference(ref: ReferenceShare) -> str:
+    # a shape's plans of one session volume share their reference share (core/plan.py _reference)
+    known = _same_as_before(ref)
+    return known if known is not None else _written(ref, _new_reference(ref))
+
+
+def _new_reference(ref: ReferenceShare) -> str:
     doses = ", ".join('{"agent": ' + encode_basestring(agent) + ', "dose": ' + quantity(dose)
                       + ', "reference_dose": ' + quantity(published) + "}" for agent, dose, published in ref.doses)
     return "".join(('{"volume": ', quantity(ref.volume), ', "points": ', number(ref.points),
