@@ -592,7 +592,10 @@ def compute_capacity(results: list[ComponentResult], prepared: Prepared, techniq
                 terms.append(CapacityTerm(result.agent.id, check, allowed, mine, per_point * weight))
             else:
                 terms.append(CapacityTerm(result.agent.id, check, allowed, limit.max, per_point))
-    binding = min(terms, key=lambda term: term.allowed, default=None)  # the first of the smallest
+    binding = None  # the first of the smallest
+    for term in terms:
+        if binding is None or term.allowed < binding.allowed:
+            binding = term
     best = binding.allowed if binding is not None else None
     if technique.max_points is not None and (best is None or technique.max_points < best):
         best, binding = technique.max_points, None

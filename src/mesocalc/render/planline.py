@@ -157,15 +157,20 @@ def _plan_line(result: PlanResult) -> str:
     head = known[1] if known is not None and known[0] is cocktail else _remembered(
         _FIXED, ("cocktail", id(cocktail)), cocktail, lambda: _inner(encoded(
             {"kind": "plan", "version": j.VERSION, "cocktail": {"id": cocktail.id, "name": cocktail.name}})))
-    tech = _remembered(_FIXED, ("technique", id(technique), session.overrides), technique,
-                       lambda: _technique(session)) if technique is cocktail.technique else _technique(session)
+    if technique is cocktail.technique:
+        key = ("technique", id(technique), session.overrides)
+        known = _FIXED.get(key)
+        tech = known[1] if known is not None and known[0] is technique else _remembered(
+            _FIXED, key, technique, lambda: _technique(session))
+    else:
+        tech = _technique(session)
     patient = session.patient
     areas = session.areas
     line = (
         f'{{{head}, "area": {quantity(result.area)}, '
         f'"areas": [{_area_use(areas[0]) if len(areas) == 1 else ", ".join(map(_area_use, areas))}], '
         f'"technique": {tech}, "points": {number(result.points)}, '
-        f'"points_from": {encode_basestring(j.points_from(session))}, '
+        f'"points_from": {_encoded_word(j.points_from(session))}, '
         f'"total_volume": {quantity(result.session_volume)}, "weight": {quantity(session.weight)}, '
         f'"patient": {text(patient.id if patient is not None else None)}, '
         f'"components": [{", ".join(map(_component, result.components))}], '
@@ -177,6 +182,18 @@ def _plan_line(result: PlanResult) -> str:
     if result.reference is not None:
         line += f', "reference": {_reference(result.reference)}'
     return line + "}"
+
+
+_WORDS: dict[str, str] = {}  # the few words of a plan written as JSON strings (points_from)
+
+
+def _encoded_word(word: str) -> str:
+    known = _WORDS.get(word)
+    if known is None:
+        known = encode_basestring(word)
+        if len(_WORDS) < CACHE_SIZE:
+            _WORDS[word] = known
+    return known
 
 
 def _area_use(area: AreaUse) -> str:
