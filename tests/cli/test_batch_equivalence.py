@@ -105,11 +105,12 @@ def test_a_batch_repeating_its_lines_gives_each_the_same_text_as_the_first_time(
 
 
 # JSON-like documents with floats of every size (noise and all), whole numbers, bools, None, tuples and
-# strings that look like numbers, quotes, backslashes and control characters.
+# strings that look like numbers, quotes, backslashes and control characters; up to 20 leaves each, up to
+# 6 of them side by side (drawing them is most of the test's time: 40 leaves cost a second more).
 _leaf = (st.floats(allow_nan=False, allow_infinity=False) | st.integers(-10**20, 10**20) | st.booleans()
          | st.none() | st.text(alphabet=st.sampled_from('0123456789.e-+ "\\\n\t√µx'), max_size=30))
 _documents = st.recursive(_leaf, lambda inner: st.lists(inner, max_size=5) | st.tuples(inner, inner)
-                          | st.dictionaries(st.text(max_size=8), inner, max_size=5), max_leaves=40)
+                          | st.dictionaries(st.text(max_size=8), inner, max_size=5), max_leaves=20)
 
 
 @settings(max_examples=400, deadline=None)
