@@ -89,15 +89,14 @@ def test_a_closed_pipe_ends_a_batch_shared_with_workers_quietly_with_its_verdict
     # over the 100 mg session cap (60 points x 2 mg = 120 mg, kybella-pi) exits 1; never 1 for the pipe
     clean = "".join(json.dumps({"cocktail": "submental-dca", "area": f"{10 + i / 1000:.3f} cm^2"}) + "\n"
                     for i in range(3000))
-    # (the reader stops after 1 line, or 300: past the first lines, which used to be written as text)
-    for first, verdict in (("", 0), ('{"cocktail": "submental-dca", "area": "60 cm^2"}\n', 1)):
+    # (the reader stops after 300 lines, past the first ones, which used to be written as text; or after 1)
+    for first, verdict, read in (("", 0, 300), ('{"cocktail": "submental-dca", "area": "60 cm^2"}\n', 1, 1)):
         batch = tmp_path / f"batch-{verdict}.jsonl"
         batch.write_text(first + clean, encoding="utf-8")
-        for read in (1, 300):
-            done = sh(f"cat '{batch}' | mesocalc plan --batch - --jobs 2 | head -{read}", env, stage=1)
-            assert_no_traceback(done)
-            assert (code(done), messages(done)) == (verdict, []), read
-            assert done.stdout.count("\n") == read and done.stdout.startswith('{"kind": "plan"')
+        done = sh(f"cat '{batch}' | mesocalc plan --batch - --jobs 2 | head -{read}", env, stage=1)
+        assert_no_traceback(done)
+        assert (code(done), messages(done)) == (verdict, []), read
+        assert done.stdout.count("\n") == read and done.stdout.startswith('{"kind": "plan"')
 
 
 def test_a_closed_pipe_keeps_the_worst_verdict_of_the_batch_so_far(env):
