@@ -247,9 +247,7 @@ DECODED_CHARS = 4_000_000
 def decode(text: str, hook: Callable[[dict[str, Any]], Any], prefixes: tuple[str, ...]) -> Any:
     """json.loads(text, object_hook=hook) for one stored document, remembered (see _DECODED): `hook` is
     make_hook(prefixes) or _hook (with no prefixes), so the key says all the result depends on."""
-    # a folder is put back only into a file label stored with its layer's mark (NUL, written \u0000 in JSON):
-    # a text without one (the built-in layer's, whose labels are stored as they are) does not depend on them
-    key = (text, prefixes if "\\u0000" in text else ())
+    key = (text, prefixes)
     known = _DECODED.get(key)
     if known is None:
         import json
