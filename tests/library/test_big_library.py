@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -330,42 +329,3 @@ def test_every_file_status_is_the_one_its_path_gives(tmp_path, monkeypatch):
         names, _, infos, _, _ = pack.Layers([layer]).layers[0]
         assert infos == [os.stat(name) for name in names], layer
         assert len(names) == (1 if layer.name == "a.yaml" else 4)
-
-
-def _mutable_parts(obj: Any, path: str, found: list[str]) -> None:
-    import dataclasses
-
-    from mesocalc.units import Q
-
-    if isinstance(obj, list | dict | set | bytearray):
-        found.append(path)
-    elif isinstance(obj, tuple):
-        for index, item in enumerate(obj):
-            _mutable_parts(item, f"{path}[{index}]", found)
-    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type | Q):
-        for f in dataclasses.fields(obj):
-            _mutable_parts(getattr(obj, f.name), f"{path}.{f.name}", found)
-
-
-def test_every_stored_document_decodes_to_immutable_parts_and_loads_share_them(tmp_path, monkeypatch):
-    # compiled.decode remembers decoded documents by their text and the layers' folders, so two loads may
-    # share one object: every document of the built-in library, and of a user layer over it, is made of
-    # frozen records, tuples, quantities, text and numbers only (nothing a holder could change for the other)
-    from mesocalc.library import load_library
-
-    layer = tmp_path / "clinic"
-    layer.mkdir()
-    (layer / "agent.yaml").write_text(
-        "kind: agent\nid: clinic-vitamin\nname: Clinic vitamin\nregulatory: {status: compounded}\n"
-        "limits: []\n", encoding="utf-8")
-    for extra in ([], [str(layer)]):
-        first, second = load_library(extra).library, load_library(extra).library
-        found: list[str] = []
-        for table in ("agents", "cocktails", "areas", "sources", "patients", "conditions", "regions", "products",
-                      "class_limits", "beyond_use", "measurability"):
-            docs = getattr(first, table)
-            for key in docs:
-                _mutable_parts(docs[key], f"{table}[{key}]", found)
-        assert found == [], found[:5]
-        assert first.cocktails["submental-dca"] is second.cocktails["submental-dca"]  # decoded once
-    assert "clinic-vitamin" in second.agents

@@ -104,18 +104,19 @@ class LazyTable(Mapping[str, Any]):
     expected: type[Any] = m.Agent
 
     def __init__(self, raw: Mapping[str, str], hook: Callable[[dict[str, Any]], Any] | None = None,
-                 fallback: Callable[[], Mapping[str, Any]] | None = None, prefixes: tuple[str, ...] = ()) -> None:
+                 fallback: Callable[[], Mapping[str, Any]] | None = None) -> None:
         self._raw = raw
         self._done: dict[str, Any] = {}
         self._hook = hook or _hook
         self._fallback = fallback  # the table validated afresh, when a stored text is missing or damaged
-        self._prefixes = prefixes  # the layers' folders `hook` puts back into file names (make_hook)
 
     def __getitem__(self, key: str) -> Any:
         obj = self._done.get(key)
         if obj is None:
+            import json
+
             try:
-                obj = decode(self._raw[key], self._hook, self._prefixes)
+                obj = json.loads(self._raw[key], object_hook=self._hook)
             except Unavailable:
                 obj = None
             except (ValueError, TypeError, KeyError, AttributeError):
@@ -231,34 +232,6 @@ class Chunked(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._at)
-
-
-# Documents decoded in this process, by their stored text and the layers' folders (all a document's objects
-# depend on besides the text: make_hook puts them back into file names). A Python program that loads
-# libraries again and again, and the test suite (thousands of loads over the same built-in layer), decode
-# each document once. A document decodes to frozen records, tuples, quantities, text and numbers only (no
-# list or dict: tests/library/test_big_library.py walks every built-in one), so libraries may share it.
-# Bounded by the text it holds; one command's run decodes each document once anyway.
-_DECODED: dict[tuple[str, tuple[str, ...]], Any] = {}
-_DECODED_SIZE = [0]  # characters of text held
-DECODED_CHARS = 4_000_000
-
-
-def decode(text: str, hook: Callable[[dict[str, Any]], Any], prefixes: tuple[str, ...]) -> Any:
-    """json.loads(text, object_hook=hook) for one stored document, remembered (see _DECODED): `hook` is
-    make_hook(prefixes) or _hook (with no prefixes), so the key says all the result depends on."""
-    key = (text, prefixes)
-    known = _DECODED.get(key)
-    if known is None:
-        import json
-
-        known = json.loads(text, object_hook=hook)
-        if _DECODED_SIZE[0] + len(text) > DECODED_CHARS:
-            _DECODED.clear()
-            _DECODED_SIZE[0] = 0
-        _DECODED[key] = known
-        _DECODED_SIZE[0] += len(text)
-    return known
 
 
 def make_hook(prefixes: list[str]) -> Callable[[dict[str, Any]], Any]:

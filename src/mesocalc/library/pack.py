@@ -320,7 +320,7 @@ def _decode_index(index: dict[str, Any], layers: Layers) -> Any:
         for table in LAZY:
             keys, spans = index[table]
             raw = compiled.Chunked(keys.split("\n") if keys else [], spans, chunks, _read_chunk)
-            tables[table] = compiled._LAZY[table](raw, hook, _afresh(layers, table), tuple(layers.prefixes))
+            tables[table] = compiled._LAZY[table](raw, hook, _afresh(layers, table))
         small = json.loads(index["small"], object_hook=hook)
         prefixes = layers.prefixes
         overrides = tuple(f"{kind} '{ident}' from {compiled.untemplate(new, prefixes)} replaces the one "
@@ -440,10 +440,9 @@ class Watch(Mapping[str, Any]):
 class Table(Mapping[str, Any]):
     """The documents of one kind, each decoded from its stored text (or taken as validated now) when used."""
 
-    def __init__(self, docs: dict[str, Doc], hook: Any, texts: dict[str, str], prefixes: tuple[str, ...],
+    def __init__(self, docs: dict[str, Doc], hook: Any, texts: dict[str, str],
                  fallback: Callable[[], Mapping[str, Any]] | None = None) -> None:
         self.docs, self.hook, self.texts = docs, hook, texts
-        self.prefixes = prefixes  # the layers' folders the hook puts back (compiled.decode's key)
         self.done: dict[str, Any] = {}
         self.fallback = fallback  # the table validated afresh, if a chunk is gone (pruned since) or damaged
 
@@ -460,7 +459,7 @@ class Table(Mapping[str, Any]):
                     if self.fallback is None:
                         raise compiled.Unavailable(doc.chunk)
                     return self.fallback()[key]
-                obj = compiled.decode(text[doc.start:doc.end], self.hook, self.prefixes)
+                obj = json.loads(text[doc.start:doc.end], object_hook=self.hook)
             self.done[key] = obj
         return obj
 
@@ -639,7 +638,7 @@ class Build:
         built: dict[str, Any] = {}
         texts: dict[str, str] = {}  # chunks read, by name
         for table, docs in tables.items():
-            lazy = Table(docs, self.hook, texts, tuple(self.layers.prefixes))
+            lazy = Table(docs, self.hook, texts)
             built[table] = lazy if table in LAZY else {key: lazy[key] for key in docs}
         text = tuple(f"{kind} '{ident}' from {new} replaces the one in {old}" for kind, ident, new, old in overrides)
         return m.Library(**built, overrides=text)
