@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 import math
 from collections.abc import Callable
-from typing import ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple, TypeVar
 
 from mesocalc import units as u
 from mesocalc.core import caps, practice, vocabulary
@@ -394,6 +394,16 @@ def _compared(limit: m.Limit, amount: u.Q, solution: u.Q, per_area: u.Q | None, 
 
 
 MEASURED_SIZE = 1024  # checks (and warnings) a shape remembers; emptied beyond this, so memory stays flat
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _kept(memo: dict[K, V], key: K, value: V) -> V:
+    """value, remembered in one of a shape's memos (emptied when full)."""
+    if len(memo) >= MEASURED_SIZE:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 def _checked(prepared: Prepared, use: LimitUse, agent_id: str, amount: u.Q, solution: u.Q, per_area: u.Q | None,
@@ -412,12 +422,8 @@ def _checked(prepared: Prepared, use: LimitUse, agent_id: str, amount: u.Q, solu
     key = (id(use), actual.value, actual.dims, None if mine is None else (mine.value, mine.dims))
     memo = prepared.measured  # the shape holds its uses: id(use) is this use's own while the memo lives
     known = memo.get(key)
-    if known is None:
-        known = c.evaluate(agent_id, limit, actual, reason, use.confidence, mine)
-        if len(memo) >= MEASURED_SIZE:
-            memo.clear()
-        memo[key] = known
-    return known
+    return known if known is not None else _kept(memo, key, c.evaluate(agent_id, limit, actual, reason,
+                                                                       use.confidence, mine))
 
 
 def _reference(prepared: Prepared, session_volume: u.Q) -> tuple[practice.ReferenceShare | None, list[c.Warning]]:
@@ -435,9 +441,7 @@ def _reference(prepared: Prepared, session_volume: u.Q) -> tuple[practice.Refere
         reference = practice.reference_share(published, session_volume, prepared.mix.concentrations)
         known = reference, practice.reference_warnings(reference, prepared.shape.cocktail)
         if type(value) is float and value:
-            if len(memo) >= MEASURED_SIZE:
-                memo.clear()
-            memo[key] = known
+            _kept(memo, key, known)
     return known
 
 
@@ -452,10 +456,7 @@ def _warned(prepared: Prepared, checks: list[c.Check], agent_name: str) -> list[
             continue  # nothing to say (limit_warnings says nothing either)
         known = memo.get(id(check))
         if known is None or known[0] is not check:  # the entry holds its check: the id is that check's
-            known = (check, c.limit_warnings([check], agent_name))
-            if len(memo) >= MEASURED_SIZE:
-                memo.clear()
-            memo[id(check)] = known
+            known = _kept(memo, id(check), (check, c.limit_warnings([check], agent_name)))
         out += known[1]
     return out
 
