@@ -234,7 +234,7 @@ def _scan(dirs: list[Path], problems: list[Problem],
             try:
                 # stat first (a file changed after this is read again next time); a dangling link or a FIFO
                 # is refused by the reader with its own words
-                info: os.stat_result | None = _stat(name)
+                info: os.stat_result | None = stat_or_none(name)
                 raw = read_regular(name, label, MAX_BYTES)  # a regular file under the size limit (boundedio)
                 info = info or os.stat(name)
             except OSError as exc:
@@ -251,7 +251,8 @@ def _scan(dirs: list[Path], problems: list[Problem],
     return layers
 
 
-def _stat(name: str) -> os.stat_result | None:
+def stat_or_none(name: str) -> os.stat_result | None:
+    """os.stat(name), or None where it fails (the file is then read, or refused, with its own words)."""
     try:
         return os.stat(name)
     except OSError:

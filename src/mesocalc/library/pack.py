@@ -363,6 +363,7 @@ def _afresh(layers: Layers, table: str) -> Callable[[], Mapping[str, Any]]:
 
 def _digests(layers: Layers, problems: list[Problem]) -> list[File]:
     """Every readable file with its content digest: unchanged files (by status, fingerprint.py) are not read."""
+    from mesocalc.library import stat_or_none
     from mesocalc.library.fingerprint import Manifest
     from mesocalc.library.yamlio import MAX_BYTES
     from mesocalc.system.boundedio import read_regular
@@ -379,7 +380,7 @@ def _digests(layers: Layers, problems: list[Problem]) -> list[File]:
             try:
                 # stat first (a file changed after this is read again next time); a dangling link or a FIFO
                 # is refused by the reader with its own words
-                info: os.stat_result | None = _stat(f.path)
+                info: os.stat_result | None = stat_or_none(f.path)
                 f.raw = read_regular(f.path, f.label, MAX_BYTES)
             except OSError as exc:
                 problems.append(Problem("unreadable", f"cannot read file: {exc.strerror}", Location(f.label)))
@@ -393,13 +394,6 @@ def _digests(layers: Layers, problems: list[Problem]) -> list[File]:
     for manifest in manifests.values():
         manifest.save()
     return out
-
-
-def _stat(name: str) -> os.stat_result | None:
-    try:
-        return os.stat(name)
-    except OSError:
-        return None
 
 
 def unpack_problems(rows: list[Any], prefixes: list[str]) -> list[Problem]:
