@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
+
+from conftest import validate_output
 
 LIDOCAINE_HALF_PERCENT = """
 kind: cocktail
@@ -22,14 +21,10 @@ components:
 """
 
 
-def schema() -> Any:
-    return json.loads(resources.files("mesocalc").joinpath("schemas/compound.json").read_text())
-
-
 def compound(cli: Any, *args: str) -> Any:
     run = cli("compound", *args, "--json")
     assert run.exit_code in (0, 1), run.stderr
-    jsonschema.validate(run.json, schema())
+    validate_output(run.json)  # against schemas/compound.json (conftest: one validator per kind)
     return run.json
 
 

@@ -6,28 +6,20 @@ Label facts (KYBELLA PI, REFERENCE §1.1): 10 mg/mL, 0.2 mL per injection on a 1
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from importlib import resources
 from typing import Any
 
 import pytest
 
+from conftest import validate_output
 from mesocalc.core import model as m
 from mesocalc.core.schedule import add_interval, phase_dates
 
 MONTH = m.Interval(1, "month")
 
 
-def schedule_schema() -> dict[str, Any]:
-    text = resources.files("mesocalc").joinpath("schemas/schedule.json").read_text(encoding="utf-8")
-    return json.loads(text)  # type: ignore[no-any-return]
-
-
 def valid(doc: dict[str, Any]) -> dict[str, Any]:
-    import jsonschema
-
-    jsonschema.validate(doc, schedule_schema())
+    validate_output(doc)  # against schemas/schedule.json (conftest: one validator per kind)
     return doc
 
 

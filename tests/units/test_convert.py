@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from importlib import resources
 from typing import Any
 
-import jsonschema
 import pytest
 
-
-def schema() -> Any:
-    return json.loads(resources.files("mesocalc").joinpath("schemas/conversion.json").read_text())
+from conftest import validate_output
 
 
 @pytest.mark.parametrize(("given", "unit", "value", "shown"), [
@@ -28,7 +23,7 @@ def test_conversions(cli: Any, given: str, unit: str, value: float, shown: str) 
     run = cli("convert", given, unit, "--json")
     assert run.exit_code == 0, run.stderr
     doc = run.json
-    jsonschema.validate(doc, schema())
+    validate_output(doc)
     assert doc["kind"] == "conversion" and doc["version"] == 1
     assert doc["to"]["value"] == pytest.approx(value, rel=1e-12)
     assert doc["to"]["text"] == shown
@@ -42,7 +37,7 @@ def test_ratio_strength_output_is_1_to_n(cli: Any) -> None:
     assert run.exit_code == 0
     assert run.json["to"]["text"] == "1:100,000"
     assert run.json["to"]["denominator"] == 100000
-    jsonschema.validate(run.json, schema())
+    validate_output(run.json)
 
 
 @pytest.mark.parametrize(("given", "unit", "says"), [
