@@ -132,6 +132,7 @@ def test_a_tampered_cache_entry_is_ignored(tmp_path, monkeypatch):
 def test_cached_agents_are_decoded_only_when_used(tmp_path, monkeypatch):
     # A plan needs the agents of its cocktail, not the whole library: the cached table decodes on demand.
     monkeypatch.setenv("MESOCALC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(compiled, "_last", [])  # not the library an earlier test of this process decoded
     fresh = load_library().library
     cached = load_library().library
     assert isinstance(cached.agents, compiled.LazyAgents)

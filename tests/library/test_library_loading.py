@@ -177,3 +177,22 @@ def test_every_package_of_the_source_tree_is_installed():
     found = {".".join(p.parent.relative_to(root / "src").parts) for p in (root / "src").rglob("*.py")
              if "__pycache__" not in p.parts}  # render/ is a namespace package (no __init__.py)
     assert found | {"mesocalc.formulations"} == listed
+
+
+def test_loading_the_library_again_in_one_process_gives_the_same_library_with_tables_of_its_own() -> None:
+    """A program that loads the built-in library twice (the Python API) gets it the second time without
+    decoding it again, equal to the first, and what it adds to one load's tables is not in the next."""
+    from mesocalc import cache
+    from mesocalc.library import compiled, load_library
+
+    first = load_library()
+    cache.reset()
+    second = load_library()
+    assert second.library == first.library and second.problems == first.problems and second.files == first.files
+    assert compiled._last and compiled._last[0][2][0].areas is not second.library.areas
+    second.library.areas["mine"] = second.library.areas["submental"]
+    second.problems.append(first.problems[0] if first.problems else None)  # type: ignore[arg-type]
+    cache.reset()
+    third = load_library()
+    assert "mine" not in third.library.areas and third.problems == first.problems
+    assert third.library.agents["lidocaine"] is second.library.agents["lidocaine"]  # decoded once
