@@ -296,7 +296,8 @@ def load(content_key: str) -> tuple[m.Library, list[Problem], list[str]] | None:
 
 def _own_tables(library: m.Library) -> m.Library:
     """The same library with dicts of its own: a caller adding to one does not add to the next load's."""
-    return m.Library(*(dict(value) if type(value) is dict else value for value in _VALUES[m.Library](library)))
+    fields: list[Any] = [dict(value) if type(value) is dict else value for value in _VALUES[m.Library](library)]
+    return m.Library(*fields)
 
 
 def _decode_library(text: str) -> tuple[m.Library, list[Problem], list[str]] | None:
