@@ -52,10 +52,15 @@ def _invoke(args: list[str]) -> Any:
     fast = fastpath.parse(args)
     if fast is not None:
         return fastpath.call(*fast)
-    from mesocalc.cli.app import app
-    from mesocalc.cli.clickapp import lazy_command
+    if not _group:  # built once per process: a program or a test suite that runs many command lines
+        from mesocalc.cli.app import app
+        from mesocalc.cli.clickapp import lazy_command
 
-    return lazy_command(app).main(args=args, prog_name="mesocalc", standalone_mode=False)
+        _group.append(lazy_command(app))
+    return _group[0].main(args=args, prog_name="mesocalc", standalone_mode=False)
+
+
+_group: list[Any] = []  # the Click group of the Typer app (each Click run makes its own context)
 
 
 def _run(args: list[str]) -> int:
