@@ -197,6 +197,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         _start_plain_install()
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection made (modules, ~2,000 test items, hypothesis' strategies) lives until the end: out of the
+    collector's full passes, which otherwise walk all of it again and again during the run."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """xdist controller: tell each worker where the plain install goes."""
