@@ -52,25 +52,21 @@ def about_the_cache(item: pytest.Item) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "cold_cache: the test starts from an empty user cache (it is about the cache)")
     _plain_install_configure(config)
-    _compiled_files_out_of_the_tree()
+    _compiled_files_kept()
 
 
-def _compiled_files_out_of_the_tree() -> None:
-    """With PYTHONDONTWRITEBYTECODE (no __pycache__ in the working tree), each pytest process (and each xdist
-    worker) would compile every test module and its assertion rewriting afresh, about 1.5 s of CPU per process:
-    keep the compiled files instead under ~/.cache/mesocalc-tests/pycache (PYTHONPYCACHEPREFIX, private to
-    the user), out of the tree. A PYTHONPYCACHEPREFIX of the developer's own is left as it is.
-
-    The processes the tests start (`python -m mesocalc` with PYTHONPATH=src, the ledger recorders, batch
-    workers) are told the same through the environment: in a fresh clone src/ has no compiled files, and each
-    of the ~200 such processes would otherwise compile every module of mesocalc again (about 60 ms of CPU
-    each, 11 s of the suite's 56)."""
-    if sys.dont_write_bytecode and not sys.pycache_prefix:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        sys.pycache_prefix = str(Path(base) / "mesocalc-tests" / "pycache")
+def _compiled_files_kept() -> None:
+    """With PYTHONDONTWRITEBYTECODE set (as on these machines), each pytest process (and each xdist worker)
+    would compile every test module and its assertion rewriting afresh (about 1.5 s of CPU per process), and
+    each of the ~200 processes the tests start (`python -m mesocalc` with PYTHONPATH=src, the ledger
+    recorders, batch workers) would compile every module of mesocalc again (~60 ms each). The tests write
+    compiled files as Python does by default: __pycache__ folders (ignored by git), next to the test modules
+    and the sources. Installed packages keep using the compiled files of their install (a PYTHONPYCACHEPREFIX
+    would make every process compile Typer, Rich, pint... again into it on a fresh machine: +4 s on the
+    first run). A PYTHONPYCACHEPREFIX of the developer's own is used as Python uses it."""
+    if sys.dont_write_bytecode:
         sys.dont_write_bytecode = False
-        os.environ["PYTHONPYCACHEPREFIX"] = sys.pycache_prefix
-        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # the processes the tests start
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -154,7 +154,6 @@ def test_plain_install_ships_the_builtin_library(tmp_path: Path) -> None:
     (pre-validated library, pre-parsed units), and a first run from it needs neither pint nor YAML."""
     target = plain_install()  # started in the background when the tests were collected (conftest.py)
     env = dict(os.environ, PYTHONPATH=str(target), MESOCALC_CACHE_DIR=str(tmp_path / "cache"))
-    env.pop("PYTHONPYCACHEPREFIX", None)  # the install's own compiled files, as a user's run would find them
     code = ("import sys; from mesocalc.cli.app import run; code = run(sys.argv[1:]); "
             "print(code, 'pint' in sys.modules, 'yaml' in sys.modules, file=sys.stderr)")
     out = subprocess.run([sys.executable, "-c", code, "plan", "submental-dca", "--area", "25 cm^2", "--json"],
