@@ -195,3 +195,29 @@ def test_loading_the_library_again_in_one_process_gives_the_same_library_with_ta
     third = load_library()
     assert "mine" not in third.library.areas and third.problems == first.problems
     assert third.library.agents["lidocaine"] is second.library.agents["lidocaine"]  # decoded once
+
+
+def test_documents_recalled_by_two_libraries_keep_each_library_s_own_file_labels(tmp_path: Path) -> None:
+    """Two layer folders with the same files store the same texts (each folder replaced by its layer's mark),
+    and a process decodes a recalled text once (library/pack.py, _DECODED): the document still names the
+    file of the library that uses it."""
+    from mesocalc import cache
+    from mesocalc.library import load_library, pack
+
+    area = "kind: area\nid: my-area\nname: Mine\nsurface: 30 cm^2\nbasis: assumption\n"
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder in folders:
+        folder.mkdir()
+        (folder / "area.yaml").write_text(area, encoding="utf-8")
+        (folder / "other.yaml").write_text(area.replace("my-area", "other"), encoding="utf-8")
+    seen = []
+    for folder in folders:
+        cache.reset()
+        load_library([str(folder)])
+        (folder / "other.yaml").write_text(area.replace("my-area", "other").replace("30", "31"), encoding="utf-8")
+        cache.reset()
+        result = load_library([str(folder)])  # other.yaml validated again, area.yaml recalled and decoded
+        assert pack.STATS["parsed_files"] == 1 and not result.errors
+        seen.append(result.library.areas["my-area"])
+    assert [a.where.file for a in seen] == [str(folder / "area.yaml") for folder in folders]
+    assert seen[0] == pack._DECODED[next(k for k in pack._DECODED if k[4] == str(folders[0]))]

@@ -431,14 +431,25 @@ class Watch(Mapping[str, Any]):
         return len(self.inner)
 
 
+# Documents decoded from chunks, by chunk name (the digest of the chunk's text), span, and the document's layer
+# with that layer's folder as written (a stored text holds no other layer's mark: template_text): a process
+# that builds several libraries over the same files (the Python API, a test suite: each new library over the
+# built-in one recalls its ~130 documents) decodes each once. Looked up only once this load has read the
+# chunk (its seal checked), so a chunk that has gone still makes the library be validated afresh. Bounded:
+# emptied when full.
+_DECODED: dict[tuple[str, int, int, int, str], Any] = {}
+DECODED_SIZE = 4096
+
+
 class Table(Mapping[str, Any]):
     """The documents of one kind, each decoded from its stored text (or taken as validated now) when used."""
 
     def __init__(self, docs: dict[str, Doc], hook: Any, texts: dict[str, str],
-                 fallback: Callable[[], Mapping[str, Any]] | None = None) -> None:
+                 fallback: Callable[[], Mapping[str, Any]] | None = None, prefixes: tuple[str, ...] = ()) -> None:
         self.docs, self.hook, self.texts = docs, hook, texts
         self.done: dict[str, Any] = {}
         self.fallback = fallback  # the table validated afresh, if a chunk is gone (pruned since) or damaged
+        self.prefixes = prefixes  # the layers' folders as written, which `hook` puts into file labels
 
     def __getitem__(self, key: str) -> Any:
         obj = self.done.get(key)
@@ -453,7 +464,13 @@ class Table(Mapping[str, Any]):
                     if self.fallback is None:
                         raise compiled.Unavailable(doc.chunk)
                     return self.fallback()[key]
-                obj = json.loads(text[doc.start:doc.end], object_hook=self.hook)
+                known = (doc.chunk, doc.start, doc.end, doc.layer, self.prefixes[doc.layer])
+                obj = _DECODED.get(known)
+                if obj is None:
+                    obj = json.loads(text[doc.start:doc.end], object_hook=self.hook)
+                    if len(_DECODED) >= DECODED_SIZE:
+                        _DECODED.clear()
+                    _DECODED[known] = obj
             self.done[key] = obj
         return obj
 
@@ -632,7 +649,7 @@ class Build:
         built: dict[str, Any] = {}
         texts: dict[str, str] = {}  # chunks read, by name
         for table, docs in tables.items():
-            lazy = Table(docs, self.hook, texts)
+            lazy = Table(docs, self.hook, texts, prefixes=tuple(self.layers.prefixes))
             built[table] = lazy if table in LAZY else {key: lazy[key] for key in docs}
         text = tuple(f"{kind} '{ident}' from {new} replaces the one in {old}" for kind, ident, new, old in overrides)
         return m.Library(**built, overrides=text)
