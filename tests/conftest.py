@@ -305,12 +305,16 @@ def run_cli(args: list[str] | tuple[str, ...], input: str | None = None) -> Run:
         sys.stderr.flush()
         stdout = out.getvalue().decode("utf-8", "replace")
         stderr = err.getvalue().decode("utf-8", "replace")
-    if "--json" in args and stdout.strip() and "--help" not in args:
+    if "--json" in args and stdout.strip() and "--help" not in args and stdout not in _validated:
         # one document, or one per line (batch output)
         lines = [line for line in stdout.split("\n") if line.strip()]
         for doc in [strict_json(stdout)] if len(lines) == 1 else [strict_json(line) for line in lines]:
             validate_output(doc)
+        _validated.add(stdout)
     return Run(code, stdout, stderr)
+
+
+_validated: set[str] = set()  # outputs found valid in this process: the same text is not validated again
 
 
 @pytest.fixture
