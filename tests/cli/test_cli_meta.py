@@ -25,6 +25,23 @@ def test_show_completion_prints_a_completion_script(cli):
     assert "complete" in run.stdout and "_COMPLETE" in run.stdout
 
 
+def test_show_completion_with_no_shell_among_the_parent_processes_asks_the_shell_variable(cli, monkeypatch):
+    # a detached job or an editor's task: shellingham finds no shell above the process, $SHELL still names one
+    import shellingham
+
+    def no_shell(*args: object, **kwargs: object) -> tuple[str, str]:
+        raise shellingham.ShellDetectionFailure()
+
+    monkeypatch.setattr(shellingham, "detect_shell", no_shell)
+    monkeypatch.setenv("SHELL", "/usr/bin/zsh")
+    run = cli("--show-completion")
+    assert run.exit_code == 0, run.stderr
+    assert "#compdef mesocalc" in run.stdout
+    monkeypatch.delenv("SHELL")
+    run = cli("--show-completion")  # nothing says which shell: Typer's refusal, exit 1
+    assert run.exit_code == 1 and "not supported" in run.stderr
+
+
 @pytest.mark.parametrize(("shell", "marker"), [("bash", "complete -o default -F _mesocalc_completion mesocalc"),
                                                ("zsh", "#compdef mesocalc"),
                                                ("fish", "complete --command mesocalc")])

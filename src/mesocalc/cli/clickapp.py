@@ -71,4 +71,32 @@ def lazy_command(app: typer.Typer) -> Any:
     for name, command in group.commands.items():  # type: ignore[attr-defined]  # an unnamed sub-app's commands
         lazy[name] = command
     group.commands = lazy  # type: ignore[attr-defined]
+    for param in group.params:
+        if param.name in ("show_completion", "install_completion") and param.callback is not None:
+            param.callback = _for_the_shell(param.callback)
     return group
+
+
+def _for_the_shell(callback: Any) -> Any:
+    """`--show-completion` and `--install-completion` for the shell Typer finds among the parent processes
+    (shellingham), else for the one $SHELL names: a command started with no shell in between (a detached job,
+    an editor's terminal task) otherwise got "Shell  not supported." and exit 1."""
+
+    def with_shell(ctx: Any, param: Any, value: Any) -> Any:
+        if value is True:
+            value = _shell_name() or value
+        return callback(ctx, param, value)
+
+    return with_shell
+
+
+def _shell_name() -> str | None:
+    import os
+
+    try:
+        import shellingham  # type: ignore[import-untyped]  # a dependency of Typer, untyped
+
+        name: str = shellingham.detect_shell()[0]
+        return name
+    except (ImportError, OSError):  # no shellingham, or ShellDetectionFailure (an OSError): ask $SHELL
+        return os.path.basename(os.environ.get("SHELL", "")) or None
