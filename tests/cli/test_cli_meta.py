@@ -65,3 +65,13 @@ def test_every_command_help_has_an_example(cli):
         run = cli(*path, "--help")
         assert run.exit_code == 0, path
         assert "Example: mesocalc " + " ".join(path) in run.stdout, f"no example in: mesocalc {' '.join(path)} --help"
+
+
+def test_the_command_group_follows_typer_s_completion_test_switch_between_runs(cli, monkeypatch):
+    # the Click group is built once per process (cli/runner.py) but again when the one variable Typer reads
+    # while building it changes: with the switch set, --show-completion takes the shell's name
+    assert cli("--version").exit_code == 0  # the group exists, built without the switch
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
+    run = cli("--show-completion", "zsh")
+    assert run.exit_code == 0, run.stderr
+    assert "#compdef mesocalc" in run.stdout

@@ -83,7 +83,7 @@ def _for_the_shell(callback: Any) -> Any:
     an editor's terminal task) otherwise got "Shell  not supported." and exit 1."""
 
     def with_shell(ctx: Any, param: Any, value: Any) -> Any:
-        if value is True:
+        if value is True and not ctx.resilient_parsing:
             value = _shell_name() or value
         return callback(ctx, param, value)
 
@@ -98,5 +98,6 @@ def _shell_name() -> str | None:
 
         name: str = shellingham.detect_shell()[0]
         return name
-    except (ImportError, OSError):  # no shellingham, or ShellDetectionFailure (an OSError): ask $SHELL
-        return os.path.basename(os.environ.get("SHELL", "")) or None
+    except (ImportError, OSError, RuntimeError):  # no shellingham, ShellDetectionFailure (an OSError), or an
+        # operating system it does not know: ask $SHELL
+        return os.path.basename(os.environ.get("SHELL", "").rstrip("/")).lower() or None

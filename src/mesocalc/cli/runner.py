@@ -52,15 +52,20 @@ def _invoke(args: list[str]) -> Any:
     fast = fastpath.parse(args)
     if fast is not None:
         return fastpath.call(*fast)
-    if not _group:  # built once per process: a program or a test suite that runs many command lines
+    import os
+
+    # built once per process (a program or a test suite that runs many command lines), again only if the one
+    # variable Typer reads while building it (its completion options' test switch) has changed
+    switch = os.environ.get("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION")
+    if not _group or _group[0] != switch:
         from mesocalc.cli.app import app
         from mesocalc.cli.clickapp import lazy_command
 
-        _group.append(lazy_command(app))
-    return _group[0].main(args=args, prog_name="mesocalc", standalone_mode=False)
+        _group[:] = [switch, lazy_command(app)]
+    return _group[1].main(args=args, prog_name="mesocalc", standalone_mode=False)
 
 
-_group: list[Any] = []  # the Click group of the Typer app (each Click run makes its own context)
+_group: list[Any] = []  # [that variable, the Click group of the Typer app] (each Click run makes its own context)
 
 
 def _run(args: list[str]) -> int:
