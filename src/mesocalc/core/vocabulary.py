@@ -238,17 +238,6 @@ def _condition_text(rule: m.ConditionRule, found: Resolved, library: m.Library) 
     return shown + (f". {rule.note}" if rule.note else "")
 
 
-def vocabulary_problems(library: m.Library) -> list[Problem]:
-    """A condition an agent names that the vocabulary lacks (patients' words cannot reach it), and a word
-    claimed by two conditions."""
-    problems = term_clashes(library)
-    if not library.conditions:
-        return problems
-    for agent in library.agents.values():
-        problems += unknown_conditions(agent, library)
-    return problems
-
-
 def term_clashes(library: m.Library) -> list[Problem]:
     """A word claimed by two conditions."""
     problems: list[Problem] = []
